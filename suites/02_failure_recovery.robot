@@ -1,0 +1,54 @@
+*** Settings ***
+Documentation     TEST-02, failure recovery: when an agent crashes while it holds a task,
+...               the hub takes the task back at once and another agent completes it,
+...               exactly once.
+
+Resource          ../resources/agentcom.resource
+
+Suite Setup       Start AgentCom Suite
+Suite Teardown    Finish AgentCom Suite
+Test Setup        Start AgentCom Test
+Test Teardown     Finish AgentCom Test
+
+Test Tags         failure
+
+
+*** Test Cases ***
+TEST-02 Task Of A Crashed Agent Is Completed By The Survivor
+    [Documentation]    A victim agent accepts its task and holds it. Once it has the task, its
+    ...    connection is broken without a close frame, as when its process crashes. Proves that
+    ...    the survivor completes the task within 60 seconds, that the task was completed
+    ...    exactly once, that its history reads assigned to the victim, reclaimed, assigned to
+    ...    the survivor, completed, and that the survivor had exactly one completion
+    ...    acknowledged.
+    [Tags]    test-02
+    Start Agent    victim    behaviour=hold
+    ${task}    Submit Task    Recover this task after a crash
+    Wait Until Agent Receives Task    victim
+    Start Agent    survivor    behaviour=complete
+    Kill Agent Connection    victim
+    Wait Until Task Is Completed    ${task}    timeout=60s
+    Task Should Be Completed Exactly Once    ${task}
+    Task Should Be Completed By    ${task}    survivor
+    Task History Should Be    ${task}
+    ...    queued
+    ...    assigned to victim
+    ...    reclaimed
+    ...    assigned to survivor
+    ...    completed
+    Completed Count Should Be    survivor    1
+    No Task Should Be Lost
+
+TEST-02b Five Tasks Survive The Crash Of One Agent
+    [Documentation]    Two agents share five tasks; the victim works slowly and crashes after
+    ...    it got its first task. Proves that all five tasks are completed, each exactly once,
+    ...    and that the completions the agents had acknowledged add up to five.
+    [Tags]    test-02b
+    Start Agent    victim    behaviour=slow    delay=5s
+    Start Agent    survivor    behaviour=complete
+    ${tasks}    Submit Tasks    5    Crash-tolerant task {n}
+    Wait Until Agent Receives Task    victim
+    Kill Agent Connection    victim
+    Wait Until Tasks Are Completed    ${tasks}    timeout=60s
+    Total Completed Count Should Be    5
+    No Task Should Be Lost

@@ -1,0 +1,85 @@
+"""Check the keyword documentation: complete, with examples, and the committed copy current.
+
+Usage: python tools/check_docs.py docs/AgentComLibrary.libspec
+
+Regenerates the libdoc spec of AgentComLibrary in memory and fails (exit 1) when
+- a keyword has no documentation or no example in it,
+- a keyword argument has no type hint (Robot converts typed arguments and libdoc shows them),
+- the committed spec differs from the library (run `make docs` and commit the result).
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from robot.libdoc import libdoc
+
+UNTYPED_KINDS_ALLOWED = {"VAR_POSITIONAL", "VAR_NAMED"}
+
+
+def generate_spec(target: Path) -> None:
+    """Write the current library's spec (raw docs) to `target`."""
+    libdoc("AgentComLibrary", str(target), name="AgentComLibrary", specdocformat="RAW", quiet=True)
+
+
+def keywords_of(spec: Path) -> dict[str, ET.Element]:
+    """Map keyword name -> <kw> element of a libspec file."""
+    root = ET.parse(spec).getroot()
+    return {kw.get("name"): kw for kw in root.iter("kw")}
+
+
+def signature(kw: ET.Element) -> tuple[str, tuple[str, ...]]:
+    """What must match between the committed and the generated spec."""
+    args = tuple(ET.tostring(arg, encoding="unicode").strip() for arg in kw.iter("arg"))
+    doc = (kw.findtext("doc") or "").strip()
+    return doc, args
+
+
+def problems_in(keywords: dict[str, ET.Element]) -> list[str]:
+    """Keywords without docs, without an example, or with untyped arguments."""
+    problems = []
+    for name, kw in sorted(keywords.items()):
+        doc = kw.findtext("doc") or ""
+        if not doc.strip():
+            problems.append(f"{name}: no documentation")
+        elif "example" not in doc.lower():
+            problems.append(f"{name}: documentation has no example")
+        for arg in kw.iter("arg"):
+            if arg.get("kind") in UNTYPED_KINDS_ALLOWED:
+                continue
+            if arg.find("type") is None:
+                problems.append(f"{name}: argument '{arg.findtext('name')}' has no type")
+    return problems
+
+
+def main(argv: list[str]) -> int:
+    committed = Path(argv[1] if len(argv) > 1 else "docs/AgentComLibrary.libspec")
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh_path = Path(tmp) / "fresh.libspec"
+        generate_spec(fresh_path)
+        fresh = keywords_of(fresh_path)
+    problems = problems_in(fresh)
+    if not committed.exists():
+        problems.append(f"{committed} is missing: run `make docs` and commit it")
+    else:
+        old = keywords_of(committed)
+        for name in sorted(set(fresh) ^ set(old)):
+            where = "library" if name in fresh else "committed docs"
+            problems.append(f"{name}: only in the {where}; run `make docs`")
+        for name in sorted(set(fresh) & set(old)):
+            if signature(fresh[name]) != signature(old[name]):
+                problems.append(f"{name}: committed docs are out of date; run `make docs`")
+    if problems:
+        print("Keyword documentation check failed:")
+        for problem in problems:
+            print(f"  - {problem}")
+        return 1
+    print(f"Keyword documentation OK: {len(fresh)} keywords, all documented with examples.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
