@@ -5,12 +5,13 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ROBOT_ARGS ?=
 
-.PHONY: smoke test lint format docs docs-check fault-matrix bench clean help
+.PHONY: sidecar smoke test lint format docs docs-check fault-matrix bench clean help
 
 help:
 	@echo "make smoke         run all suites against the embedded hub (results/log.html)"
 	@echo "make test          lint, keyword docs check, pytest (units + suites end to end)"
 	@echo "make fault-matrix  run the suites once per hub fault and print what caught each"
+	@echo "make sidecar       run the real-sidecar suite with the stand-in sidecar (needs node)"
 	@echo "make docs          regenerate docs/AgentComLibrary.html (libdoc)"
 	@echo "make format        format Python (ruff) and Robot files (robocop)"
 	@echo "make bench         run the hub throughput benchmark"
@@ -24,6 +25,9 @@ $(STAMP): pyproject.toml
 
 smoke: $(STAMP)
 	$(BIN)/robot --argumentfile robot.args $(ROBOT_ARGS) suites
+
+sidecar: $(STAMP)
+	$(BIN)/robot --argumentfile robot.args --variable SIDECAR_DIR:tests/sidecar_standin $(ROBOT_ARGS) suites/05_real_sidecars.robot
 
 lint: $(STAMP)
 	$(BIN)/ruff check hub keywords tests benchmarks tools

@@ -1,0 +1,465 @@
+"""End-to-end throughput and assignment latency of the embedded AgentCom hub.
+
+Starts its own hub (temp data dir), connects N agents that accept and complete every
+assignment at once (asyncio + aiohttp, one client process), submits M tasks over HTTP from a
+few concurrent keep-alive submitters, waits until every task is completed, and prints tasks/s
+plus the hub's assignment latency (`assigned_at - created_at` from GET /api/tasks/:id, whole
+milliseconds) as p50/p95/p99. Then it does the same on a hub whose store already holds
+`--prefill` finished tasks (filled by running the same pipeline to completion first) and
+prints the per-task slowdown ratio.
+
+Each configuration is measured `--rounds` times (empty store: a fresh hub per round;
+prefilled: one hub, so later rounds see 5,000 more finished tasks each). The table shows the
+median round and the best one; the slowdown ratio compares best rounds, which are the least
+disturbed by other load on a shared machine.
+
+Usage:
+    .venv/bin/python benchmarks/hub_throughput.py [--agents 20] [--tasks 5000] [--prefill 50000]
+
+It measures, it does not gate: the exit code is 0 whether targets are met or not
+(non-zero only when the run itself breaks).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+
+TARGET_TPS = 500.0
+TARGET_P99_MS = 50.0
+TARGET_RATIO = 1.5
+READY_DEADLINE_S = 60.0
+
+
+# -- the hub subprocess ----------------------------------------------------------------------
+
+
+class Hub:
+    """`python -m agentcom_hub` on a temp data dir; stopped with SIGTERM then SIGKILL."""
+
+    def __init__(self, workdir: Path, log_level: str) -> None:
+        self.workdir = workdir
+        self.ready_file = workdir / "ready.json"
+        self.stderr_path = workdir / "hub-stderr.log"
+        cmd = [
+            sys.executable,
+            "-m",
+            "agentcom_hub",
+            "--port",
+            "0",
+            "--data-dir",
+            str(workdir / "data"),
+            "--ready-file",
+            str(self.ready_file),
+            "--parent-pid",
+            str(os.getpid()),
+            "--log-level",
+            log_level,
+        ]
+        with open(self.stderr_path, "wb") as err:
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=err, stderr=err)
+        deadline = time.monotonic() + READY_DEADLINE_S
+        while not self.ready_file.exists():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                tail = self.stderr_path.read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"hub did not start (exit {self.proc.returncode}):\n{tail}")
+            time.sleep(0.02)
+        ready = json.loads(self.ready_file.read_text())
+        self.url: str = ready["url"]
+        self.ws_url: str = ready["ws_url"]
+        self.token: str = ready["token"]
+
+    def cpu_seconds(self) -> float | None:
+        """User+system CPU time of the hub process so far (Linux /proc), or None."""
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        ticks = os.sysconf("SC_CLK_TCK")
+        return (int(fields[11]) + int(fields[12])) / ticks
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=15)
+
+
+# -- agents and submitters -------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    """Completions acknowledged to the agents, shared by all agents of one run."""
+
+    target: set[str] = field(default_factory=set)
+    done: set[str] = field(default_factory=set)
+    duplicates: int = 0
+    errors: list[dict] = field(default_factory=list)
+    finished: asyncio.Event = field(default_factory=asyncio.Event)
+    expect_total: int = 0
+    total_done: int = 0
+
+    def complete(self, task_id: str) -> None:
+        if task_id in self.done:
+            self.duplicates += 1
+            return
+        self.done.add(task_id)
+        self.total_done += 1
+        if self.expect_total and self.total_done >= self.expect_total:
+            self.finished.set()
+
+
+async def run_agent(
+    session: aiohttp.ClientSession,
+    ws_url: str,
+    agent_id: str,
+    token: str,
+    tally: Tally,
+    identified: asyncio.Event,
+) -> None:
+    """Identify, then accept and complete every assignment at once."""
+    async with session.ws_connect(ws_url, max_msg_size=0, heartbeat=None) as ws:
+        await ws.send_str(
+            json.dumps(
+                {
+                    "type": "identify",
+                    "agent_id": agent_id,
+                    "token": token,
+                    "name": agent_id,
+                    "status": "idle",
+                    "capabilities": [],
+                }
+            )
+        )
+        async for frame in ws:
+            if frame.type != aiohttp.WSMsgType.TEXT:
+                break
+            msg = json.loads(frame.data)
+            kind = msg.get("type")
+            if kind == "task_assign":
+                task_id = msg["task_id"]
+                await ws.send_str(json.dumps({"type": "task_accepted", "task_id": task_id}))
+                await ws.send_str(
+                    json.dumps(
+                        {
+                            "type": "task_complete",
+                            "task_id": task_id,
+                            "generation": msg["generation"],
+                            "result": {"status": "success"},
+                            "tokens_used": 1,
+                        }
+                    )
+                )
+            elif kind == "task_ack":
+                if msg.get("status") == "complete":
+                    tally.complete(msg["task_id"])
+            elif kind == "identified":
+                identified.set()
+            elif kind == "error":
+                tally.errors.append(msg)
+
+
+async def submit_all(
+    session: aiohttp.ClientSession, url: str, token: str, count: int, submitters: int, label: str
+) -> list[str]:
+    """POST `count` tasks from `submitters` concurrent workers; return the ids in order."""
+    headers = {"Authorization": f"Bearer {token}"}
+    ids: list[str] = []
+    counter = iter(range(count))
+
+    async def worker() -> None:
+        for n in counter:
+            body = {"description": f"{label} {n}", "metadata": {"n": n}}
+            async with session.post(f"{url}/api/tasks", json=body, headers=headers) as resp:
+                if resp.status != 201:
+                    raise RuntimeError(f"submit {n}: {resp.status} {await resp.text()}")
+                ids.append((await resp.json())["task_id"])
+
+    await asyncio.gather(*(worker() for _ in range(submitters)))
+    return ids
+
+
+async def fetch_latencies(
+    session: aiohttp.ClientSession, url: str, token: str, ids: list[str]
+) -> list[float]:
+    """assigned_at - created_at (ms) of each task, read from the hub's records."""
+    headers = {"Authorization": f"Bearer {token}"}
+    sem = asyncio.Semaphore(16)
+    out: list[float] = []
+
+    async def one(task_id: str) -> None:
+        async with sem, session.get(f"{url}/api/tasks/{task_id}", headers=headers) as resp:
+            task = await resp.json()
+        if task["status"] != "completed" or task["assigned_at"] is None:
+            raise RuntimeError(f"task {task_id} not completed: {task['status']}")
+        out.append(task["assigned_at"] - task["created_at"])
+
+    await asyncio.gather(*(one(t) for t in ids))
+    return out
+
+
+# -- one measured run ------------------------------------------------------------------------
+
+
+@dataclass
+class Round:
+    """One measured batch of tasks."""
+
+    wall_s: float
+    latencies_ms: list[float]
+    hub_cpu_s: float | None
+    client_cpu_s: float
+
+
+@dataclass
+class RunResult:
+    """Measured rounds of one configuration (empty store, or prefilled store)."""
+
+    label: str
+    tasks: int
+    rounds: list[Round] = field(default_factory=list)
+    duplicates: int = 0
+    errors: int = 0
+
+    def median_round(self) -> Round:
+        return sorted(self.rounds, key=lambda r: r.wall_s)[len(self.rounds) // 2]
+
+    @property
+    def tps(self) -> float:
+        """Tasks per second of the median round."""
+        return self.tasks / self.median_round().wall_s
+
+    def tps_all(self) -> list[float]:
+        return [self.tasks / r.wall_s for r in self.rounds]
+
+    @property
+    def best_tps(self) -> float:
+        """Tasks per second of the fastest round (least disturbed by other load)."""
+        return max(self.tps_all())
+
+    def pct(self, q: float) -> float:
+        """Percentile (nearest rank) of the assignment latency over all rounds."""
+        data = sorted(x for r in self.rounds for x in r.latencies_ms)
+        if not data:
+            return float("nan")
+        index = min(len(data) - 1, max(0, round(q / 100 * len(data) + 0.5) - 1))
+        return data[index]
+
+
+async def pipeline(
+    session: aiohttp.ClientSession, hub: Hub, tally: Tally, count: int, submitters: int, label: str
+) -> tuple[list[str], float]:
+    """Submit `count` tasks and wait until the agents have completed them; (ids, seconds)."""
+    tally.finished.clear()
+    tally.expect_total = tally.total_done + count
+    start = time.perf_counter()
+    ids = await submit_all(session, hub.url, hub.token, count, submitters, label)
+    try:
+        await asyncio.wait_for(tally.finished.wait(), timeout=max(120.0, count / 20))
+    except TimeoutError as exc:
+        missing = len(set(ids) - tally.done)
+        raise RuntimeError(f"{label}: {missing} of {count} tasks not completed in time") from exc
+    return ids, time.perf_counter() - start
+
+
+async def measure(
+    args: argparse.Namespace, prefill: int, workdir: Path, rounds: int, result: RunResult
+) -> None:
+    """Start a hub, connect the agents, prefill, then measure `rounds` batches of tasks."""
+    hub = Hub(workdir, args.hub_log_level)
+    try:
+        connector = aiohttp.TCPConnector(limit=args.submitters + 32)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            headers = {"Authorization": f"Bearer {hub.token}"}
+            tally = Tally()
+            agents = []
+            for n in range(args.agents):
+                agent_id = f"bench-{n:02d}"
+                async with session.post(
+                    f"{hub.url}/admin/tokens", json={"agent_id": agent_id}, headers=headers
+                ) as resp:
+                    token = (await resp.json())["token"]
+                identified = asyncio.Event()
+                agents.append(
+                    asyncio.create_task(
+                        run_agent(session, hub.ws_url, agent_id, token, tally, identified)
+                    )
+                )
+                await asyncio.wait_for(identified.wait(), timeout=30)
+
+            if prefill:
+                _, prefill_s = await pipeline(
+                    session, hub, tally, prefill, args.submitters, "prefill"
+                )
+                print(
+                    f"  prefilled {prefill} finished tasks in {prefill_s:.1f}s "
+                    f"({prefill / prefill_s:.0f} tasks/s)",
+                    flush=True,
+                )
+
+            for _ in range(rounds):
+                hub_cpu0, client_cpu0 = hub.cpu_seconds(), time.process_time()
+                ids, wall = await pipeline(
+                    session, hub, tally, args.tasks, args.submitters, "bench"
+                )
+                hub_cpu1, client_cpu1 = hub.cpu_seconds(), time.process_time()
+                latencies = await fetch_latencies(session, hub.url, hub.token, ids)
+                hub_cpu = None
+                if hub_cpu0 is not None and hub_cpu1 is not None:
+                    hub_cpu = hub_cpu1 - hub_cpu0
+                result.rounds.append(Round(wall, latencies, hub_cpu, client_cpu1 - client_cpu0))
+                print(f"  round: {args.tasks / wall:.0f} tasks/s", flush=True)
+            for agent in agents:
+                agent.cancel()
+            await asyncio.gather(*agents, return_exceptions=True)
+    finally:
+        hub.stop()
+    result.duplicates += tally.duplicates
+    result.errors += len(tally.errors)
+
+
+# -- report ----------------------------------------------------------------------------------
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def report(args: argparse.Namespace, runs: list[RunResult]) -> None:
+    print()
+    print(
+        f"AgentCom hub throughput: {args.agents} agents, {args.tasks} tasks, "
+        f"{args.submitters} submitters, hub log level {args.hub_log_level}, {os.cpu_count()} CPUs"
+    )
+    header = (
+        f"{'run':<18}{'tasks':>7}{'tasks/s':>9}{'best':>7}{'p50 ms':>8}{'p95 ms':>8}"
+        f"{'p99 ms':>8}{'hub cpu':>9}{'client cpu':>12}"
+    )
+    print(header)
+    print("-" * len(header))
+    for run in runs:
+        mid = run.median_round()
+        hub_cpu = f"{mid.hub_cpu_s / mid.wall_s:>8.0%}" if mid.hub_cpu_s is not None else "     n/a"
+        print(
+            f"{run.label:<18}{run.tasks:>7}{run.tps:>9.0f}{run.best_tps:>7.0f}"
+            f"{run.pct(50):>8.1f}{run.pct(95):>8.1f}{run.pct(99):>8.1f}"
+            f" {hub_cpu}{mid.client_cpu_s / mid.wall_s:>12.0%}"
+        )
+        print(f"  rounds (tasks/s): {', '.join(f'{t:.0f}' for t in run.tps_all())}")
+        if run.duplicates or run.errors:
+            print(f"  WARNING: {run.duplicates} duplicate completions, {run.errors} agent errors")
+    print(
+        "tasks/s: median round; best: fastest round; latency percentiles over all rounds; "
+        "cpu: share of one core during the median round"
+    )
+    print()
+    base = runs[0]
+    rows = [
+        (
+            f"throughput >= {TARGET_TPS:.0f} tasks/s (median)",
+            f"{base.tps:.0f}",
+            base.tps >= TARGET_TPS,
+        ),
+        (
+            f"p99 assignment latency < {TARGET_P99_MS:.0f} ms",
+            f"{base.pct(99):.1f}",
+            base.pct(99) < TARGET_P99_MS,
+        ),
+    ]
+    if len(runs) > 1:
+        pre = runs[1]
+        ratio = base.best_tps / pre.best_tps
+        rows.append(
+            (
+                f"p99 latency < {TARGET_P99_MS:.0f} ms with prefill",
+                f"{pre.pct(99):.1f}",
+                pre.pct(99) < TARGET_P99_MS,
+            )
+        )
+        rows.append(
+            (
+                f"prefill slowdown ratio <= {TARGET_RATIO} (best)",
+                f"{ratio:.2f}",
+                ratio <= TARGET_RATIO,
+            )
+        )
+        print(
+            f"per-task time, best rounds: {1000 / base.best_tps:.2f} ms empty, "
+            f"{1000 / pre.best_tps:.2f} ms with {args.prefill}+ finished tasks in the store "
+            f"(ratio {ratio:.2f}; median rounds: {base.tps / pre.tps:.2f})"
+        )
+    print(f"{'target':<44}{'measured':>10}  result")
+    for name, value, ok in rows:
+        print(f"{name:<44}{value:>10}  {verdict(ok)}")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--agents", type=int, default=20, help="agents (default 20)")
+    parser.add_argument("--tasks", type=int, default=5000, help="measured tasks (default 5000)")
+    parser.add_argument(
+        "--prefill",
+        type=int,
+        default=50000,
+        help="finished tasks in the store for the second run; 0 skips it (default 50000)",
+    )
+    parser.add_argument("--submitters", type=int, default=4, help="concurrent HTTP submitters")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="measured rounds per configuration; the median round is reported (default 3)",
+    )
+    parser.add_argument(
+        "--hub-log-level", default="INFO", help="the hub's --log-level (default INFO)"
+    )
+    parser.add_argument(
+        "--tmp-root",
+        default=None,
+        help="where the hub's temp data dir goes (default: the system temp dir)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    print(f"load average before the run: {os.getloadavg()[0]:.2f} (1 min)", flush=True)
+    runs = [RunResult("empty store", args.tasks)]
+    with tempfile.TemporaryDirectory(prefix="agentcom-bench-", dir=args.tmp_root) as tmp:
+        for n in range(args.rounds):
+            print(f"round {n + 1}/{args.rounds}: {args.tasks} tasks on a fresh hub", flush=True)
+            workdir = Path(tmp) / f"empty-{n}"
+            workdir.mkdir()
+            asyncio.run(measure(args, 0, workdir, 1, runs[0]))
+        if args.prefill:
+            runs.append(RunResult(f"{args.prefill} prefilled", args.tasks))
+            print(
+                f"{args.rounds} rounds of {args.tasks} tasks on a hub with {args.prefill} "
+                "finished tasks",
+                flush=True,
+            )
+            workdir = Path(tmp) / "prefilled"
+            workdir.mkdir()
+            asyncio.run(measure(args, args.prefill, workdir, args.rounds, runs[1]))
+    report(args, runs)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

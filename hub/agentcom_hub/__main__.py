@@ -1,0 +1,7 @@
+"""``python -m agentcom_hub``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

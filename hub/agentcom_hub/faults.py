@@ -1,0 +1,56 @@
+"""The named defects the hub can be started with (``--fault NAME``), all off by default.
+
+Each fault is one small named branch in the rule it breaks; grep for ``Fault.<NAME>``.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Fault(str, Enum):
+    """A switchable defect; the value is the command-line name."""
+
+    NO_IDLE_SCHEDULING = "no-idle-scheduling"
+    NO_RECLAIM_ON_DISCONNECT = "no-reclaim-on-disconnect"
+    NO_GENERATION_FENCING = "no-generation-fencing"
+    IGNORE_PRIORITY = "ignore-priority"
+    UNFAIR_AGENT_CHOICE = "unfair-agent-choice"
+    VOLATILE_STORE = "volatile-store"
+    NO_AUTH = "no-auth"
+    LOSE_ASSIGNMENT = "lose-assignment"
+
+    @property
+    def description(self) -> str:
+        """One line saying what breaks."""
+        return DESCRIPTIONS[self]
+
+    @classmethod
+    def parse(cls, name: str) -> Fault:
+        """The fault called ``name``; ValueError naming the known faults otherwise."""
+        try:
+            return cls(name.strip().lower())
+        except ValueError:
+            known = ", ".join(f.value for f in cls)
+            raise ValueError(f"unknown fault {name!r}; expected one of: {known}") from None
+
+
+DESCRIPTIONS: dict[Fault, str] = {
+    Fault.NO_IDLE_SCHEDULING: "an agent becoming idle does not trigger scheduling "
+    "(the historical defect: queued work stalls); other triggers still do",
+    Fault.NO_RECLAIM_ON_DISCONNECT: "a dead connection's task stays assigned to the gone agent",
+    Fault.NO_GENERATION_FENCING: "completion/failure reports with any generation are accepted",
+    Fault.IGNORE_PRIORITY: "queued tasks are assigned oldest first, whatever their priority",
+    Fault.UNFAIR_AGENT_CHOICE: "the idle agent that connected first always gets the task",
+    Fault.VOLATILE_STORE: "tasks and agent tokens live in memory only: nothing survives a "
+    "restart (the bootstrap token file is still reused)",
+    Fault.NO_AUTH: "protected HTTP routes accept any token or none",
+    Fault.LOSE_ASSIGNMENT: "every 5th assignment is recorded but its task_assign frame is "
+    "never sent",
+}
+
+
+def describe_all() -> str:
+    """One line per fault: ``name  description``."""
+    width = max(len(f.value) for f in Fault)
+    return "\n".join(f"{f.value:<{width}}  {f.description}" for f in Fault)

@@ -1,0 +1,185 @@
+"""AgentComLibrary: Robot Framework keywords for acceptance tests of an AgentCom hub."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from robot.api.types import Secret
+from robotlibcore import DynamicCore
+
+from .behaviours import Behaviour, RestartMode
+from .context import LibraryConfig, LibraryContext
+from .keywords import (
+    AgentKeywords,
+    CheckKeywords,
+    ReportingKeywords,
+    SessionKeywords,
+    TaskKeywords,
+)
+from .keywords.contract import ContractKeywords
+from .keywords.sidecars import SidecarKeywords
+from .keywords.tasks import foreign_message
+
+__version__ = "0.1.0"
+__all__ = ["AgentComLibrary", "Behaviour", "RestartMode"]
+
+LOG = logging.getLogger(__name__)
+
+
+class AgentComLibrary(DynamicCore):
+    """Keywords for black-box acceptance tests of an AgentCom hub, over HTTP and WebSocket.
+
+    The library opens a session with a hub, starts simulated agents that connect over
+    WebSocket and answer task assignments the way a test asks them to, submits tasks over
+    HTTP, waits on the hub's state, and checks the hub's records against what every agent
+    saw and had acknowledged.
+
+    = Sessions =
+
+    `Open Hub Session` starts the embedded reference hub (``python -m agentcom_hub``) in a
+    fresh temporary directory when ``hub_url`` is empty, or uses the hub at ``hub_url``
+    with ``bootstrap_token`` (default: environment variable ``AGENTCOM_TOKEN``). It checks
+    ``GET /health`` first and picks a run id of 8 hex characters.
+
+    Everything a session makes is marked with its run id, so that a hub shared with real
+    agents stays safe:
+
+    - agents are ``smoke-<run>-<name>`` with their own tokens and the capability
+      ``smoke-<run>``;
+    - every task needs that capability and carries ``{"smoke_run": <run>}`` in its metadata;
+    - a queued task that needs no capability could be handed to this suite's agents, so the
+      session refuses to start while there are any (``allow_foreign_tasks`` overrides);
+    - an agent handed a task of another run leaves it alone and the test fails, naming it.
+
+    Tests refer to agents by their short names (``victim``, ``worker-1``). Counts and
+    checks cover the current test: the library is also a listener, and forgets the
+    previous test's tasks when a test starts. When Robot closes the library it stops every
+    agent and the embedded hub, even if teardowns were skipped; a hub whose runner was
+    killed stops by itself (``--parent-pid``).
+
+    = Agent behaviours =
+
+    | =Behaviour= | =The agent ...= |
+    | complete | accepts and completes at once (the default) |
+    | slow | accepts and completes after ``delay`` |
+    | fail | accepts and reports a failure |
+    | ignore | never accepts; the hub's acceptance timeout takes the task back |
+    | hold | accepts and never finishes |
+    | omit generation | accepts and completes without ``generation`` (an old sidecar defect) |
+
+    Behaviours can be changed at run time with `Set Agent Behaviour`. `Kill Agent Connection`
+    breaks the TCP connection without a close frame, like a crash; `Close Agent Connection`
+    closes cleanly. Agent counts are of reports the hub acknowledged (``task_ack``), not of
+    frames sent; rejected reports are kept for `Agent Report Should Have Been Rejected`.
+
+    = Real sidecars =
+
+    `Start Sidecar Agent` runs a real sidecar process (``node index.js`` from a copy of
+    ``SIDECAR_DIR``) as an agent of the test; it counts in every check like a simulated
+    agent. Without ``SIDECAR_DIR`` the sidecar tests are skipped. `Kill Agent Connection`
+    on a sidecar kills its process; `Close Agent Connection` and `Reconnect Agent` are for
+    simulated agents only.
+
+    = Waiting =
+
+    ``Wait Until ...`` keywords poll the hub every ``poll_interval`` until their timeout
+    and fail with a table of the unfinished tasks: status, priority, agent, generation and
+    last events. When tasks stay queued while agents that could take them are idle, the
+    failure starts with ``queue stalled: N tasks queued while M agents were idle``.
+
+    = Example =
+
+    | *** Settings ***
+    | Library           AgentComLibrary    hub_url=${HUB_URL}    hub_faults=${HUB_FAULTS}
+    | Suite Setup       Open Hub Session
+    | Suite Teardown    Close Hub Session
+    | Test Teardown     Run Keywords    Log Test Summary    AND    Stop All Agents
+    |
+    | *** Variables ***
+    | ${HUB_URL}        ${EMPTY}
+    | ${HUB_FAULTS}     ${EMPTY}
+    |
+    | *** Test Cases ***
+    | Killed Agent's Task Is Completed By Another
+    |     Start Agent    victim    behaviour=hold
+    |     ${task} =    Submit Task    Reclaim me
+    |     Wait Until Task Is Assigned    ${task}    agent=victim
+    |     Start Agent    survivor
+    |     Kill Agent Connection    victim
+    |     Wait Until Task Is Completed    ${task}    timeout=10s
+    |     Task Should Be Completed By    ${task}    survivor
+    |     Task History Should Be    ${task}    queued    assigned to victim    reclaimed
+    |     ...    assigned to survivor    completed
+    |     No Task Should Be Lost
+    """
+
+    ROBOT_LIBRARY_SCOPE = "GLOBAL"
+    ROBOT_LIBRARY_VERSION = __version__
+    ROBOT_LIBRARY_DOC_FORMAT = "ROBOT"
+    ROBOT_LISTENER_API_VERSION = 3
+
+    def __init__(
+        self,
+        hub_url: str = "",
+        bootstrap_token: Secret | str = "",
+        hub_faults: str = "",
+        allow_foreign_tasks: bool = False,
+        timeout: timedelta = timedelta(seconds=30),
+        poll_interval: timedelta = timedelta(milliseconds=100),
+        sidecar_dir: str = "",
+    ) -> None:
+        """Sets the defaults of `Open Hub Session` and of the waits.
+
+        Args:
+            hub_url: URL of a running hub; empty to start the embedded hub.
+            bootstrap_token: a token the hub knows (a ``Secret`` or a string); default:
+                environment variable ``AGENTCOM_TOKEN``. Not used with the embedded hub.
+            hub_faults: comma-separated fault names for the embedded hub
+                (e.g. ``no-idle-scheduling``).
+            allow_foreign_tasks: run even if the hub has queued tasks that need no capability.
+            timeout: how long to wait for the hub to start, an agent to be identified, an
+                answer to a report, or an HTTP request.
+            poll_interval: how often waits poll the hub.
+            sidecar_dir: a checkout of the Node.js sidecar for `Start Sidecar Agent`;
+                default: the Robot variable ``${SIDECAR_DIR}``.
+        """
+        token = bootstrap_token.value if isinstance(bootstrap_token, Secret) else bootstrap_token
+        self.ctx = LibraryContext(
+            LibraryConfig(
+                hub_url=hub_url or "",
+                bootstrap_token=token or "",
+                hub_faults=[f.strip() for f in (hub_faults or "").split(",") if f.strip()],
+                allow_foreign_tasks=allow_foreign_tasks,
+                timeout=timeout.total_seconds(),
+                poll_interval=poll_interval.total_seconds(),
+                sidecar_dir=sidecar_dir or "",
+            )
+        )
+        components = [
+            SessionKeywords(self.ctx),
+            AgentKeywords(self.ctx),
+            TaskKeywords(self.ctx),
+            CheckKeywords(self.ctx),
+            ReportingKeywords(self.ctx),
+            SidecarKeywords(self.ctx),
+            ContractKeywords(self.ctx),
+        ]
+        super().__init__(components)
+
+    # -- listener (API v3) -----------------------------------------------------------------
+
+    def start_test(self, data, result) -> None:
+        self.ctx.start_test(result.full_name)
+
+    def end_test(self, data, result) -> None:
+        foreign = self.ctx.foreign_tasks()
+        if foreign and result.passed:
+            result.status = "FAIL"
+            result.message = foreign_message(foreign)
+
+    def close(self) -> None:
+        try:
+            self.ctx.close_session()
+        except Exception as error:  # never let cleanup break Robot's shutdown
+            LOG.debug("closing the hub session failed: %s", error)

@@ -1,0 +1,664 @@
+"""One simulated agent: a WebSocket to the hub, a reader thread, a behaviour and a journal.
+
+Knows nothing of Robot Framework. Thread model: the reader thread handles every frame the
+hub sends (and the automatic reports of the behaviour), a ping thread pings every 20 s,
+``slow`` completions run on timers, and callers (keywords) send reports and wait on the
+journal. Sends go through one lock; the journal is behind another, with a condition
+variable so that waits wake on events instead of polling.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import logging
+import socket
+import struct
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+import websocket
+
+from .behaviours import Behaviour
+from .masking import mask, mask_text
+from .timeutil import Deadline, now_ms
+
+LOG = logging.getLogger(__name__)
+PING_INTERVAL = 20.0
+IDENTIFY_TIMEOUT = 10.0
+REPLY_TIMEOUT = 10.0
+CLOSE_TIMEOUT = 5.0
+
+_SEQUENCE = itertools.count(1)
+
+
+def journal_mark() -> int:
+    """A sequence number: journal entries made after this call have a larger ``seq``.
+
+    Shared by all agents, so one mark taken at the start of a test splits every
+    agent's journal into before and during the test.
+    """
+    return next(_SEQUENCE)
+
+
+class AgentError(RuntimeError):
+    """An agent could not connect, identify or send."""
+
+    ROBOT_SUPPRESS_NAME = True
+
+
+@runtime_checkable
+class AgentHandle(Protocol):
+    """What the library needs from any agent it counts (simulated or a sidecar process)."""
+
+    name: str
+    agent_id: str
+
+    @property
+    def connected(self) -> bool: ...
+
+    def completed_ids(self, since: int = 0) -> list[str]: ...
+
+    def received_ids(self, since: int = 0) -> list[str]: ...
+
+    def foreign_tasks(self, since: int = 0) -> list[dict]: ...
+
+    def stop(self) -> None: ...
+
+    def kill(self) -> None: ...
+
+
+# -- journal -------------------------------------------------------------------------------
+
+
+@dataclass
+class Received:
+    task_id: str
+    generation: int | None
+    assigned_at: int | None
+    received_at: int
+    description: str = ""
+    metadata: dict = field(default_factory=dict)
+    seq: int = field(default_factory=journal_mark)
+
+
+@dataclass
+class Report:
+    kind: str  # task_accepted, task_complete, task_failed, ...
+    task_id: str
+    generation: int | None
+    sent_at: int
+    seq: int = field(default_factory=journal_mark)
+
+
+@dataclass
+class Ack:
+    task_id: str
+    status: str  # accepted, complete, retried, dead_letter
+    at: int
+    seq: int = field(default_factory=journal_mark)
+
+
+@dataclass
+class Rejection:
+    task_id: str | None
+    report: str | None  # the kind of report it answered
+    reason: str  # stale_generation, invalid_state, not_found, ...
+    error: str  # the hub's whole error string
+    at: int
+    seq: int = field(default_factory=journal_mark)
+
+
+@dataclass
+class _Pending:
+    """A report waiting for the hub's answer (``task_ack`` or ``error``)."""
+
+    kind: str
+    task_id: str
+    reply: dict | None = None
+
+
+_ACK_STATUSES = {
+    "task_accepted": {"accepted"},
+    "task_complete": {"complete"},
+    "task_failed": {"retried", "dead_letter"},
+}
+_ERROR_PREFIXES = {"task_complete_failed": "task_complete", "task_fail_failed": "task_failed"}
+
+
+# -- connection ----------------------------------------------------------------------------
+
+
+class _Connection:
+    """One WebSocket connection; a reconnect makes a new one."""
+
+    def __init__(self, ws: websocket.WebSocket) -> None:
+        self.ws = ws
+        self.state = "connecting"  # identified, closing, closed, killed, lost
+        self.close_code: int | None = None
+        self.stop = threading.Event()
+        self.reader: threading.Thread | None = None
+        self.pinger: threading.Thread | None = None
+
+    @property
+    def alive(self) -> bool:
+        return self.state in ("connecting", "identified")
+
+
+class SimulatedAgent:
+    """A scripted agent. ``start()`` connects and identifies; the behaviour then answers
+    every ``task_assign``; the journal records what was received, sent and acknowledged."""
+
+    def __init__(
+        self,
+        name: str,
+        agent_id: str,
+        token: str,
+        ws_url: str,
+        run_id: str,
+        capabilities: list[str] | None = None,
+        behaviour: Behaviour = Behaviour.COMPLETE,
+        delay: float = 1.0,
+        tokens_used: int = 0,
+        ping_interval: float = PING_INTERVAL,
+    ) -> None:
+        self.name = name
+        self.agent_id = agent_id
+        self._token = token
+        self.ws_url = ws_url
+        self.run_id = run_id
+        self.capabilities = list(capabilities or [])
+        self.behaviour = behaviour
+        self.delay = delay
+        self.tokens_used = tokens_used
+        self.ping_interval = ping_interval
+        self._send_lock = threading.Lock()
+        self._lock = threading.RLock()  # queries may run inside wait_for predicates
+        self._cond = threading.Condition(self._lock)
+        self._conn: _Connection | None = None
+        self._identify: dict | None = None
+        self._pending: list[_Pending] = []
+        self._timers: set[threading.Timer] = set()
+        self._last_report: Report | None = None
+        self.received: list[Received] = []
+        self.reports: list[Report] = []
+        self.acks: list[Ack] = []
+        self.rejections: list[Rejection] = []
+        self.foreign: list[Received] = []
+        self.errors: list[dict] = []
+        self.ignored_types: dict[str, int] = {}
+        self.connections = 0
+
+    def __repr__(self) -> str:
+        return (
+            f"SimulatedAgent(name={self.name!r}, agent_id={self.agent_id!r}, "
+            f"token={mask(self._token)!r}, state={self.state!r})"
+        )
+
+    @property
+    def token_hint(self) -> str:
+        return mask(self._token)
+
+    # -- state -----------------------------------------------------------------------------
+
+    @property
+    def state(self) -> str:
+        """``identified`` while usable; else ``connecting``, ``closed``, ``killed``,
+        ``lost`` (the hub or the network ended it) or ``stopped``/``new``."""
+        return self._conn.state if self._conn else "new"
+
+    @property
+    def connected(self) -> bool:
+        return self._conn is not None and self._conn.state == "identified"
+
+    def set_behaviour(self, behaviour: Behaviour, delay: float | None = None) -> None:
+        """Change what the agent does with tasks assigned from now on."""
+        with self._lock:
+            self.behaviour = behaviour
+            if delay is not None:
+                self.delay = delay
+
+    # -- connect / identify ----------------------------------------------------------------
+
+    def start(self, timeout: float = IDENTIFY_TIMEOUT) -> SimulatedAgent:
+        """Connect, identify and wait for ``identified``; raise :class:`AgentError` with
+        the hub's error (``invalid_token``, ...) otherwise."""
+        if self._conn is not None and self._conn.alive:
+            raise AgentError(f"Agent '{self.name}' is already connected.")
+        deadline = Deadline(timeout)
+        try:
+            ws = websocket.create_connection(
+                self.ws_url, timeout=deadline.remaining() or 1.0, enable_multithread=True
+            )
+        except (OSError, websocket.WebSocketException) as error:
+            raise AgentError(
+                f"Agent '{self.name}' could not connect to {self.ws_url}: {error}"
+            ) from None
+        ws.settimeout(None)
+        conn = _Connection(ws)
+        with self._lock:
+            self._conn = conn
+            self._identify = None
+            self.connections += 1
+        conn.reader = threading.Thread(
+            target=self._read_loop, args=(conn,), name=f"agent-{self.name}-reader", daemon=True
+        )
+        conn.reader.start()
+        self._send(
+            {
+                "type": "identify",
+                "agent_id": self.agent_id,
+                "token": self._token,
+                "name": self.name,
+                "status": "idle",
+                "capabilities": self.capabilities,
+            },
+            conn,
+        )
+        with self._cond:
+            self._cond.wait_for(
+                lambda: self._identify is not None or not conn.alive, deadline.remaining()
+            )
+            answer = self._identify
+        if answer is None or answer.get("type") != "identified":
+            if answer is None:
+                seen = "no answer" if conn.alive else f"the connection ended ({conn.state})"
+            else:
+                seen = f"error '{answer.get('error')}'"
+            self._abandon(conn)
+            raise AgentError(
+                f"Agent '{self.name}' ({self.agent_id}) was not identified by the hub: "
+                f"expected 'identified', got {seen} (token {self.token_hint})."
+            )
+        conn.state = "identified"
+        conn.pinger = threading.Thread(
+            target=self._ping_loop, args=(conn,), name=f"agent-{self.name}-ping", daemon=True
+        )
+        conn.pinger.start()
+        LOG.debug("agent %s identified as %s", self.name, self.agent_id)
+        return self
+
+    def reconnect(self, timeout: float = IDENTIFY_TIMEOUT) -> SimulatedAgent:
+        """A new connection with the same agent_id and token (a still open one is closed
+        cleanly first)."""
+        if self._conn is not None and self._conn.alive:
+            self.close()
+        return self.start(timeout)
+
+    # -- ending a connection ---------------------------------------------------------------
+
+    def kill(self) -> None:
+        """Break the TCP connection with no WebSocket close frame: the peer sees a reset,
+        as when a process crashes."""
+        conn = self._conn
+        if conn is None or not conn.alive:
+            return
+        self._finish(conn, "killed")
+        sock = conn.ws.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                sock.shutdown(socket.SHUT_RD)  # wakes the reader; sends nothing
+        self._join(conn)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.close()  # linger on, 0 s: the kernel sends RST
+        conn.ws.sock = None
+        conn.ws.connected = False
+
+    def close(self, timeout: float = CLOSE_TIMEOUT) -> None:
+        """Close cleanly: send a close frame and wait for the hub's."""
+        conn = self._conn
+        if conn is None or not conn.alive:
+            return
+        self._finish(conn, "closing")
+        try:
+            with self._send_lock:
+                conn.ws.send_close(websocket.STATUS_NORMAL)
+        except (OSError, websocket.WebSocketException):
+            pass
+        self._join(conn, timeout)
+        conn.state = "closed"
+        self._release(conn)
+
+    def stop(self) -> None:
+        """Close cleanly if connected and end every thread and timer of this agent."""
+        self.close()
+        conn = self._conn
+        if conn is not None and conn.state != "killed":
+            self._release(conn)
+
+    def _abandon(self, conn: _Connection) -> None:
+        self._finish(conn, "closed")
+        self._release(conn)
+
+    def _release(self, conn: _Connection) -> None:
+        """Wake the reader (shutdown), wait for the threads, close the socket."""
+        sock = conn.ws.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        self._join(conn)
+        conn.ws.shutdown()
+
+    def _finish(self, conn: _Connection, state: str) -> None:
+        with self._cond:
+            conn.state = state
+            conn.stop.set()
+            for timer in self._timers:
+                timer.cancel()
+            self._timers.clear()
+            self._cond.notify_all()
+
+    def _join(self, conn: _Connection, timeout: float = CLOSE_TIMEOUT) -> None:
+        current = threading.current_thread()
+        for thread in (conn.reader, conn.pinger):
+            if thread is not None and thread is not current:
+                thread.join(timeout)
+
+    # -- sending ---------------------------------------------------------------------------
+
+    def _send(self, message: dict, conn: _Connection | None = None) -> None:
+        conn = conn or self._conn
+        if conn is None or not conn.alive:
+            raise AgentError(
+                f"Agent '{self.name}' cannot send '{message.get('type')}': "
+                f"it is not connected (state {self.state})."
+            )
+        text = json.dumps(message)
+        try:
+            with self._send_lock:
+                conn.ws.send(text)
+        except (OSError, websocket.WebSocketException) as error:
+            raise AgentError(
+                f"Agent '{self.name}' could not send '{message.get('type')}': {error}"
+            ) from None
+        LOG.debug("agent %s -> %s", self.name, mask_text(text))
+
+    def send(self, message: dict) -> None:
+        """Send any JSON message as is (for contract tests)."""
+        with self._lock:
+            self._last_report = Report(
+                message.get("type", "?"), message.get("task_id"), None, now_ms()
+            )
+        self._send(message)
+
+    def _report(self, kind: str, task_id: str, fields: dict, wait: float | None) -> dict | None:
+        """Send a report; with ``wait``, block until the hub answers it and return the answer."""
+        generation = fields.get("generation")
+        pending = _Pending(kind, task_id)
+        with self._lock:
+            report = Report(kind, task_id, generation, now_ms())
+            self.reports.append(report)
+            self._last_report = report
+            if kind in _ACK_STATUSES:
+                self._pending.append(pending)
+        try:
+            self._send({"type": kind, "task_id": task_id, **fields})
+        except AgentError:
+            with self._lock:
+                if pending in self._pending:
+                    self._pending.remove(pending)
+            raise
+        if wait is None:
+            return None
+        with self._cond:
+            answered = self._cond.wait_for(
+                lambda: pending.reply is not None or not self.connected, wait
+            )
+        if pending.reply is None:
+            why = "the connection ended" if not self.connected else "no answer"
+            if not answered:
+                why = f"no answer within {wait:g} s"
+            raise AgentError(
+                f"Agent '{self.name}' sent {kind} for {task_id} and got {why} from the hub."
+            )
+        return pending.reply
+
+    def accept(self, task_id: str, wait: float | None = None) -> dict | None:
+        return self._report("task_accepted", task_id, {}, wait)
+
+    def complete(
+        self,
+        task_id: str,
+        generation: int | None,
+        result: dict | None = None,
+        tokens_used: int | None = None,
+        wait: float | None = None,
+    ) -> dict | None:
+        """Send ``task_complete``; ``generation=None`` leaves the field out."""
+        fields: dict[str, Any] = {
+            "result": result if result is not None else self._result(task_id),
+            "tokens_used": self.tokens_used if tokens_used is None else tokens_used,
+        }
+        if generation is not None:
+            fields["generation"] = generation
+        return self._report("task_complete", task_id, fields, wait)
+
+    def fail(
+        self, task_id: str, generation: int | None, error: str, wait: float | None = None
+    ) -> dict | None:
+        fields: dict[str, Any] = {"error": error}
+        if generation is not None:
+            fields["generation"] = generation
+        return self._report("task_failed", task_id, fields, wait)
+
+    def _result(self, task_id: str) -> dict:
+        return {"status": "success", "agent": self.name, "output": f"{task_id} done by {self.name}"}
+
+    # -- threads ---------------------------------------------------------------------------
+
+    def _ping_loop(self, conn: _Connection) -> None:
+        while not conn.stop.wait(self.ping_interval):
+            try:
+                self._send({"type": "ping"}, conn)
+            except AgentError:
+                return
+
+    def _read_loop(self, conn: _Connection) -> None:
+        ws = conn.ws
+        parts: list[bytes] = []
+        try:
+            while True:
+                frame = ws.recv_frame()
+                if frame.opcode == websocket.ABNF.OPCODE_CLOSE:
+                    conn.close_code = _close_code(frame.data)
+                    if conn.state != "closing":
+                        with (
+                            contextlib.suppress(OSError, websocket.WebSocketException),
+                            self._send_lock,
+                        ):
+                            ws.send_close(websocket.STATUS_NORMAL)
+                    break
+                if frame.opcode == websocket.ABNF.OPCODE_PING:
+                    with self._send_lock:
+                        ws.pong(frame.data)
+                    continue
+                if frame.opcode in (websocket.ABNF.OPCODE_TEXT, websocket.ABNF.OPCODE_CONT):
+                    parts.append(frame.data)
+                    if frame.fin:
+                        data, parts = b"".join(parts), []
+                        self._dispatch(data.decode("utf-8", errors="replace"))
+        except (OSError, websocket.WebSocketException, ValueError) as error:
+            LOG.debug("agent %s reader ended: %s", self.name, error)
+        finally:
+            with self._cond:
+                lost = conn.state in ("connecting", "identified")
+                if lost:
+                    conn.state = "lost"
+                elif conn.state == "closing":
+                    conn.state = "closed"
+                conn.stop.set()
+                self._cond.notify_all()
+            if lost:  # the hub or the network ended it: release our end too
+                ws.shutdown()
+
+    def _dispatch(self, text: str) -> None:
+        try:
+            message = json.loads(text)
+        except ValueError:
+            LOG.debug("agent %s got non-JSON %r", self.name, text[:200])
+            return
+        if not isinstance(message, dict):
+            return
+        LOG.debug("agent %s <- %s", self.name, mask_text(text[:2000]))
+        kind = message.get("type")
+        handler: Callable[[dict], None] | None = {
+            "identified": self._on_identified,
+            "error": self._on_error,
+            "task_assign": self._on_assign,
+            "task_ack": self._on_ack,
+        }.get(kind)
+        if handler is not None:
+            handler(message)
+        else:
+            with self._cond:
+                self.ignored_types[str(kind)] = self.ignored_types.get(str(kind), 0) + 1
+                self._cond.notify_all()
+
+    def _on_identified(self, message: dict) -> None:
+        with self._cond:
+            self._identify = message
+            self._cond.notify_all()
+
+    def _on_error(self, message: dict) -> None:
+        error = str(message.get("error", ""))
+        with self._cond:
+            if self._identify is None and self._conn and self._conn.state == "connecting":
+                self._identify = message
+                self._cond.notify_all()
+                return
+            prefix, _, reason = error.partition(": ")
+            kind = _ERROR_PREFIXES.get(prefix)
+            pending = next((p for p in self._pending if p.kind == kind), None) if kind else None
+            if pending is not None:
+                self._pending.remove(pending)
+                pending.reply = message
+                self.rejections.append(
+                    Rejection(pending.task_id, kind, reason or error, error, now_ms())
+                )
+            elif kind is not None:
+                last = self._last_report
+                self.rejections.append(
+                    Rejection(
+                        last.task_id if last else None, kind, reason or error, error, now_ms()
+                    )
+                )
+            else:
+                last = self._last_report
+                self.errors.append(
+                    {"error": error, "after": last.kind if last else None, "at": now_ms()}
+                )
+            self._cond.notify_all()
+
+    def _on_ack(self, message: dict) -> None:
+        task_id, status = message.get("task_id"), str(message.get("status"))
+        with self._cond:
+            self.acks.append(Ack(task_id, status, now_ms()))
+            for pending in self._pending:
+                if pending.task_id == task_id and status in _ACK_STATUSES[pending.kind]:
+                    self._pending.remove(pending)
+                    pending.reply = message
+                    break
+            self._cond.notify_all()
+
+    def _on_assign(self, message: dict) -> None:
+        metadata = message.get("metadata") or {}
+        received = Received(
+            task_id=message.get("task_id"),
+            generation=message.get("generation"),
+            assigned_at=message.get("assigned_at"),
+            received_at=now_ms(),
+            description=message.get("description", ""),
+            metadata=metadata if isinstance(metadata, dict) else {},
+        )
+        with self._cond:
+            is_foreign = received.metadata.get("smoke_run") != self.run_id
+            (self.foreign if is_foreign else self.received).append(received)
+            behaviour, delay, conn = self.behaviour, self.delay, self._conn
+            self._cond.notify_all()
+        if is_foreign:
+            LOG.warning("agent %s left foreign task %s alone", self.name, received.task_id)
+            return
+        with contextlib.suppress(AgentError):
+            self._act(behaviour, delay, received, conn)
+
+    def _act(
+        self, behaviour: Behaviour, delay: float, task: Received, conn: _Connection | None
+    ) -> None:
+        if not behaviour.accepts:
+            return
+        self.accept(task.task_id)
+        if behaviour is Behaviour.COMPLETE:
+            self.complete(task.task_id, task.generation)
+        elif behaviour is Behaviour.OMIT_GENERATION:
+            self.complete(task.task_id, None)
+        elif behaviour is Behaviour.FAIL:
+            self.fail(task.task_id, task.generation, f"simulated failure by {self.name}")
+        elif behaviour is Behaviour.SLOW:
+            self._later(conn, delay, lambda: self.complete(task.task_id, task.generation))
+
+    def _later(self, conn: _Connection | None, delay: float, action: Callable[[], object]) -> None:
+        """Run ``action`` after ``delay`` unless the connection ends first."""
+
+        def run() -> None:
+            with self._lock:
+                self._timers.discard(timer)
+            with contextlib.suppress(AgentError):
+                action()
+
+        timer = threading.Timer(delay, run)
+        timer.daemon = True
+        with self._lock:
+            if conn is None or conn.stop.is_set():
+                return
+            self._timers.add(timer)
+            timer.start()
+
+    # -- journal queries -------------------------------------------------------------------
+
+    def completed_ids(self, since: int = 0) -> list[str]:
+        """Task ids whose completion the hub acknowledged (``task_ack`` complete)."""
+        with self._lock:
+            return [a.task_id for a in self.acks if a.status == "complete" and a.seq > since]
+
+    def received_ids(self, since: int = 0) -> list[str]:
+        with self._lock:
+            return [r.task_id for r in self.received if r.seq > since]
+
+    def received_tasks(self, since: int = 0) -> list[Received]:
+        with self._lock:
+            return [r for r in self.received if r.seq > since]
+
+    def foreign_tasks(self, since: int = 0) -> list[dict]:
+        with self._lock:
+            return [
+                {"task_id": r.task_id, "description": r.description, "metadata": r.metadata}
+                for r in self.foreign
+                if r.seq > since
+            ]
+
+    def rejections_for(self, task_id: str, since: int = 0) -> list[Rejection]:
+        with self._lock:
+            return [r for r in self.rejections if r.task_id == task_id and r.seq > since]
+
+    def acks_for(self, task_id: str) -> list[Ack]:
+        with self._lock:
+            return [a for a in self.acks if a.task_id == task_id]
+
+    def last_assignment(self, task_id: str) -> Received | None:
+        with self._lock:
+            return next((r for r in reversed(self.received) if r.task_id == task_id), None)
+
+    def wait_for(self, predicate: Callable[[], bool], timeout: float) -> bool:
+        """Wait until ``predicate()`` (called with the journal lock held) is true; wakes
+        on every journal event and connection change."""
+        with self._cond:
+            return self._cond.wait_for(predicate, timeout)
+
+
+def _close_code(data: bytes) -> int | None:
+    return struct.unpack("!H", data[:2])[0] if len(data) >= 2 else None

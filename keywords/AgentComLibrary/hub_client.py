@@ -1,0 +1,227 @@
+"""The hub's HTTP API over one ``requests.Session``, with typed errors and masked logs."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from .masking import mask, mask_text
+
+LOG = logging.getLogger(__name__)
+BODY_LOG_LIMIT = 2048
+REQUEST_TIMEOUT = 10.0
+
+
+class HubError(Exception):
+    """Base of the errors of this module."""
+
+    ROBOT_SUPPRESS_NAME = True
+
+
+class HubUnavailable(HubError):
+    """The hub did not answer at all (connection refused, timeout, DNS)."""
+
+    def __init__(self, url: str, reason: object) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(
+            f"AgentCom hub is not reachable at {url} ({_short_reason(reason)}). "
+            "Start one (leave HUB_URL empty to let the library start the embedded hub, "
+            "or run `agentcom-hub --port 4000`) or point HUB_URL at a running hub."
+        )
+
+
+class HubRequestError(HubError):
+    """The hub answered with an unexpected status code."""
+
+    def __init__(self, method: str, path: str, status: int, body: object) -> None:
+        self.method = method
+        self.path = path
+        self.status = status
+        self.body = body
+        text = body if isinstance(body, str) else json.dumps(body)
+        super().__init__(f"{method} {path} answered {status}: {_cap(mask_text(text), 500)}")
+
+    @property
+    def error(self) -> str | None:
+        """The ``error`` field of a JSON error body, if any."""
+        return self.body.get("error") if isinstance(self.body, dict) else None
+
+
+def _short_reason(reason: object) -> str:
+    text = str(reason)
+    if isinstance(reason, requests.ConnectionError):
+        text = "connection refused" if "refused" in text.lower() else "connection failed"
+    elif isinstance(reason, requests.Timeout):
+        text = "no answer in time"
+    return text
+
+
+def _cap(text: str, limit: int = BODY_LOG_LIMIT) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
+class HubClient:
+    """Calls to the routes of the contract; each returns the decoded JSON body.
+
+    Every request has a timeout. Non-2xx answers raise :class:`HubRequestError`,
+    network failures :class:`HubUnavailable`.
+    """
+
+    def __init__(self, base_url: str, token: str = "", timeout: float = REQUEST_TIMEOUT) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.session = requests.Session()
+        self.token = token
+        self._held: list[str] | None = None
+
+    @property
+    def token(self) -> str:
+        return self._token
+
+    @token.setter
+    def token(self, value: str) -> None:
+        self._token = value
+        if value:
+            self.session.headers["Authorization"] = f"Bearer {value}"
+        else:
+            self.session.headers.pop("Authorization", None)
+
+    @property
+    def ws_url(self) -> str:
+        """The WebSocket endpoint that belongs to this HTTP base URL."""
+        scheme, rest = self.base_url.split("://", 1)
+        return f"{'wss' if scheme == 'https' else 'ws'}://{rest}/ws"
+
+    def close(self) -> None:
+        self.session.close()
+
+    @contextlib.contextmanager
+    def hold_logs(self) -> Iterator[Callable[[], None]]:
+        """Keep only the last attempt's request logs while polling.
+
+        Yields ``new_attempt()``: each call drops the request logs held so far. On exit
+        the held ones (the last attempt's) are logged. urllib3's own per-request debug
+        lines are muted meanwhile.
+        """
+        pool_logger = logging.getLogger("urllib3.connectionpool")
+        old_level = pool_logger.level
+        pool_logger.setLevel(logging.INFO)
+        self._held = []
+        try:
+            yield lambda: self._held.clear() if self._held is not None else None
+        finally:
+            held, self._held = self._held, None
+            pool_logger.setLevel(old_level)
+            for line in held:
+                LOG.debug("%s", line)
+
+    # -- transport -------------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: object = None,
+        params: dict[str, Any] | None = None,
+        expect: tuple[int, ...] = (200,),
+    ) -> Any:
+        """Send one request and return the decoded body; raise on other statuses."""
+        url = self.base_url + path
+        try:
+            response = self.session.request(
+                method, url, json=json_body, params=params, timeout=self.timeout
+            )
+        except requests.RequestException as error:
+            LOG.debug("%s %s failed: %s", method, path, error)
+            raise HubUnavailable(self.base_url, error) from None
+        body = _decode(response)
+        self._log(method, path, json_body, params, response, body)
+        if response.status_code not in expect:
+            raise HubRequestError(method, path, response.status_code, body)
+        return body
+
+    def _log(self, method, path, json_body, params, response, body) -> None:
+        if not LOG.isEnabledFor(logging.DEBUG):
+            return
+        auth = self.session.headers.get("Authorization", "")
+        shown = f"Bearer {mask(auth[len('Bearer ') :])}" if auth else "none"
+        request_text = "" if json_body is None else mask_text(json.dumps(json_body))
+        answer = body if isinstance(body, str) else json.dumps(body)
+        line = (
+            f"{method} {path}{f'?{params}' if params else ''} (Authorization: {shown}) "
+            f"{_cap(request_text)} -> {response.status_code} {_cap(mask_text(answer))}"
+        )
+        if self._held is not None:
+            self._held.append(line)
+        else:
+            LOG.debug("%s", line)
+
+    # -- routes ----------------------------------------------------------------------------
+
+    def health(self) -> dict:
+        return self.request("GET", "/health")
+
+    def create_token(self, agent_id: str) -> str:
+        """A new token for ``agent_id`` (returned whole: callers must not log it)."""
+        body = self.request(
+            "POST", "/admin/tokens", json_body={"agent_id": agent_id}, expect=(201,)
+        )
+        return body["token"]
+
+    def list_tokens(self) -> list[dict]:
+        return self.request("GET", "/admin/tokens")["tokens"]
+
+    def revoke_tokens(self, agent_id: str) -> dict:
+        return self.request("DELETE", f"/admin/tokens/{quote(agent_id, safe='')}")
+
+    def submit_task(self, task: dict) -> dict:
+        return self.request("POST", "/api/tasks", json_body=task, expect=(201,))
+
+    def list_tasks(self, **filters: str) -> list[dict]:
+        params = {key: value for key, value in filters.items() if value is not None}
+        return self.request("GET", "/api/tasks", params=params or None)["tasks"]
+
+    def dead_letter_tasks(self) -> list[dict]:
+        return self.request("GET", "/api/tasks/dead-letter")["tasks"]
+
+    def task_stats(self) -> dict:
+        return self.request("GET", "/api/tasks/stats")
+
+    def get_task(self, task_id: str) -> dict:
+        return self.request("GET", f"/api/tasks/{quote(task_id, safe='')}")
+
+    def find_task(self, task_id: str) -> dict | None:
+        """The task, or None when the hub answers 404."""
+        try:
+            return self.get_task(task_id)
+        except HubRequestError as error:
+            if error.status == 404:
+                return None
+            raise
+
+    def retry_task(self, task_id: str) -> dict:
+        return self.request("POST", f"/api/tasks/{quote(task_id, safe='')}/retry")
+
+    def agents(self) -> list[dict]:
+        return self.request("GET", "/api/agents")["agents"]
+
+    def agent_states(self) -> list[dict]:
+        return self.request("GET", "/api/agents/states")["agents"]
+
+    def agent_state(self, agent_id: str) -> dict:
+        return self.request("GET", f"/api/agents/{quote(agent_id, safe='')}/state")
+
+
+def _decode(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return response.text

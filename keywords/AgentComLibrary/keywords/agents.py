@@ -1,0 +1,384 @@
+"""Keywords that start, break, steer and query simulated agents."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from robotlibcore import keyword
+
+from ..agent import AgentError, SimulatedAgent
+from ..behaviours import Behaviour
+from ..formatting import id_list
+from ..hub_client import HubError
+from ..timeutil import human
+from .base import LibraryComponent
+
+
+class AgentKeywords(LibraryComponent):
+    @keyword
+    def start_agent(
+        self,
+        name: str,
+        behaviour: Behaviour = Behaviour.COMPLETE,
+        capabilities: list[str] | str | None = None,
+        delay: timedelta = timedelta(seconds=1),
+        tokens_used: int = 0,
+    ) -> str:
+        """Starts a simulated agent and waits until the hub has identified it.
+
+        The agent gets its own token, the hub agent id ``smoke-<run>-<name>`` and the
+        run's capability ``smoke-<run>`` (so it only takes this run's tasks). It pings
+        every 20 s.
+
+        Args:
+            name: short name used in the test and in reports, e.g. ``victim``.
+            behaviour: what it does with assigned tasks (see `Behaviour`).
+            capabilities: more capabilities besides the run's, a list or comma separated.
+            delay: how long a ``slow`` agent works on a task.
+            tokens_used: the ``tokens_used`` it reports with each completion.
+
+        Returns:
+            The name.
+
+        Example:
+        | `Start Agent` | victim | behaviour=hold |
+        """
+        session = self.session
+        if name in self.ctx.agents.active:
+            raise ValueError(f"An agent named '{name}' is already running; stop it first.")
+        agent_id = session.agent_id(name)
+        extra = capabilities.split(",") if isinstance(capabilities, str) else capabilities or []
+        caps = list(dict.fromkeys([session.capability, *(c.strip() for c in extra if c.strip())]))
+        token = self.client.create_token(agent_id)
+        session.token_owners.append(agent_id)
+        agent = SimulatedAgent(
+            name,
+            agent_id,
+            token,
+            session.ws_url,
+            session.run_id,
+            capabilities=caps,
+            behaviour=behaviour,
+            delay=delay.total_seconds(),
+            tokens_used=tokens_used,
+        )
+        agent.start(self.ctx.config.timeout)
+        self.ctx.agents.add(agent)
+        self.info(
+            f"Agent '{name}' identified as {agent_id} (behaviour {behaviour.value}, "
+            f"capabilities {', '.join(caps)}, token {agent.token_hint})"
+        )
+        return name
+
+    @keyword
+    def start_agents(
+        self,
+        count: int,
+        prefix: str = "agent",
+        behaviour: Behaviour = Behaviour.COMPLETE,
+        delay: timedelta = timedelta(seconds=1),
+    ) -> list[str]:
+        """Starts ``count`` agents named ``<prefix>-1`` ... ``<prefix>-<count>``.
+
+        Args:
+            count: how many agents.
+            prefix: start of their names.
+            behaviour: the behaviour of all of them.
+            delay: how long ``slow`` agents work on a task.
+
+        Returns:
+            The list of names.
+
+        Example:
+        | @{agents} = | `Start Agents` | 4 | prefix=worker |
+        """
+        return [
+            self.start_agent(f"{prefix}-{n}", behaviour, delay=delay) for n in range(1, count + 1)
+        ]
+
+    @keyword
+    def stop_agent(self, name: str) -> None:
+        """Closes the agent's connection cleanly and revokes its token.
+
+        Its journal still counts in the checks of the current test.
+
+        Args:
+            name: short name of the agent.
+
+        Example:
+        | `Stop Agent` | victim |
+        """
+        agent = self.ctx.agents.retire(name)
+        agent.stop()
+        self._revoke(agent.agent_id)
+        self.info(f"Agent '{name}' stopped.")
+
+    @keyword
+    def stop_all_agents(self) -> None:
+        """Stops every running agent (see `Stop Agent`). Safe with none running.
+
+        Example:
+        | `Stop All Agents` |
+        """
+        self.ctx.agents_stopped()
+        names = list(self.ctx.agents.active)
+        for name in names:
+            agent = self.ctx.agents.retire(name)
+            try:
+                agent.stop()
+            finally:
+                self._revoke(agent.agent_id)
+        if names:
+            self.info(f"Stopped agents: {', '.join(names)}")
+
+    def _revoke(self, agent_id: str) -> None:
+        session = self.ctx.session
+        if session is None:
+            return
+        try:
+            session.client.revoke_tokens(agent_id)
+        except HubError as error:
+            self.debug(f"Could not revoke the tokens of {agent_id}: {error}")
+            return
+        while agent_id in session.token_owners:
+            session.token_owners.remove(agent_id)
+
+    @keyword
+    def kill_agent_connection(self, name: str) -> None:
+        """Breaks the agent's TCP connection without a WebSocket close frame (a reset).
+
+        This is what the hub sees when an agent process crashes. The agent stays
+        registered and can come back with `Reconnect Agent`.
+
+        Args:
+            name: short name of the agent.
+
+        Example:
+        | `Kill Agent Connection` | victim |
+        """
+        self.agent(name).kill()
+        self.info(f"Agent '{name}': TCP connection reset (no close frame).")
+
+    @keyword
+    def close_agent_connection(self, name: str) -> None:
+        """Closes the agent's WebSocket cleanly (close frame 1000, then waits for the hub's).
+
+        Args:
+            name: short name of the agent.
+
+        Example:
+        | `Close Agent Connection` | victim |
+        """
+        agent = self.simulated(name)
+        agent.close()
+        self.info(f"Agent '{name}': connection closed cleanly ({agent.state}).")
+
+    @keyword
+    def reconnect_agent(self, name: str) -> None:
+        """Opens a new connection for the agent with the same agent id and token and
+        identifies again; an open connection is closed cleanly first.
+
+        Args:
+            name: short name of the agent.
+
+        Example:
+        | `Reconnect Agent` | victim |
+        """
+        agent = self.simulated(name)
+        agent.reconnect(self.ctx.config.timeout)
+        self.info(f"Agent '{name}' reconnected (connection #{agent.connections}).")
+
+    @keyword
+    def reconnect_all_agents(self) -> list[str]:
+        """Reconnects every simulated agent whose connection is gone (killed, closed, or
+        ended by the hub, e.g. after `Restart Embedded Hub`).
+
+        Returns:
+            The names of the agents reconnected.
+
+        Example:
+        | `Restart Embedded Hub` | kill |
+        | `Reconnect All Agents` |
+        """
+        names = []
+        for name, agent in list(self.ctx.agents.active.items()):
+            if isinstance(agent, SimulatedAgent) and not agent.connected:
+                agent.reconnect(self.ctx.config.timeout)
+                names.append(name)
+        self.info(f"Reconnected agents: {', '.join(names) or 'none needed it'}")
+        return names
+
+    @keyword
+    def set_agent_behaviour(
+        self, name: str, behaviour: Behaviour, delay: timedelta | None = None
+    ) -> None:
+        """Changes what the agent does with tasks assigned from now on.
+
+        Tasks it already holds are not touched (finish them with `Report Task Complete`).
+
+        Args:
+            name: short name of the agent.
+            behaviour: the new behaviour (see `Behaviour`).
+            delay: a new delay for ``slow``; unchanged when left out.
+
+        Example:
+        | `Set Agent Behaviour` | worker-1 | slow | delay=2s |
+        """
+        agent = self.agent(name)
+        if not hasattr(agent, "set_behaviour"):
+            raise TypeError(f"Agent '{name}' cannot change its behaviour.")
+        agent.set_behaviour(behaviour, None if delay is None else delay.total_seconds())
+        self.info(f"Agent '{name}' now behaves: {behaviour.value}")
+
+    @keyword
+    def wait_until_agent_receives_task(
+        self, name: str, timeout: timedelta = timedelta(seconds=10)
+    ) -> str:
+        """Waits until the agent has been assigned a task this keyword has not returned yet
+        in this test, and returns that task's id (the oldest such).
+
+        Args:
+            name: short name of the agent.
+            timeout: how long to wait.
+
+        Returns:
+            The task id.
+
+        Example:
+        | ${task} = | `Wait Until Agent Receives Task` | victim | timeout=5s |
+        """
+        agent = self.agent(name)
+        cursor = self.ctx.test.cursors.get(name, 0)
+        mark = self.ctx.test.mark
+        seconds = timeout.total_seconds()
+        self.wait_for_agent(agent, lambda: len(agent.received_ids(mark)) > cursor, seconds)
+        received = agent.received_ids(mark)
+        if len(received) <= cursor:
+            raise AssertionError(self._no_task_message(name, received, seconds))
+        self.ctx.test.cursors[name] = cursor + 1
+        task_id = received[cursor]
+        self.info(f"Agent '{name}' received {task_id}.")
+        return task_id
+
+    def _no_task_message(self, name: str, received: list[str], timeout: float) -> str:
+        agent = self.agent(name)
+        try:
+            state = self.client.agent_state(agent.agent_id)
+            hub = f"hub state {state.get('fsm_state')}, current task {state.get('current_task_id')}"
+        except HubError as error:
+            hub = f"hub state unknown ({error})"
+        foreign = agent.foreign_tasks(self.ctx.test.mark)
+        note = (
+            f"; it left foreign tasks alone: {id_list(t['task_id'] for t in foreign)}"
+            if foreign
+            else ""
+        )
+        return (
+            f"Agent '{name}' received no new task within {human(timeout)}: connection "
+            f"{getattr(agent, 'state', '?')}, {hub}; tasks received in this test: "
+            f"{id_list(received)}{note}."
+        )
+
+    @keyword
+    def get_completed_count(self, name: str) -> int:
+        """Returns how many task completions the hub acknowledged to the agent in this test.
+
+        Args:
+            name: short name of the agent.
+
+        Returns:
+            The count of ``task_ack`` ``complete`` answers (not of reports sent).
+
+        Example:
+        | ${count} = | `Get Completed Count` | worker-1 |
+        """
+        return len(self.ctx.completions(self.agent(name)))
+
+    @keyword
+    def get_received_tasks(self, name: str) -> list[str]:
+        """Returns the ids of the tasks assigned to the agent in this test, oldest first.
+
+        Args:
+            name: short name of the agent.
+
+        Returns:
+            A list of task ids (a task assigned twice appears twice).
+
+        Example:
+        | @{tasks} = | `Get Received Tasks` | survivor |
+        """
+        return self.agent(name).received_ids(self.ctx.test.mark)
+
+    @keyword
+    def report_task_complete(
+        self,
+        name: str,
+        task_id: str,
+        generation: int | None = None,
+        tokens_used: int | None = None,
+    ) -> dict:
+        """Sends ``task_complete`` for the task now and returns the hub's answer.
+
+        Args:
+            name: short name of the agent.
+            task_id: the task.
+            generation: the generation to send; default: the one of the agent's latest
+                assignment of this task.
+            tokens_used: ``tokens_used`` to report; default: the agent's setting.
+
+        Returns:
+            The hub's answer as a dict: ``{"type": "task_ack", "status": "complete", ...}``
+            or ``{"type": "error", "error": "task_complete_failed: stale_generation"}``.
+
+        Example:
+        | ${answer} = | `Report Task Complete` | victim | ${task} | generation=1 |
+        """
+        agent = self.simulated(name)
+        generation = self._generation(agent, task_id, generation)
+        answer = agent.complete(
+            task_id, generation, tokens_used=tokens_used, wait=self.ctx.config.timeout
+        )
+        self.info(f"Agent '{name}' reported {task_id} complete (generation {generation}): {answer}")
+        return answer or {}
+
+    @keyword
+    def report_task_failed(
+        self,
+        name: str,
+        task_id: str,
+        error: str = "simulated failure",
+        generation: int | None = None,
+    ) -> dict:
+        """Sends ``task_failed`` for the task now and returns the hub's answer.
+
+        Args:
+            name: short name of the agent.
+            task_id: the task.
+            error: the error text the hub records as ``last_error``.
+            generation: the generation to send; default: the one of the agent's latest
+                assignment of this task.
+
+        Returns:
+            The hub's answer as a dict (``task_ack`` with status ``retried`` or
+            ``dead_letter``, or an ``error``).
+
+        Example:
+        | ${answer} = | `Report Task Failed` | victim | ${task} | error=disk full |
+        """
+        agent = self.simulated(name)
+        generation = self._generation(agent, task_id, generation)
+        answer = agent.fail(task_id, generation, error, wait=self.ctx.config.timeout)
+        self.info(f"Agent '{name}' reported {task_id} failed (generation {generation}): {answer}")
+        return answer or {}
+
+    @staticmethod
+    def _generation(agent: SimulatedAgent, task_id: str, generation: int | None) -> int:
+        if generation is not None:
+            return generation
+        assignment = agent.last_assignment(task_id)
+        if assignment is None or assignment.generation is None:
+            raise AgentError(
+                f"Agent '{agent.name}' was never assigned {task_id}, so there is no generation "
+                "to report; pass generation= explicitly."
+            )
+        return assignment.generation

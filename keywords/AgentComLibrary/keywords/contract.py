@@ -1,0 +1,289 @@
+"""Contract keywords: raw frames and raw HTTP requests, each checked against the exact error
+the wire contract promises, so a hub that answers bad input wrongly is caught."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import timedelta
+from enum import Enum
+from typing import Any
+
+import requests
+from robotlibcore import keyword
+
+from ..context import LibraryContext
+from ..hub_client import HubUnavailable
+from ..probe import ProbeConnection, ProbeError
+from ..timeutil import seconds
+from .base import LibraryComponent
+
+UNAUTHORIZED_HINT = "provide Authorization: Bearer <token>"
+
+
+class TokenChoice(Enum):
+    """Which token a probe or a raw request presents.
+
+    | `own` | a valid token created for this agent id |
+    | `unknown` | 64 hex characters the hub never issued |
+    | `another agent` | a valid token that belongs to a different agent id |
+    | `none` | no token at all (HTTP: no ``Authorization`` header) |
+    | `valid` | the session's bootstrap token (HTTP only) |
+    """
+
+    OWN = "own"
+    UNKNOWN = "unknown"
+    ANOTHER_AGENT = "another agent"
+    NONE = "none"
+    VALID = "valid"
+
+
+class ContractKeywords(LibraryComponent):
+    """Probe connections and raw requests for the `contract` scenarios."""
+
+    def __init__(self, ctx: LibraryContext) -> None:
+        super().__init__(ctx)
+        self._probes: dict[str, ProbeConnection] = {}
+
+    # -- WebSocket probes --------------------------------------------------------------------
+
+    @keyword
+    def open_probe_connection(self, name: str = "probe") -> str:
+        """Opens a raw WebSocket to the hub that sends only what it is told to.
+
+        The probe does not identify by itself and never answers the hub. Use it to send
+        malformed or out-of-order frames and check the hub's exact reply. Probes are
+        closed when the test's agents are stopped.
+
+        Args:
+            name: the probe's name in later keywords.
+
+        Example:
+        | `Open Probe Connection` | probe |
+        | `Send Frame` | probe | {"type": "ping"} |
+        | `Next Reply Should Be Error` | probe | not_identified |
+        """
+        self.close_probe_connection(name)
+        self._probes[name] = ProbeConnection(name, self.session.ws_url)
+        self.ctx.on_agents_stopped(self._close_all)
+        return name
+
+    @keyword
+    def close_probe_connection(self, name: str = "probe") -> None:
+        """Closes the named probe connection if it is open.
+
+        Example:
+        | `Close Probe Connection` | probe |
+        """
+        probe = self._probes.pop(name, None)
+        if probe is not None:
+            probe.close()
+
+    def _close_all(self) -> None:
+        for name in list(self._probes):
+            self.close_probe_connection(name)
+
+    def _probe(self, name: str) -> ProbeConnection:
+        try:
+            return self._probes[name]
+        except KeyError:
+            raise ProbeError(
+                f"No probe connection named '{name}' is open; use 'Open Probe Connection'."
+            ) from None
+
+    @keyword
+    def send_identify(
+        self,
+        name: str = "probe",
+        agent: str = "probe",
+        token: TokenChoice = TokenChoice.OWN,
+        takes_tasks: bool = False,
+    ) -> None:
+        """Sends an ``identify`` frame from the probe as agent ``smoke-<run>-<agent>``.
+
+        With ``takes_tasks`` the probe declares the run's capability, so once identified
+        it is offered the run's tasks like any agent (see `Wait Until Probe Receives Task`);
+        otherwise it declares none and is never handed the run's tasks.
+
+        Args:
+            name: the probe.
+            agent: short agent name to identify as.
+            token: `own`, `unknown` or `another agent` (see the table of TokenChoice).
+            takes_tasks: declare the run's capability.
+
+        Example:
+        | `Send Identify` | probe | agent=intruder | token=unknown |
+        | `Next Reply Should Be Error` | probe | invalid_token |
+        """
+        agent_id = self.session.agent_id(agent)
+        if token is TokenChoice.OWN:
+            value = self._token_for(agent_id)
+        elif token is TokenChoice.ANOTHER_AGENT:
+            value = self._token_for(self.session.agent_id(f"{agent}-other"))
+        elif token is TokenChoice.UNKNOWN:
+            value = secrets.token_hex(32)
+        else:
+            raise ValueError(f"Identify needs a token; '{token.value}' is not one for WebSocket.")
+        self._probe(name).send_json(
+            {
+                "type": "identify",
+                "agent_id": agent_id,
+                "token": value,
+                "name": agent,
+                "status": "idle",
+                "capabilities": [self.session.capability] if takes_tasks else [],
+            }
+        )
+
+    def _token_for(self, agent_id: str) -> str:
+        token = self.client.create_token(agent_id)
+        self.session.token_owners.append(agent_id)
+        return token
+
+    @keyword
+    def send_frame(self, name: str, frame: str) -> None:
+        """Sends ``frame`` from the probe as one text frame, byte for byte.
+
+        Args:
+            name: the probe.
+            frame: the text to send: JSON or deliberately not.
+
+        Example:
+        | `Send Frame` | probe | {"type": "make_coffee"} |
+        """
+        self._probe(name).send(frame)
+
+    @keyword
+    def next_reply_should_be_error(
+        self, name: str, error: str, timeout: timedelta = timedelta(seconds=10)
+    ) -> None:
+        """Checks that the hub's next reply to the probe is ``{"type":"error","error":error}``.
+
+        Presence messages and assignments in between are skipped.
+
+        Args:
+            name: the probe.
+            error: the exact error text, e.g. ``invalid_json`` or
+                ``task_complete_failed: stale_generation``.
+            timeout: how long to wait for the reply.
+
+        Example:
+        | `Next Reply Should Be Error` | probe | unknown_message_type |
+        """
+        reply = self._probe(name).next_reply(seconds(timeout))
+        expected = {"type": "error", "error": error}
+        if reply != expected:
+            raise ProbeError(
+                f"Probe '{name}': expected the reply {json.dumps(expected)}, "
+                f"got {json.dumps(reply)}."
+            )
+
+    @keyword
+    def next_reply_should_be(
+        self, name: str, message_type: str, timeout: timedelta = timedelta(seconds=10)
+    ) -> dict[str, Any]:
+        """Checks that the hub's next reply to the probe has type ``message_type``; returns it.
+
+        Args:
+            name: the probe.
+            message_type: e.g. ``identified``, ``pong``, ``task_ack``.
+            timeout: how long to wait for the reply.
+
+        Example:
+        | ${reply} = | `Next Reply Should Be` | probe | identified |
+        """
+        reply = self._probe(name).next_reply(seconds(timeout))
+        if reply.get("type") != message_type:
+            raise ProbeError(
+                f"Probe '{name}': expected a '{message_type}' reply, got {json.dumps(reply)}."
+            )
+        return reply
+
+    @keyword
+    def probe_should_still_answer_ping(self, name: str = "probe") -> None:
+        """Sends ``ping`` and checks for ``pong`` with an integer timestamp: the connection
+        survived whatever was sent before.
+
+        Example:
+        | `Probe Should Still Answer Ping` | probe |
+        """
+        self._probe(name).send_json({"type": "ping"})
+        reply = self._probe(name).next_reply(10.0)
+        if reply.get("type") != "pong" or not isinstance(reply.get("timestamp"), int):
+            raise ProbeError(
+                f'Probe \'{name}\': expected {{"type":"pong","timestamp":<ms>}} after a '
+                f"ping, got {json.dumps(reply)}; the connection did not stay usable."
+            )
+
+    @keyword
+    def wait_until_probe_receives_task(
+        self, name: str = "probe", timeout: timedelta = timedelta(seconds=10)
+    ) -> dict[str, Any]:
+        """Waits for a ``task_assign`` to the (identified) probe and returns it as a dict.
+
+        Example:
+        | ${assign} = | `Wait Until Probe Receives Task` | probe |
+        | `Log` | ${assign}[task_id] has generation ${assign}[generation] |
+        """
+        return self._probe(name).next_of_type("task_assign", seconds(timeout))
+
+    # -- raw HTTP ------------------------------------------------------------------------------
+
+    @keyword
+    def request_should_be_refused(
+        self,
+        method: str,
+        path: str,
+        status: int,
+        error: str,
+        token: TokenChoice = TokenChoice.VALID,
+        body: str | None = None,
+    ) -> dict[str, Any]:
+        """Sends one raw HTTP request and checks the exact refusal: status and ``error`` field.
+
+        For 401 it also checks the contract's ``hint``. The request is sent as given, so a
+        body that is not JSON can be tested too (it is sent as ``application/json``).
+
+        Args:
+            method: ``GET``, ``POST``, ``DELETE``, ...
+            path: e.g. ``/api/tasks``.
+            status: the expected status code.
+            error: the expected ``error`` field of the JSON answer; ``*`` accepts any text.
+            token: `valid` (bootstrap token), `unknown` or `none`.
+            body: the request body, sent as is with ``Content-Type: application/json``.
+
+        Example:
+        | `Request Should Be Refused` | GET | /api/tasks | 401 | unauthorized | token=none |
+        | `Request Should Be Refused` | DELETE | /api/nowhere | 404 | not_found |
+        """
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        if token is TokenChoice.VALID:
+            headers["Authorization"] = f"Bearer {self.client.token}"
+        elif token is TokenChoice.UNKNOWN:
+            headers["Authorization"] = f"Bearer {secrets.token_hex(32)}"
+        elif token is not TokenChoice.NONE:
+            raise ValueError(f"HTTP requests take token=valid, unknown or none, not '{token}'.")
+        url = self.session.url + path
+        try:
+            response = requests.request(method.upper(), url, data=body, headers=headers, timeout=10)
+        except requests.RequestException as reason:
+            raise HubUnavailable(self.session.url, reason) from None
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = response.text
+        what = f"{method.upper()} {path} with token={token.value}"
+        seen = f"{response.status_code} {json.dumps(answer)[:300]}"
+        if response.status_code != status:
+            raise AssertionError(
+                f"{what}: expected {status} with error '{error}', got {seen}. "
+                + ("The hub accepts requests it should refuse." if response.ok else "")
+            )
+        if not isinstance(answer, dict) or (error != "*" and answer.get("error") != error):
+            raise AssertionError(f"{what}: expected the error '{error}', got {seen}.")
+        if status == 401 and answer.get("hint") != UNAUTHORIZED_HINT:
+            raise AssertionError(
+                f"{what}: expected the hint '{UNAUTHORIZED_HINT}' in the 401 answer, got {seen}."
+            )
+        self.info(f"{what} -> {seen}")
+        return answer

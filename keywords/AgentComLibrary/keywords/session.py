@@ -1,0 +1,302 @@
+"""Keywords of the hub session: open/close, health, tokens, restart."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shlex
+from datetime import timedelta
+
+from robot.api import SkipExecution
+from robot.api.types import Secret
+from robot.libraries.BuiltIn import BuiltIn
+from robotlibcore import keyword
+
+from ..behaviours import RestartMode
+from ..context import HubSession
+from ..embedded_hub import EmbeddedHub
+from ..formatting import id_list, plural
+from ..hub_client import HubClient, HubError, HubRequestError, HubUnavailable
+from ..masking import mask
+from ..timeutil import hub_duration
+from .base import LibraryComponent
+
+TOKEN_ENV = "AGENTCOM_TOKEN"
+
+
+class SessionKeywords(LibraryComponent):
+    @keyword
+    def open_hub_session(
+        self,
+        hub_url: str | None = None,
+        bootstrap_token: Secret | str | None = None,
+        hub_faults: str | list[str] | None = None,
+        allow_foreign_tasks: bool | None = None,
+        acceptance_timeout: timedelta | None = None,
+        hub_options: list[str] | str | None = None,
+    ) -> str:
+        """Opens a session with a hub and returns the new run id.
+
+        With an empty ``hub_url`` the library starts the embedded hub in a fresh
+        temporary directory and uses its bootstrap token; otherwise it uses the hub at
+        ``hub_url`` with ``bootstrap_token`` (default: environment variable
+        ``AGENTCOM_TOKEN``). Either way it checks ``GET /health`` first, and it stops
+        when the hub has queued tasks that need no capability (any agent of this suite
+        could be handed them) unless ``allow_foreign_tasks`` is true.
+
+        Arguments left out take the library's import arguments. An open session is
+        closed first.
+
+        Args:
+            hub_url: URL of a running hub (``http://127.0.0.1:4000``); empty: the embedded hub.
+            bootstrap_token: a token the hub knows; a Robot ``Secret`` or a string.
+            hub_faults: fault names for the embedded hub, comma separated.
+            allow_foreign_tasks: run even if the hub has capability-free queued tasks.
+            acceptance_timeout: the embedded hub's acceptance timeout (its default is 60 s).
+            hub_options: more command line options for the embedded hub,
+                e.g. ``--stuck-threshold 2s --stuck-sweep-interval 200ms``.
+
+        Returns:
+            The run id (8 hex characters): agents are ``smoke-<run>-<name>``.
+
+        Example:
+        | ${run} = | `Open Hub Session` | hub_faults=no-idle-scheduling |
+        """
+        config = self.ctx.config
+        if self.ctx.session is not None:
+            self.warn("A hub session was still open; closing it before opening a new one.")
+            self.close_hub_session()
+        url = (config.hub_url if hub_url is None else hub_url).strip()
+        faults = _split_list(config.hub_faults if hub_faults is None else hub_faults)
+        allow = config.allow_foreign_tasks if allow_foreign_tasks is None else allow_foreign_tasks
+        options = _options(hub_options)
+        if acceptance_timeout is not None:
+            options += ["--acceptance-timeout", hub_duration(acceptance_timeout)]
+        if url:
+            if faults or options:
+                raise ValueError(
+                    f"Hub faults and options only apply to the embedded hub, but HUB_URL is "
+                    f"'{url}' (faults: {id_list(faults)}, options: {' '.join(options) or 'none'})."
+                )
+            session = self._external(url, bootstrap_token)
+        else:
+            session = self._embedded(faults, options)
+        self.ctx.session = session
+        try:
+            self._check_foreign_tasks(session, allow)
+        except BaseException:
+            self.ctx.close_session()
+            raise
+        where = (
+            f"embedded hub at {session.url} (pid {session.embedded.pid}, faults: {id_list(faults)})"
+            if session.embedded
+            else f"hub at {session.url}"
+        )
+        self.info(
+            f"Hub session open: {where}; run id {session.run_id}; "
+            f"bootstrap token {mask(session.client.token)}"
+        )
+        return session.run_id
+
+    def _embedded(self, faults: list[str], options: list[str]) -> HubSession:
+        hub = EmbeddedHub(faults=faults, options=options, start_timeout=self.ctx.config.timeout)
+        hub.start()
+        client = HubClient(hub.url, hub.token, timeout=self.ctx.config.timeout)
+        session = HubSession(client, secrets.token_hex(4), hub.ws_url, embedded=hub)
+        try:
+            _health(client)
+        except BaseException:
+            hub.stop()
+            raise
+        return session
+
+    def _external(self, url: str, token: Secret | str | None) -> HubSession:
+        if token is None:
+            token = self.ctx.config.bootstrap_token
+        value = token.value if isinstance(token, Secret) else token
+        value = value or os.environ.get(TOKEN_ENV, "")
+        if not value:
+            raise ValueError(
+                f"No bootstrap token for the hub at {url}: set BOOTSTRAP_TOKEN or the "
+                f"environment variable {TOKEN_ENV} to a token the hub knows."
+            )
+        client = HubClient(url, value, timeout=self.ctx.config.timeout)
+        _health(client)
+        return HubSession(client, secrets.token_hex(4), client.ws_url)
+
+    def _check_foreign_tasks(self, session: HubSession, allow: bool) -> None:
+        try:
+            queued = session.client.list_tasks(status="queued")
+        except HubRequestError as error:
+            if error.status == 401:
+                raise AssertionError(
+                    f"The hub at {session.url} rejected the bootstrap token "
+                    f"{mask(session.client.token)} (401 unauthorized)."
+                ) from None
+            raise
+        open_to_all = [t for t in queued if not t.get("needed_capabilities")]
+        if not open_to_all:
+            return
+        listing = "; ".join(
+            f"{t.get('id')} '{t.get('description')}' (submitted by {t.get('submitted_by')})"
+            for t in open_to_all[:10]
+        )
+        message = (
+            f"The hub at {session.url} has {plural(len(open_to_all), 'queued task')} that "
+            f"need no capability, so it may hand them to this suite's agents: {listing}."
+        )
+        if allow:
+            self.warn(message + " Running anyway (allow_foreign_tasks).")
+            return
+        raise AssertionError(
+            message + " Drain them first, or set ALLOW_FOREIGN_TASKS to True to run anyway."
+        )
+
+    @keyword
+    def close_hub_session(self) -> None:
+        """Stops every agent, revokes the tokens it made and stops the embedded hub.
+
+        Safe to call when no session is open. The embedded hub's last log lines are
+        logged (collapsed) before its temporary directory is removed.
+
+        Example:
+        | `Close Hub Session` |
+        """
+        session = self.ctx.session
+        if session is not None and session.embedded is not None:
+            self.log_details("Embedded hub log (last 40 lines)", session.embedded.log_tail(40))
+        for note in self.ctx.close_session():
+            self.warn(f"Close Hub Session: {note}")
+
+    @keyword
+    def hub_should_be_healthy(self) -> None:
+        """Fails unless ``GET /health`` answers ``{"status": "ok", ...}``.
+
+        Example:
+        | `Hub Should Be Healthy` |
+        """
+        body = _health(self.client)
+        self.info(f"Hub at {self.client.base_url} is healthy: {body}")
+
+    @keyword
+    def create_agent_token(self, agent_id: str) -> Secret:
+        """Creates a token for ``agent_id`` and returns it as a Robot ``Secret``.
+
+        The library revokes tokens it created on an external hub when the session closes.
+
+        Args:
+            agent_id: the hub agent id the token is bound to (used as given).
+
+        Returns:
+            The token as a ``Secret`` (its ``value`` holds the 64 hex characters).
+
+        Example:
+        | ${token} = | `Create Agent Token` | smoke-${run}-outsider |
+        """
+        token = self.client.create_token(agent_id)
+        self.session.token_owners.append(agent_id)
+        self.info(f"Created a token for {agent_id}: {mask(token)}")
+        return Secret(token)
+
+    @keyword
+    def revoke_agent_token(self, agent_id: str) -> None:
+        """Revokes every token of ``agent_id``.
+
+        Args:
+            agent_id: the hub agent id.
+
+        Example:
+        | `Revoke Agent Token` | smoke-${run}-outsider |
+        """
+        body = self.client.revoke_tokens(agent_id)
+        owners = self.session.token_owners
+        while agent_id in owners:
+            owners.remove(agent_id)
+        self.info(f"Revoked the tokens of {agent_id}: {body}")
+
+    @keyword
+    def restart_embedded_hub(self, mode: RestartMode = RestartMode.KILL) -> None:
+        """Stops the embedded hub and starts it again on the same data dir and port.
+
+        Connected agents lose their connections; use `Reconnect Agent` to bring them back.
+        Fails against an external hub.
+
+        Args:
+            mode: ``kill`` (SIGKILL, a crash) or ``terminate`` (SIGTERM, clean shutdown).
+
+        Example:
+        | `Restart Embedded Hub` | mode=kill |
+        """
+        session = self.session
+        if session.embedded is None:
+            raise AssertionError(
+                f"Restart Embedded Hub needs the embedded hub, but this session uses the hub "
+                f"at {session.url}; tag the test 'embedded-only' and skip it there."
+            )
+        mode = RestartMode(mode)  # also when called from Python with a plain string
+        old_pid = session.embedded.pid
+        session.embedded.restart(mode)
+        session.client.token = session.embedded.token
+        _health(session.client)
+        self.info(
+            f"Embedded hub restarted ({mode.value}): pid {old_pid} -> {session.embedded.pid}, "
+            f"still at {session.url}"
+        )
+
+    @keyword
+    def skip_test_if_it_needs_the_embedded_hub(self, tag: str = "embedded-only") -> None:
+        """Skips the current test when it has ``tag`` and the session uses an external hub
+        (tests that restart or break the hub can only run on the embedded one).
+
+        Args:
+            tag: the tag that marks such tests.
+
+        Example:
+        | [Setup] | `Skip Test If It Needs The Embedded Hub` |
+        """
+        session = self.ctx.session
+        if session is None or session.embedded is not None:
+            return
+        tags = BuiltIn().get_variable_value("@{TEST TAGS}", []) or []
+        if tag in tags:
+            raise SkipExecution(
+                f"This test is tagged '{tag}': it restarts or breaks the hub, which only the "
+                f"embedded hub allows; this run uses the hub at {session.url}."
+            )
+
+    @keyword
+    def get_run_id(self) -> str:
+        """Returns the run id of the open session (agents are ``smoke-<run>-<name>``).
+
+        Example:
+        | ${run} = | `Get Run Id` |
+        """
+        return self.session.run_id
+
+
+def _health(client: HubClient) -> dict:
+    try:
+        body = client.health()
+    except HubUnavailable:
+        raise
+    except HubError as error:
+        raise AssertionError(f"Hub at {client.base_url} is not healthy: {error}") from None
+    if not isinstance(body, dict) or body.get("status") != "ok":
+        raise AssertionError(
+            f"Hub at {client.base_url} is not healthy: expected GET /health to answer "
+            f'{{"status": "ok"}}, got {body!r}'
+        )
+    return body
+
+
+def _split_list(value: str | list[str] | None) -> list[str]:
+    if not value:
+        return []
+    items = value.split(",") if isinstance(value, str) else value
+    return [item.strip() for item in items if item.strip()]
+
+
+def _options(value: list[str] | str | None) -> list[str]:
+    if not value:
+        return []
+    return shlex.split(value) if isinstance(value, str) else [str(v) for v in value]

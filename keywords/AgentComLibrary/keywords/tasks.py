@@ -1,0 +1,472 @@
+"""Keywords that submit tasks, read them and wait on their state."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from typing import Literal
+
+from robotlibcore import keyword
+
+from ..formatting import (
+    PRIORITY_LEVELS,
+    id_list,
+    plural,
+    short_agent,
+    task_table,
+)
+from ..hub_client import HubError
+from ..timeutil import human, now_ms
+from ..waiting import Outcome, poll
+from .base import LibraryComponent
+
+TaskStatus = Literal["queued", "assigned", "completed", "dead_letter"]
+
+
+class TaskKeywords(LibraryComponent):
+    # -- submitting ------------------------------------------------------------------------
+
+    @keyword
+    def submit_task(
+        self,
+        description: str,
+        priority: str = "normal",
+        metadata: dict | None = None,
+        max_retries: int = 3,
+        complete_by: timedelta | None = None,
+        capabilities: list[str] | None = None,
+    ) -> str:
+        """Submits a task of this run and returns its id.
+
+        The task needs the run's capability ``smoke-<run>`` and carries
+        ``{"smoke_run": <run>}`` in its metadata, so only this run's agents take it.
+
+        Args:
+            description: the task's description.
+            priority: ``urgent``, ``high``, ``normal`` or ``low`` (the hub treats any other
+                string as normal).
+            metadata: more metadata (a dict).
+            max_retries: failures allowed before the task goes to the dead letter.
+            complete_by: deadline relative to now; the hub reclaims the task when it passes.
+            capabilities: more capabilities the task needs, besides the run's.
+
+        Returns:
+            The task id (``task-<16 hex>``).
+
+        Example:
+        | ${task} = | `Submit Task` | Say hello | priority=urgent |
+        """
+        session = self.session
+        body: dict = {
+            "description": description,
+            "priority": priority,
+            "metadata": {**(metadata or {}), "smoke_run": session.run_id},
+            "max_retries": max_retries,
+            "needed_capabilities": [session.capability, *(capabilities or [])],
+        }
+        if complete_by is not None:
+            body["complete_by"] = now_ms() + round(complete_by.total_seconds() * 1000)
+        test = self.ctx.test
+        test.attempted += 1
+        answer = self.client.submit_task(body)
+        task_id = answer["task_id"]
+        test.submitted.append(task_id)
+        self.debug(f"Submitted {task_id} ({priority}): {description}")
+        return task_id
+
+    @keyword
+    def submit_tasks(
+        self, count: int, description: str = "Task {n}", priority: str = "normal"
+    ) -> list[str]:
+        """Submits ``count`` tasks and returns their ids in submission order.
+
+        Args:
+            count: how many tasks.
+            description: ``{n}`` becomes 1..count and ``{priority}`` the priority.
+            priority: one level (``low``); a cycle (``urgent, low``: urgent, low, urgent,
+                ...); or counts per level (``urgent:4, high:4, normal:8, low:4``, which
+                must add up to ``count``), submitted interleaved (urgent, high, normal,
+                low, urgent, ...) so that submission order is not priority order.
+
+        Returns:
+            The list of task ids.
+
+        Example:
+        | @{tasks} = | `Submit Tasks` | 20 | priority=urgent:5, high:5, normal:5, low:5 |
+        """
+        levels = priority_plan(count, priority)
+        ids = []
+        for n, level in enumerate(levels, start=1):
+            text = description.replace("{n}", str(n)).replace("{priority}", level)
+            ids.append(self.submit_task(text, priority=level))
+        self.info(f"Submitted {plural(count, 'task')} ({_count_summary(levels)}): {id_list(ids)}")
+        return ids
+
+    # -- reading ---------------------------------------------------------------------------
+
+    @keyword
+    def get_task(self, task_id: str) -> dict:
+        """Returns the hub's record of the task (``GET /api/tasks/<id>``).
+
+        Args:
+            task_id: the task.
+
+        Returns:
+            The task as a dict: ``status``, ``assigned_to``, ``generation``, ``history``...
+
+        Example:
+        | ${task} = | `Get Task` | ${id} |
+        | Should Be Equal | ${task}[status] | completed |
+        """
+        return self.client.get_task(task_id)
+
+    @keyword
+    def get_submitted_tasks(self) -> list[str]:
+        """Returns the ids of the tasks submitted in this test, in submission order.
+
+        Returns:
+            A list of task ids (only submissions the hub acknowledged).
+
+        Example:
+        | ${tasks} = | `Get Submitted Tasks` |
+        """
+        return list(self.ctx.test.submitted)
+
+    @keyword
+    def get_dead_letter_tasks(self) -> list[dict]:
+        """Returns this run's tasks in the dead-letter store.
+
+        Returns:
+            A list of task dicts (tasks of other runs on a shared hub are left out).
+
+        Example:
+        | @{dead} = | `Get Dead Letter Tasks` |
+        """
+        run = self.session.run_id
+        return [
+            t
+            for t in self.client.dead_letter_tasks()
+            if (t.get("metadata") or {}).get("smoke_run") == run
+        ]
+
+    @keyword
+    def retry_dead_letter_task(self, task_id: str) -> dict:
+        """Puts a dead-letter task back in the queue.
+
+        Args:
+            task_id: the task.
+
+        Returns:
+            The hub's answer: ``{"status": "requeued", "task_id": ..., "priority": ...}``.
+
+        Example:
+        | `Retry Dead Letter Task` | ${task} |
+        """
+        return self.client.retry_task(task_id)
+
+    @keyword
+    def get_agent_state(self, name: str) -> dict:
+        """Returns the hub's state record of the agent (``GET /api/agents/<id>/state``).
+
+        Args:
+            name: short name of the agent.
+
+        Returns:
+            A dict with ``fsm_state``, ``current_task_id``, ``flags``, ...
+
+        Example:
+        | ${state} = | `Get Agent State` | slowpoke |
+        | Should Be Equal | ${state}[fsm_state] | idle |
+        """
+        return self.client.agent_state(self.agent(name).agent_id)
+
+    # -- waiting ---------------------------------------------------------------------------
+
+    @keyword
+    def wait_until_task_is_completed(
+        self, task_id: str, timeout: timedelta = timedelta(seconds=30)
+    ) -> dict:
+        """Waits until the hub reports the task ``completed``; fails at once if it is
+        dead-lettered.
+
+        Args:
+            task_id: the task.
+            timeout: how long to wait.
+
+        Returns:
+            The completed task.
+
+        Example:
+        | `Wait Until Task Is Completed` | ${task} | timeout=10s |
+        """
+        return self.wait_until_tasks_are_completed([task_id], timeout)[0]
+
+    @keyword
+    def wait_until_tasks_are_completed(
+        self, task_ids: list[str], timeout: timedelta = timedelta(seconds=30)
+    ) -> list[dict]:
+        """Waits until the hub reports every task ``completed``.
+
+        Fails at once when one is dead-lettered. On timeout the failure lists the
+        unfinished tasks and, if that is what happened, says the queue stalled: tasks
+        queued while agents that could take them were idle.
+
+        Args:
+            task_ids: the tasks.
+            timeout: how long to wait.
+
+        Returns:
+            The completed tasks, in the order given.
+
+        Example:
+        | `Wait Until Tasks Are Completed` | ${tasks} | timeout=1 min |
+        """
+        pending = list(dict.fromkeys(task_ids))
+        done: dict[str, dict] = {}
+        latest: dict[str, dict | None] = {}
+
+        def attempt() -> Outcome:
+            self._fail_on_foreign_tasks()
+            for task_id in list(pending):
+                task = self.client.find_task(task_id)
+                latest[task_id] = task
+                if task is None:
+                    continue
+                if task.get("status") == "completed":
+                    done[task_id] = task
+                    pending.remove(task_id)
+                elif task.get("status") == "dead_letter":
+                    raise AssertionError(
+                        f"Task {task_id} will never complete: it is in the dead letter "
+                        f"(last error: {task.get('last_error')!r}).\n"
+                        + task_table({task_id: task}, self.ctx.agent_names())
+                    )
+            return Outcome(not pending)
+
+        def failure(_: Outcome) -> str:
+            names = self.ctx.agent_names()
+            unfinished = {t: latest.get(t) for t in pending}
+            text = (
+                f"{plural(len(pending), 'task')} of {len(task_ids)} not completed within "
+                f"{human(timeout)}:\n{task_table(unfinished, names)}"
+            )
+            stall = self._stall_note(unfinished)
+            return f"{stall}\n{text}" if stall else text
+
+        self._poll(attempt, timeout, failure, f"{plural(len(pending), 'task')} completed")
+        return [done[t] for t in task_ids]
+
+    @keyword
+    def wait_until_some_tasks_are_completed(
+        self, task_ids: list[str], count: int, timeout: timedelta = timedelta(seconds=30)
+    ) -> list[str]:
+        """Waits until at least ``count`` of the tasks are ``completed``.
+
+        Args:
+            task_ids: the tasks.
+            count: how many of them must be completed.
+            timeout: how long to wait.
+
+        Returns:
+            The ids of the completed tasks, in the order given.
+
+        Example:
+        | ${done} = | `Wait Until Some Tasks Are Completed` | ${tasks} | count=4 |
+        """
+        ids = list(dict.fromkeys(task_ids))
+        if count > len(ids):
+            raise ValueError(f"Cannot wait for {count} completed tasks out of {len(ids)}.")
+        latest: dict[str, dict | None] = {}
+
+        def attempt() -> Outcome:
+            self._fail_on_foreign_tasks()
+            for task_id in ids:
+                if (latest.get(task_id) or {}).get("status") != "completed":
+                    latest[task_id] = self.client.find_task(task_id)
+            done = [t for t in ids if (latest.get(t) or {}).get("status") == "completed"]
+            return Outcome(len(done) >= count, done)
+
+        def failure(_: Outcome) -> str:
+            done = [t for t in ids if (latest.get(t) or {}).get("status") == "completed"]
+            unfinished = {t: latest.get(t) for t in ids if t not in done}
+            text = (
+                f"{len(done)} of {len(ids)} tasks completed within {human(timeout)}, expected "
+                f"at least {count}:\n{task_table(unfinished, self.ctx.agent_names())}"
+            )
+            stall = self._stall_note(unfinished)
+            return f"{stall}\n{text}" if stall else text
+
+        return self._poll(attempt, timeout, failure, f"{count} of {len(ids)} tasks completed")
+
+    @keyword
+    def wait_until_task_is_assigned(
+        self, task_id: str, agent: str | None = None, timeout: timedelta = timedelta(seconds=10)
+    ) -> dict:
+        """Waits until the task is assigned (to ``agent`` when given).
+
+        Also passes when the task has already gone past that assignment (completed).
+
+        Args:
+            task_id: the task.
+            agent: short name of the agent it must be assigned to; any agent when left out.
+            timeout: how long to wait.
+
+        Returns:
+            The task.
+
+        Example:
+        | `Wait Until Task Is Assigned` | ${task} | agent=victim |
+        """
+        agent_id = self.agent(agent).agent_id if agent else None
+
+        def attempt() -> Outcome:
+            self._fail_on_foreign_tasks()
+            task = self.client.get_task(task_id)
+            status = task.get("status")
+            holder = task.get("assigned_to") or _last_assignee(task)
+            ok = status in ("assigned", "completed") and (agent_id is None or holder == agent_id)
+            return Outcome(ok, task, task)
+
+        def failure(outcome: Outcome) -> str:
+            whom = f"to '{agent}'" if agent else "to any agent"
+            return (
+                f"Task {task_id} was not assigned {whom} within {human(timeout)}:\n"
+                + task_table({task_id: outcome.state}, self.ctx.agent_names())
+            )
+
+        return self._poll(attempt, timeout, failure, f"{task_id} assigned")
+
+    @keyword
+    def wait_until_task_status_is(
+        self, task_id: str, status: TaskStatus, timeout: timedelta = timedelta(seconds=10)
+    ) -> dict:
+        """Waits until the hub reports the task in ``status``.
+
+        Args:
+            task_id: the task.
+            status: ``queued``, ``assigned``, ``completed`` or ``dead_letter``.
+            timeout: how long to wait.
+
+        Returns:
+            The task.
+
+        Example:
+        | `Wait Until Task Status Is` | ${task} | dead_letter |
+        """
+
+        def attempt() -> Outcome:
+            self._fail_on_foreign_tasks()
+            task = self.client.get_task(task_id)
+            return Outcome(task.get("status") == status, task, task)
+
+        def failure(outcome: Outcome) -> str:
+            task = outcome.state or {}
+            return (
+                f"Task {task_id} did not reach status '{status}' within {human(timeout)} "
+                f"(status is '{task.get('status')}'):\n"
+                + task_table({task_id: task}, self.ctx.agent_names())
+            )
+
+        return self._poll(attempt, timeout, failure, f"{task_id} {status}")
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _poll(self, attempt: Callable[[], Outcome], timeout: timedelta, failure, what: str):
+        started = time.monotonic()
+        with self.client.hold_logs() as new_attempt:
+
+            def logged_attempt() -> Outcome:
+                new_attempt()  # request logs of earlier attempts are dropped
+                return attempt()
+
+            value, outcome, attempts = poll(
+                logged_attempt, timeout.total_seconds(), self.ctx.config.poll_interval, failure
+            )
+        elapsed = human(time.monotonic() - started)
+        self.info(f"{what[0].upper()}{what[1:]} after {elapsed} ({plural(attempts, 'poll')}).")
+        return value if value is not None else outcome.state
+
+    def _fail_on_foreign_tasks(self) -> None:
+        foreign = self.ctx.foreign_tasks()
+        if foreign:
+            raise AssertionError(foreign_message(foreign))
+
+    def _stall_note(self, unfinished: dict[str, dict | None]) -> str:
+        queued = [t for t, task in unfinished.items() if task and task.get("status") == "queued"]
+        if not queued:
+            return ""
+        try:
+            states = self.client.agent_states()
+        except HubError as error:
+            return f"({plural(len(queued), 'task')} queued; agent states unavailable: {error})"
+        names = self.ctx.agent_names()
+        capability = self.session.capability
+        idle = [
+            short_agent(s.get("agent_id"), names)
+            for s in states
+            if s.get("fsm_state") == "idle" and capability in _capability_names(s)
+        ]
+        if not idle:
+            return ""
+        verb = "was" if len(idle) == 1 else "were"
+        return (
+            f"queue stalled: {plural(len(queued), 'task')} queued while "
+            f"{plural(len(idle), 'agent')} {verb} idle ({', '.join(idle)})"
+        )
+
+
+def foreign_message(foreign: Iterable[tuple[str, dict]]) -> str:
+    """The failure text for tasks of another run handed to this run's agents."""
+    items = [
+        f"{task.get('task_id')} '{task.get('description')}' to '{agent}' "
+        f"(smoke_run {(task.get('metadata') or {}).get('smoke_run')!r})"
+        for agent, task in foreign
+    ]
+    return (
+        "The hub is shared: it assigned tasks of another run to this run's agents, which left "
+        f"them alone: {'; '.join(items)}. Run on a hub of your own, or drain those tasks."
+    )
+
+
+def priority_plan(count: int, spec: str) -> list[str]:
+    """The priority of each of ``count`` tasks from ``low`` / ``urgent, low`` /
+    ``urgent:4, low:4`` (see `Submit Tasks`)."""
+    parts = [p.strip() for p in spec.split(",") if p.strip()] or ["normal"]
+    if not any(":" in p for p in parts):
+        return [parts[i % len(parts)] for i in range(count)]
+    counts: dict[str, int] = {}
+    for part in parts:
+        level, _, number = part.partition(":")
+        try:
+            counts[level.strip()] = counts.get(level.strip(), 0) + int(number)
+        except ValueError:
+            raise ValueError(f"Priority counts must look like 'urgent:4', got '{part}'.") from None
+    if sum(counts.values()) != count:
+        raise ValueError(
+            f"Priority counts '{spec}' add up to {sum(counts.values())}, but count is {count}."
+        )
+    plan: list[str] = []
+    left = dict(counts)
+    while any(left.values()):
+        for level in counts:
+            if left[level]:
+                plan.append(level)
+                left[level] -= 1
+    return plan
+
+
+def _count_summary(levels: list[str]) -> str:
+    order = sorted(set(levels), key=lambda p: PRIORITY_LEVELS.get(p, 9))
+    return ", ".join(f"{levels.count(p)} {p}" for p in order)
+
+
+def _last_assignee(task: dict) -> str | None:
+    for event in task.get("history") or []:  # newest first
+        if event.get("event") == "assigned" and isinstance(event.get("details"), dict):
+            return event["details"].get("agent_id")
+    return None
+
+
+def _capability_names(state: dict) -> list[str]:
+    return [c.get("name") if isinstance(c, dict) else c for c in state.get("capabilities") or []]

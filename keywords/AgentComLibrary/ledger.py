@@ -1,0 +1,294 @@
+"""Task ledger: reconcile what the test submitted with what the hub and the agents say.
+
+After Jepsen's total-queue checker: every task whose submission was acknowledged (201)
+must end completed exactly once by the agent that acknowledged it, or be explainably
+elsewhere (dead letter with ``last_error``). The run is valid only with nothing lost,
+duplicated, unexpected, mismatched or unfinished.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from .charts import esc
+from .report import (
+    CARD_STYLE,
+    HEAD_STYLE,
+    NUM_STYLE,
+    ROW_STYLE,
+    TD_STYLE,
+    TH_STYLE,
+    count_events,
+    hub_agent,
+    status_word,
+)
+
+PROBLEM_CATEGORIES = ("lost", "duplicated", "unexpected", "mismatched", "unfinished")
+
+
+@dataclass(frozen=True)
+class LedgerNote:
+    """Why one task is in one category, in words for the failure message."""
+
+    category: str
+    task_id: str
+    text: str
+
+
+@dataclass
+class Ledger:
+    """Counts and task ids of the reconciliation (lists keep submission order)."""
+
+    attempted: int = 0
+    acknowledged: list[str] = field(default_factory=list)
+    completed: list[str] = field(default_factory=list)
+    dead_lettered: list[str] = field(default_factory=list)
+    unfinished: list[str] = field(default_factory=list)
+    lost: list[str] = field(default_factory=list)
+    duplicated: list[str] = field(default_factory=list)
+    unexpected: list[str] = field(default_factory=list)
+    recovered: list[str] = field(default_factory=list)
+    mismatched: list[str] = field(default_factory=list)
+    notes: list[LedgerNote] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        """True when nothing is lost, duplicated, unexpected, mismatched or unfinished."""
+        return not any(getattr(self, name) for name in PROBLEM_CATEGORIES)
+
+    def add(self, category: str, task_id: str, text: str = "") -> None:
+        """Put ``task_id`` in ``category`` once, remembering why."""
+        ids: list[str] = getattr(self, category)
+        if task_id not in ids:
+            ids.append(task_id)
+        if text:
+            self.notes.append(LedgerNote(category, task_id, text))
+
+
+def build_ledger(
+    attempted: int,
+    acknowledged: list[str],
+    hub_tasks: dict[str, dict | None],
+    agent_completions: dict[str, list[str]],
+    agent_names: dict[str, str],
+) -> Ledger:
+    """Reconcile submissions, hub records and agent-acknowledged completions.
+
+    attempted: submissions tried. acknowledged: ids of submissions the hub answered 201.
+    hub_tasks: task id -> TASK object, or None when the hub answered 404.
+    agent_completions: short agent name -> task ids whose completion was acknowledged to
+    that agent. agent_names: hub agent_id -> short name.
+    """
+    ledger = Ledger(attempted=attempted)
+    acked_to: dict[str, list[str]] = {}
+    for agent, ids in agent_completions.items():
+        for task_id in ids:
+            acked_to.setdefault(str(task_id), []).append(agent)
+
+    seen: set[str] = set()
+    for raw_id in acknowledged:
+        task_id = str(raw_id)
+        if task_id in seen:
+            continue
+        seen.add(task_id)
+        ledger.acknowledged.append(task_id)
+        _classify(ledger, task_id, hub_tasks.get(task_id), acked_to.get(task_id, []), agent_names)
+
+    for task_id, agents in acked_to.items():
+        if task_id not in seen:
+            ledger.add(
+                "unexpected",
+                task_id,
+                f"completion acknowledged to {_names(agents)}, expected completions only of "
+                "tasks this test submitted, seen an id whose submission the hub never "
+                "acknowledged to this test",
+            )
+    return ledger
+
+
+def _names(agents: list[str]) -> str:
+    return ", ".join(agents) if agents else "no agent"
+
+
+def _classify(
+    ledger: Ledger,
+    task_id: str,
+    task: dict[str, Any] | None,
+    acked: list[str],
+    agent_names: dict[str, str],
+) -> None:
+    """Put one acknowledged task in its categories."""
+    if task is None:
+        ledger.add(
+            "lost",
+            task_id,
+            "submission acknowledged (201), expected the hub to know the task, seen 404 "
+            f"task_not_found (completion acknowledged to: {_names(acked)})",
+        )
+        return
+    status = str(task.get("status"))
+    hub_id = hub_agent(task)
+    hub_name = agent_names.get(hub_id, hub_id) if hub_id else None
+    if hub_name is None:
+        hub_label = "no agent on record"
+    elif hub_name != hub_id:
+        hub_label = f"{hub_name} ({hub_id})"
+    else:
+        hub_label = hub_name
+
+    if status == "completed":
+        ledger.completed.append(task_id)
+        events = count_events(task, "completed")
+        reclaims = count_events(task, "reclaimed")
+        if reclaims:
+            ledger.add("recovered", task_id)
+        twice = [name for name, n in Counter(acked).items() if n > 1]
+        if events > 1 or len(acked) > 1:
+            seen = f"{events} 'completed' history events"
+            seen += f", completion acknowledged {len(acked)} time(s) to {_names(acked)}"
+            if twice:
+                seen += f" ({', '.join(twice)} more than once)"
+            ledger.add(
+                "duplicated",
+                task_id,
+                f"expected exactly one completion by {hub_label}, seen {seen}",
+            )
+        if not acked:
+            ledger.add(
+                "mismatched",
+                task_id,
+                f"hub says completed by {hub_label}, expected that agent to have its "
+                "completion acknowledged, seen no agent with an acknowledged completion",
+            )
+        elif hub_name not in acked:
+            ledger.add(
+                "mismatched",
+                task_id,
+                f"hub says completed by {hub_label}, expected the completion acknowledged to "
+                f"that agent, seen it acknowledged to {_names(acked)}",
+            )
+        return
+
+    if status == "dead_letter":
+        ledger.dead_lettered.append(task_id)
+        error = task.get("last_error")
+        reason = f"last_error {error!r}" if error else "no last_error recorded"
+        if acked:
+            ledger.add(
+                "mismatched",
+                task_id,
+                f"completion acknowledged to {_names(acked)}, expected the hub to record it "
+                f"as completed, seen status dead_letter ({reason})",
+            )
+        return
+
+    detail = f"status {status_word(status)}"
+    if status == "assigned" and hub_name:
+        detail += f" with {hub_label}, generation {task.get('generation')}"
+    ledger.add(
+        "unfinished",
+        task_id,
+        f"expected completed (or dead letter with an error), seen {detail}",
+    )
+    if acked:
+        ledger.add(
+            "mismatched",
+            task_id,
+            f"completion acknowledged to {_names(acked)}, expected the hub to record it as "
+            f"completed, seen {detail}",
+        )
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+_ROWS = (
+    ("attempted", "submissions tried"),
+    ("acknowledged", "hub answered 201"),
+    ("completed", "hub status completed"),
+    ("dead_lettered", "dead letter (explained by last_error)"),
+    ("recovered", "completed after a reclaim"),
+    ("unfinished", "still queued or assigned"),
+    ("lost", "acknowledged, then 404 at the hub"),
+    ("duplicated", "completed more than once"),
+    ("unexpected", "completed, never submitted by the test"),
+    ("mismatched", "hub and agents disagree"),
+)
+
+
+def _count(ledger: Ledger, name: str) -> int:
+    value = getattr(ledger, name)
+    return value if isinstance(value, int) else len(value)
+
+
+def render_ledger_html(ledger: Ledger) -> str:
+    """Small table of counts (as Jepsen prints them) and the ids of every problem category."""
+    verdict = (
+        '<span style="color:#1a7f37;font-weight:600">valid</span>'
+        if ledger.valid
+        else '<span style="color:#82071e;font-weight:600">NOT valid</span>'
+    )
+    rows = []
+    for name, meaning in _ROWS:
+        count = _count(ledger, name)
+        bad = name in PROBLEM_CATEGORIES and count
+        style = NUM_STYLE + (";color:#82071e;font-weight:600" if bad else "")
+        rows.append(
+            f'<tr style="{ROW_STYLE}"><td style="{TD_STYLE};font-family:monospace">{esc(name)}</td>'
+            f'<td style="{style}">{count}</td>'
+            f'<td style="{TD_STYLE};color:#57606a">{esc(meaning)}</td></tr>'
+        )
+    table = (
+        '<table style="border-collapse:collapse;font-size:12px;table-layout:auto">'
+        f'<thead><tr><th style="{TH_STYLE}">ledger</th><th style="{TH_STYLE}">count</th>'
+        f'<th style="{TH_STYLE}"></th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    )
+    details = []
+    for name in (*PROBLEM_CATEGORIES, "dead_lettered", "recovered"):
+        ids = getattr(ledger, name)
+        if ids:
+            shown = ", ".join(esc(i) for i in ids[:50])
+            more = f" and {len(ids) - 50} more" if len(ids) > 50 else ""
+            details.append(
+                f'<div style="margin:3px 0"><b>{esc(name)}</b>: '
+                f'<span style="font-family:monospace">{shown}</span>{more}</div>'
+            )
+    problems = describe_ledger_problems(ledger)
+    problem_html = (
+        '<pre style="white-space:pre-wrap;font-size:11px;background:#ffebe9;color:#82071e;'
+        f'padding:6px 8px;border-radius:4px;margin:6px 0 0 0">{esc(problems)}</pre>'
+        if problems
+        else ""
+    )
+    return (
+        f'<div style="{CARD_STYLE}"><div style="{HEAD_STYLE};margin-top:0">Task ledger: '
+        f"{verdict}</div>{table}{''.join(details)}{problem_html}</div>"
+    )
+
+
+def describe_ledger_problems(ledger: Ledger) -> str:
+    """Plain text naming each problem task, the agents involved, expected vs seen.
+
+    Returns an empty string when the ledger is valid.
+    """
+    if ledger.valid:
+        return ""
+    counts = ", ".join(
+        f"{len(getattr(ledger, name))} {name}"
+        for name in PROBLEM_CATEGORIES
+        if getattr(ledger, name)
+    )
+    lines = [
+        f"Task ledger is not valid: {counts} "
+        f"(of {len(ledger.acknowledged)} acknowledged submissions)."
+    ]
+    for name in PROBLEM_CATEGORIES:
+        for note in ledger.notes:
+            if note.category == name:
+                lines.append(f"- {name} {note.task_id}: {note.text}")
+        noted = {n.task_id for n in ledger.notes if n.category == name}
+        for task_id in getattr(ledger, name):
+            if task_id not in noted:
+                lines.append(f"- {name} {task_id}")
+    return "\n".join(lines)

@@ -1,0 +1,139 @@
+"""A raw WebSocket connection for contract tests: sends exactly what it is told, keeps every
+message the hub sends, and hands out replies in order. Knows nothing of Robot Framework.
+
+(Rewritten by the library helper from the way ``keywords/contract.py`` uses it, after the
+first version of this file was overwritten by mistake.)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import socket
+import threading
+
+import websocket
+
+from .masking import mask_text
+from .timeutil import human
+
+LOG = logging.getLogger(__name__)
+
+# What the hub sends in answer to a frame; everything else (task_assign, presence, chat) is
+# pushed on its own and skipped by next_reply().
+REPLY_TYPES = frozenset(
+    {"identified", "error", "task_ack", "pong", "task_continue", "task_reassign"}
+)
+
+
+class ProbeError(AssertionError):
+    """The probe could not connect or send, or an expected message did not come."""
+
+    ROBOT_SUPPRESS_NAME = True
+
+
+class ProbeConnection:
+    """One WebSocket with a reader thread. The probe never answers the hub by itself."""
+
+    def __init__(self, name: str, ws_url: str, timeout: float = 10.0) -> None:
+        self.name = name
+        self.ws_url = ws_url
+        try:
+            self.ws = websocket.create_connection(ws_url, timeout=timeout)
+        except (OSError, websocket.WebSocketException) as error:
+            raise ProbeError(f"Probe '{name}' could not connect to {ws_url}: {error}") from None
+        self.ws.settimeout(None)
+        self.received: list[dict] = []  # every JSON object, in arrival order
+        self.non_json: list[str] = []
+        self.closed = False
+        self._read_upto = {"reply": 0}  # per kind: index into `received` already handed out
+        self._cond = threading.Condition()
+        self._send_lock = threading.Lock()
+        self._reader = threading.Thread(target=self._read, name=f"probe-{name}", daemon=True)
+        self._reader.start()
+
+    def __repr__(self) -> str:
+        return f"ProbeConnection(name={self.name!r}, ws_url={self.ws_url!r}, closed={self.closed})"
+
+    # -- sending ---------------------------------------------------------------------------
+
+    def send(self, frame: str) -> None:
+        """Send ``frame`` as one text frame, as is."""
+        try:
+            with self._send_lock:
+                self.ws.send(frame)
+        except (OSError, websocket.WebSocketException) as error:
+            raise ProbeError(f"Probe '{self.name}' could not send a frame: {error}") from None
+        LOG.debug("probe %s -> %s", self.name, mask_text(frame[:2000]))
+
+    def send_json(self, message: dict) -> None:
+        self.send(json.dumps(message))
+
+    # -- receiving -------------------------------------------------------------------------
+
+    def next_reply(self, timeout: float) -> dict:
+        """The next reply (``identified``, ``error``, ``task_ack``, ``pong``, ...) not handed
+        out yet; pushes in between are skipped. Raises :class:`ProbeError` on timeout."""
+        return self._next("reply", lambda m: m.get("type") in REPLY_TYPES, timeout)
+
+    def next_of_type(self, kind: str, timeout: float) -> dict:
+        """The next message of type ``kind`` not handed out yet by this method."""
+        return self._next(kind, lambda m: m.get("type") == kind, timeout)
+
+    def _next(self, key: str, wanted, timeout: float) -> dict:
+        def find() -> int | None:
+            start = self._read_upto.get(key, 0)
+            for index in range(start, len(self.received)):
+                if wanted(self.received[index]):
+                    return index
+            return None
+
+        with self._cond:
+            self._cond.wait_for(lambda: find() is not None or self.closed, timeout)
+            index = find()
+            if index is None:
+                what = "reply" if key == "reply" else f"'{key}' message"
+                state = "the connection is closed" if self.closed else "none came"
+                seen = ", ".join(str(m.get("type")) for m in self.received[-5:]) or "nothing"
+                raise ProbeError(
+                    f"Probe '{self.name}': expected a {what} within {human(timeout)}, but "
+                    f"{state} (last messages: {seen})."
+                )
+            self._read_upto[key] = index + 1
+            return self.received[index]
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the socket and end the reader thread. Safe to call twice."""
+        self.closed = True
+        sock = self.ws.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        self._reader.join(5)
+        self.ws.shutdown()
+
+    def _read(self) -> None:
+        try:
+            while True:
+                text = self.ws.recv()
+                if not text:
+                    break
+                try:
+                    message = json.loads(text)
+                except ValueError:
+                    message = None
+                with self._cond:
+                    if isinstance(message, dict):
+                        self.received.append(message)
+                    else:
+                        self.non_json.append(str(text)[:2000])
+                    self._cond.notify_all()
+        except (OSError, websocket.WebSocketException, ValueError):
+            pass
+        finally:
+            with self._cond:
+                self.closed = True
+                self._cond.notify_all()

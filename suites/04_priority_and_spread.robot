@@ -1,0 +1,45 @@
+*** Settings ***
+Documentation     Stronger scale scenarios: priority order that does not depend on the order
+...               of submission, and an even spread of work among agents that complete at
+...               once.
+
+Resource          ../resources/agentcom.resource
+
+Suite Setup       Start AgentCom Suite
+Suite Teardown    Finish AgentCom Suite
+Test Setup        Start AgentCom Test
+Test Teardown     Finish AgentCom Test
+
+Test Tags         scale
+
+
+*** Test Cases ***
+TEST-03c Urgent Work Is Assigned First Whatever The Order Of Submission
+    [Documentation]    With no agent connected, four low tasks are queued first, then four
+    ...    normal, four high and four urgent ones; only then do two agents start. Proves that
+    ...    every urgent task is assigned before any low one, and that within each priority
+    ...    level the oldest task is assigned first. A hub that hands out work in arrival order
+    ...    fails here.
+    [Tags]    test-03c
+    Submit Tasks    4    Low task {n}    priority=low
+    Submit Tasks    4    Normal task {n}    priority=normal
+    Submit Tasks    4    High task {n}    priority=high
+    Submit Tasks    4    Urgent task {n}    priority=urgent
+    Start Agents    2    prefix=worker    behaviour=complete
+    ${tasks}    Get Submitted Tasks
+    Wait Until Tasks Are Completed    ${tasks}    timeout=30s
+    Every Urgent Task Should Be Assigned Before Any Low Task    ${tasks}
+    Each Priority Should Be Assigned Oldest First    ${tasks}
+    No Task Should Be Lost
+
+TEST-03d Sixty Tasks Spread Evenly Over Six Agents That Complete At Once
+    [Documentation]    Six agents that complete at once receive 60 tasks, one after the other.
+    ...    Proves that each agent completed between 7 and 13 of them (10 each, give or take
+    ...    3): a hub that always picks the same idle agent fails here.
+    [Tags]    test-03d
+    Start Agents    6    prefix=worker    behaviour=complete
+    ${tasks}    Submit Tasks    60    Spread task {n}
+    Wait Until Tasks Are Completed    ${tasks}    timeout=60s
+    Tasks Should Be Evenly Distributed    ${tasks}    tolerance=3
+    Every Agent Should Have Completed At Least One Task
+    No Task Should Be Lost

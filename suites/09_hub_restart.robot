@@ -1,0 +1,33 @@
+*** Settings ***
+Documentation     Durability: a hub that crashes or is restarted while tasks flow keeps every
+...               task it acknowledged, and completes each one exactly once afterwards.
+
+Resource          ../resources/agentcom.resource
+
+Suite Setup       Start AgentCom Suite
+Suite Teardown    Finish AgentCom Suite
+Test Setup        Start AgentCom Test
+Test Teardown     Finish AgentCom Test
+Test Template     No Acknowledged Task Is Lost When The Hub Restarts
+
+Test Tags         failure    embedded-only    test-02h
+
+
+*** Test Cases ***    HOW
+TEST-02h Hub Killed While Tasks Flow    kill
+TEST-02h Hub Stopped Cleanly While Tasks Flow    terminate
+
+
+*** Keywords ***
+No Acknowledged Task Is Lost When The Hub Restarts
+    [Documentation]    Two agents work through 20 tasks; after a few are completed the hub is
+    ...    stopped the given way and started again on the same data. Proves that every task
+    ...    the hub had acknowledged with 201 is completed, exactly once.
+    [Arguments]    ${how}
+    Start Agents    2    prefix=worker    behaviour=slow    delay=200ms
+    ${tasks}    Submit Tasks    20    Durable task {n}
+    Wait Until Some Tasks Are Completed    ${tasks}    count=4
+    Restart Embedded Hub    mode=${how}
+    Reconnect All Agents
+    Wait Until Tasks Are Completed    ${tasks}    timeout=60s
+    No Task Should Be Lost

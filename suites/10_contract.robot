@@ -1,0 +1,127 @@
+*** Settings ***
+Documentation     The wire contract under bad input: every malformed, unauthorised or
+...               out-of-order request gets exactly the error the AgentCom contract
+...               promises, the connection stays usable where the contract says so, and the
+...               hub goes on serving tasks afterwards.
+
+Resource          ../resources/agentcom.resource
+
+Suite Setup       Start AgentCom Suite
+Suite Teardown    Finish AgentCom Suite
+Test Setup        Start AgentCom Test
+Test Teardown     Finish AgentCom Test
+
+Test Tags         contract
+
+
+*** Test Cases ***
+CONTRACT-01 An Unknown Token Is Refused At Identify
+    [Documentation]    Identifying with a token the hub never issued gets `invalid_token`;
+    ...    the connection stays open: identifying on it with a valid token then works.
+    [Tags]    contract-01
+    Open Probe Connection    probe
+    Send Identify    probe    agent=intruder    token=unknown
+    Next Reply Should Be Error    probe    invalid_token
+    Send Identify    probe    agent=intruder    token=own
+    Next Reply Should Be    probe    identified
+    Probe Should Still Answer Ping    probe
+    Hub Still Serves Tasks
+
+CONTRACT-02 Another Agent's Token Is Refused At Identify
+    [Documentation]    Identifying as one agent with a valid token of another agent gets
+    ...    `token_agent_mismatch`; the connection stays open for a correct identify.
+    [Tags]    contract-02
+    Open Probe Connection    probe
+    Send Identify    probe    agent=impostor    token=another agent
+    Next Reply Should Be Error    probe    token_agent_mismatch
+    Send Identify    probe    agent=impostor    token=own
+    Next Reply Should Be    probe    identified
+    Probe Should Still Answer Ping    probe
+    Hub Still Serves Tasks
+
+CONTRACT-03 Messages Before Identify Are Refused
+    [Documentation]    Any message before `identify` gets `not_identified`, and identifying
+    ...    afterwards still works.
+    [Tags]    contract-03
+    Open Probe Connection    probe
+    Send Frame    probe    {"type": "ping"}
+    Next Reply Should Be Error    probe    not_identified
+    Send Frame    probe    {"type": "task_complete", "task_id": "task-0000000000000000", "generation": 1}
+    Next Reply Should Be Error    probe    not_identified
+    Send Identify    probe    agent=latecomer
+    Next Reply Should Be    probe    identified
+    Hub Still Serves Tasks
+
+CONTRACT-04 Unknown Message Types And Invalid JSON Are Refused
+    [Documentation]    After identify, a message of an unknown type gets
+    ...    `unknown_message_type` and a frame that is not JSON gets `invalid_json`; the
+    ...    connection stays usable after both.
+    [Tags]    contract-04
+    Open Probe Connection    probe
+    Send Identify    probe    agent=chatty
+    Next Reply Should Be    probe    identified
+    Send Frame    probe    {"type": "make_coffee"}
+    Next Reply Should Be Error    probe    unknown_message_type
+    Send Frame    probe    this is not JSON
+    Next Reply Should Be Error    probe    invalid_json
+    Probe Should Still Answer Ping    probe
+    Hub Still Serves Tasks
+
+CONTRACT-05 A Completion With A Generation Of The Wrong Type Is Refused
+    [Documentation]    An agent reports its task completed with `"generation": "abc"` and then
+    ...    without a generation at all. Both are refused as `stale_generation` and the task
+    ...    stays assigned with its generation unchanged; the right generation then completes it.
+    [Tags]    contract-05
+    Open Probe Connection    probe
+    Send Identify    probe    agent=typo    takes_tasks=True
+    Next Reply Should Be    probe    identified
+    ${task}    Submit Task    Task reported with a bad generation
+    ${assign}    Wait Until Probe Receives Task    probe
+    Send Frame    probe    {"type": "task_complete", "task_id": "${task}", "generation": "abc", "result": {}}
+    Next Reply Should Be Error    probe    task_complete_failed: stale_generation
+    Send Frame    probe    {"type": "task_complete", "task_id": "${task}", "result": {}}
+    Next Reply Should Be Error    probe    task_complete_failed: stale_generation
+    Task Status Should Be    ${task}    assigned
+    Send Frame
+    ...    probe
+    ...    {"type": "task_complete", "task_id": "${task}", "generation": ${assign}[generation], "result": {}}
+    Next Reply Should Be    probe    task_ack
+    Task Should Be Completed Exactly Once    ${task}
+
+CONTRACT-06 Protected Routes Refuse Requests Without A Valid Token
+    [Documentation]    Task and token routes answer 401 with the contract's body and hint
+    ...    when the token is missing or unknown; `/health` needs none.
+    [Tags]    contract-06
+    Request Should Be Refused    GET    /api/tasks    401    unauthorized    token=none
+    Request Should Be Refused    GET    /api/tasks    401    unauthorized    token=unknown
+    Request Should Be Refused    POST    /api/tasks    401    unauthorized    token=none
+    ...    body={"description": "should never be queued"}
+    Request Should Be Refused    POST    /admin/tokens    401    unauthorized    token=unknown
+    ...    body={"agent_id": "smoke-intruder"}
+    Request Should Be Refused    GET    /api/agents/states    401    unauthorized    token=none
+    Hub Should Be Healthy
+    Hub Still Serves Tasks
+
+CONTRACT-07 Bad Task Requests Get Their Documented Errors
+    [Documentation]    A task without a description gets 400 `missing required field:
+    ...    description`, a body that is not JSON gets 400, an unknown task id gets 404
+    ...    `task_not_found`, and an unknown route gets 404 `not_found`.
+    [Tags]    contract-07
+    Request Should Be Refused    POST    /api/tasks    400    missing required field: description
+    ...    body={"priority": "urgent"}
+    Request Should Be Refused    POST    /api/tasks    400    *    body={"description": "cut off
+    Request Should Be Refused    POST    /admin/tokens    400    missing required field: agent_id
+    ...    body={}
+    Request Should Be Refused    GET    /api/tasks/task-0000000000000000    404    task_not_found
+    Request Should Be Refused    GET    /api/no-such-route    404    not_found
+    Hub Still Serves Tasks
+
+
+*** Keywords ***
+Hub Still Serves Tasks
+    [Documentation]    A fresh agent completes a fresh task: the hub is still healthy after
+    ...    the bad input.
+    Start Agent    checker    behaviour=complete
+    ${task}    Submit Task    Round trip after bad input
+    Wait Until Task Is Completed    ${task}    timeout=30s
+    Stop Agent    checker
