@@ -1,17 +1,21 @@
 """Prove the suites catch every known defect: run them against the correct hub and once per fault.
 
 Usage: python tools/fault_matrix.py [--faults a,b] [--jobs N] [--outputdir DIR] [--include-slow]
+                                    [--repeat N]
 
-Each run is a separate `robot` process over `suites/` with `--variable HUB_FAULTS:<fault>`
-(tests tagged `sidecar` are left out, and `slow` ones unless --include-slow). The correct hub
-must pass every test; each fault must make at least one test fail. The tool prints a table
-(fault, tests that failed, first failure message), writes it to DIR/fault-matrix.md and exits
-1 when the baseline is not green or a fault went unnoticed. Logs of every run stay in DIR/<run>/.
+Every suite file runs as its own `robot` process, once against the correct embedded hub and
+once per fault (`--variable HUB_FAULTS:<fault>`), N processes at a time; tests tagged `sidecar`
+are left out, and `slow` ones unless --include-slow. The correct hub must pass every test;
+each fault must make at least one test fail. The tool prints a table (fault, tests that failed,
+first failure message), writes it to DIR/fault-matrix.md and DIR/<fault>/log.html, and exits 1
+when the baseline is not green, a fault went unnoticed, or (with --repeat) two repetitions
+disagree on which tests failed.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import subprocess
 import sys
 import time
@@ -67,21 +71,31 @@ def known_faults() -> list[str]:
     return [line.split()[0] for line in listing.splitlines() if line.strip()]
 
 
-def run_suites(fault: str, outdir: Path, include_slow: bool) -> RunOutcome:
-    """Run every suite against the embedded hub started with `fault` (or none)."""
-    run_dir = outdir / fault
+def suite_files() -> list[Path]:
+    """The suite files, in the order `robot suites` runs them."""
+    return sorted((ROOT / "suites").glob("*.robot"))
+
+
+def run_suite(fault: str, suite: Path, outdir: Path, include_slow: bool) -> Path | str:
+    """Run one suite file against the embedded hub started with `fault` (or none).
+
+    Returns the output.xml path, or an error text when robot produced none."""
+    output = outdir / fault / f"{suite.stem}.xml"
     command = [
         sys.executable,
         "-m",
         "robot",
         "--argumentfile",
         str(ROOT / "robot.args"),
-        "--outputdir",
-        str(run_dir),
-        "--name",
-        f"Fault {fault}",
+        "--output",
+        str(output),
+        "--log",
+        "NONE",
+        "--report",
+        "NONE",
         "--exclude",
         "sidecar",
+        "--runemptysuite",
         "--console",
         "none",
     ]
@@ -89,21 +103,58 @@ def run_suites(fault: str, outdir: Path, include_slow: bool) -> RunOutcome:
         command += ["--exclude", "slow"]
     if fault != BASELINE:
         command += ["--variable", f"HUB_FAULTS:{fault}"]
-    command.append(str(ROOT / "suites"))
-    started = time.monotonic()
+    command.append(str(suite))
     proc = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
-    outcome = RunOutcome(fault=fault, seconds=time.monotonic() - started)
-    output = run_dir / "output.xml"
     if not output.exists():
-        tail = proc.stderr[-500:]
-        outcome.error = f"robot produced no output.xml (exit {proc.returncode}): {tail}"
-        return outcome
-    ExecutionResult(str(output)).visit(_Collector(outcome))
+        return (
+            f"{suite.name}: robot produced no output (exit {proc.returncode}): {proc.stderr[-400:]}"
+        )
+    return output
+
+
+def merge_run(fault: str, outputs: list[Path | str], outdir: Path, seconds: float) -> RunOutcome:
+    """Collect the per-suite results of one fault and write its combined log.html."""
+    outcome = RunOutcome(fault=fault, seconds=seconds)
+    xmls = [str(o) for o in outputs if isinstance(o, Path)]
+    outcome.error = "; ".join(o for o in outputs if isinstance(o, str))
+    for xml in xmls:
+        ExecutionResult(xml).visit(_Collector(outcome))
+    if xmls:
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "robot.rebot",
+                "--name",
+                f"Fault {fault}",
+                "--outputdir",
+                str(outdir / fault),
+                "--output",
+                "output.xml",
+                "--prerebotmodifier",
+                "AgentComLibrary.summary_first.SummaryFirst",
+                "--nostatusrc",
+                *xmls,
+            ],
+            capture_output=True,
+            cwd=ROOT,
+            check=False,
+        )
     return outcome
+
+
+TASK_ID = re.compile(r"task-[0-9a-f]{16}")
+RUN_ID = re.compile(r"smoke-[0-9a-f]{8}")
+
+
+def normalise(message: str) -> str:
+    """A failure message without the ids that differ from run to run."""
+    return RUN_ID.sub("smoke-<run>", TASK_ID.sub("task-<id>", message))
 
 
 def one_line(text: str, width: int = MESSAGE_WIDTH) -> str:
     """First line of a failure message, shortened for a table cell."""
+    text = normalise(text)
     first = " ".join(text.strip().splitlines()[0].split()) if text.strip() else ""
     first = first.replace("|", "/")
     return first if len(first) <= width else first[: width - 3] + "..."
@@ -130,42 +181,80 @@ def render_table(outcomes: list[RunOutcome]) -> str:
     return "\n".join(lines)
 
 
+def run_matrix(runs: list[str], outdir: Path, jobs: int, include_slow: bool) -> list[RunOutcome]:
+    """Every suite file against every hub variant, `jobs` robot processes at a time."""
+    suites = suite_files()
+    for run in runs:
+        (outdir / run).mkdir(parents=True, exist_ok=True)
+    started = {run: time.monotonic() for run in runs}
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = {
+            run: [pool.submit(run_suite, run, suite, outdir, include_slow) for suite in suites]
+            for run in runs
+        }
+        outcomes = []
+        for run in runs:
+            outputs = [future.result() for future in futures[run]]
+            outcome = merge_run(run, outputs, outdir, time.monotonic() - started[run])
+            state = "error" if outcome.error else f"{len(outcome.failed)} failed"
+            print(f"  {run:<26} {state:<10} done after {outcome.seconds:6.1f} s", flush=True)
+            outcomes.append(outcome)
+    return outcomes
+
+
+def signature(outcomes: list[RunOutcome]) -> list[tuple[str, tuple[str, ...]]]:
+    """What must be the same in every repetition: which tests failed under which hub."""
+    return [(o.fault, tuple(sorted(o.failed))) for o in outcomes]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--faults", help="comma-separated subset of faults (default: all)")
-    parser.add_argument("--jobs", type=int, default=3, help="robot runs at once (default 3)")
+    parser.add_argument("--jobs", type=int, default=4, help="robot processes at once (default 4)")
     parser.add_argument("--outputdir", default=str(ROOT / "results" / "fault-matrix"))
     parser.add_argument("--include-slow", action="store_true", help="also run tests tagged slow")
+    parser.add_argument("--repeat", type=int, default=1, help="run the matrix N times")
     args = parser.parse_args(argv)
 
     faults = args.faults.split(",") if args.faults else known_faults()
     runs = [BASELINE, *faults]
-    outdir = Path(args.outputdir).resolve()
-    outdir.mkdir(parents=True, exist_ok=True)
-    print(f"Fault matrix: {len(runs)} runs ({', '.join(runs)}), {args.jobs} at a time")
-    started = time.monotonic()
-    outcomes: dict[str, RunOutcome] = {}
-    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        futures = {pool.submit(run_suites, f, outdir, args.include_slow): f for f in runs}
-        for future in futures:
-            outcome = future.result()
-            outcomes[outcome.fault] = outcome
-            state = "error" if outcome.error else f"{len(outcome.failed)} failed"
-            print(f"  {outcome.fault:<26} {state:<10} {outcome.seconds:6.1f} s", flush=True)
-    ordered = [outcomes[r] for r in runs]
-    table = render_table(ordered)
-    total = time.monotonic() - started
-    (outdir / "fault-matrix.md").write_text(table + "\n", encoding="utf-8")
-    print()
-    print(table)
-    print(f"\nWall time {total:.0f} s. Logs: {outdir}/<fault>/log.html")
-    baseline_ok = not ordered[0].failed and not ordered[0].error
-    missed = [o.fault for o in ordered[1:] if not o.caught or o.error]
-    if not baseline_ok:
-        print("FAIL: the correct hub did not pass every test.")
-    if missed:
-        print(f"FAIL: not caught by any test: {', '.join(missed)}")
-    return 0 if baseline_ok and not missed else 1
+    base_outdir = Path(args.outputdir).resolve()
+    print(
+        f"Fault matrix: {len(suite_files())} suite files x {len(runs)} hubs "
+        f"({', '.join(runs)}), {args.jobs} robot processes at a time"
+    )
+    signatures = []
+    ok = True
+    for repetition in range(1, args.repeat + 1):
+        outdir = base_outdir if args.repeat == 1 else base_outdir / f"run-{repetition}"
+        if args.repeat > 1:
+            print(f"Repetition {repetition} of {args.repeat}")
+        started = time.monotonic()
+        ordered = run_matrix(runs, outdir, args.jobs, args.include_slow)
+        table = render_table(ordered)
+        (outdir / "fault-matrix.md").write_text(table + "\n", encoding="utf-8")
+        print()
+        print(table)
+        print(f"\nWall time {time.monotonic() - started:.0f} s. Logs: {outdir}/<fault>/log.html")
+        baseline_ok = not ordered[0].failed and not ordered[0].error
+        missed = [o.fault for o in ordered[1:] if not o.caught or o.error]
+        if not baseline_ok:
+            print("FAIL: the correct hub did not pass every test.")
+        if missed:
+            print(f"FAIL: not caught by any test: {', '.join(missed)}")
+        ok = ok and baseline_ok and not missed
+        signatures.append(signature(ordered))
+    if args.repeat > 1:
+        same = all(sig == signatures[0] for sig in signatures)
+        print(
+            f"\n{args.repeat} repetitions: "
+            + ("the same tests failed under each hub every time." if same else "RESULTS DIFFER:")
+        )
+        if not same:
+            for number, sig in enumerate(signatures, 1):
+                print(f"  run {number}: " + "; ".join(f"{f}: {len(t)}" for f, t in sig))
+        ok = ok and same
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -206,8 +206,8 @@ class SimulatedAgent:
 
     @property
     def state(self) -> str:
-        """``identified`` while usable; else ``connecting``, ``closed``, ``killed``,
-        ``lost`` (the hub or the network ended it) or ``stopped``/``new``."""
+        """``identified`` while usable; else ``new``, ``connecting``, ``closing``,
+        ``closed``, ``killed`` or ``lost`` (the hub or the network ended it)."""
         return self._conn.state if self._conn else "new"
 
     @property
@@ -242,6 +242,7 @@ class SimulatedAgent:
         with self._lock:
             self._conn = conn
             self._identify = None
+            self._pending.clear()  # answers to the old connection's reports will never come
             self.connections += 1
         conn.reader = threading.Thread(
             target=self._read_loop, args=(conn,), name=f"agent-{self.name}-reader", daemon=True

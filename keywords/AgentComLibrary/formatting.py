@@ -30,6 +30,34 @@ def history_oldest_first(task: Mapping) -> list[dict]:
     return sorted(reversed(history), key=lambda e: e.get("timestamp") or 0)
 
 
+def assigned_events(task: Mapping) -> list[Mapping]:
+    """The task's ``assigned`` events, newest first (as the hub lists them)."""
+    return [e for e in task.get("history") or [] if e.get("event") == "assigned"]
+
+
+def last_assignee(task: Mapping) -> str | None:
+    """The agent of the task's latest assignment (the one that completed it, if completed)."""
+    events = assigned_events(task)
+    if events and isinstance(events[0].get("details"), Mapping):
+        return events[0]["details"].get("agent_id")
+    return task.get("assigned_to")
+
+
+def first_assignee(task: Mapping) -> str | None:
+    """The agent of the task's first assignment."""
+    events = assigned_events(task)
+    details = events[-1].get("details") if events else None
+    return details.get("agent_id") if isinstance(details, Mapping) else task.get("assigned_to")
+
+
+def first_assigned_at(task: Mapping) -> int | None:
+    """When the task was first assigned: its oldest ``assigned`` event, else ``assigned_at``."""
+    events = assigned_events(task)
+    if events:
+        return min(int(e.get("timestamp") or 0) for e in events)
+    return task.get("assigned_at")
+
+
 def describe_event(event: Mapping, names: Mapping[str, str]) -> str:
     """``assigned to victim``, ``reclaimed``, ``completed``, ..."""
     name = str(event.get("event"))

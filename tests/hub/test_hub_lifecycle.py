@@ -272,3 +272,25 @@ def test_second_identify_replaces_the_first(hub: HubSession) -> None:
     )
     assert any(a["agent_id"] == agent_id for a in hub.api.agents())
     assert new.complete(task_id, assign["generation"])["status"] == "complete"
+
+
+def test_second_identify_while_holding_a_task_orphans_nothing(hub: HubSession) -> None:
+    """Reading: the replaced record's task must not be stranded; the new connection can
+    recover it (task_continue) or is handed it again (task_assign)."""
+    cap = f"cap-{uid()}"
+    old = hub.agent("holder", [cap])
+    task_id = hub.api.submit_id("held across a re-identify", needed_capabilities=[cap])
+    old.take()
+    new = hub.client("holder-new")
+    new.identify(old.agent_id or "", old.token or "", [cap])
+    new.send_json({"type": "task_recovering", "task_id": task_id})
+    reply = new.recv_json(types=("task_continue", "task_reassign"))
+    if reply["type"] == "task_continue":
+        generation = reply["generation"]
+    else:
+        assign = new.next_assignment()
+        assert assign["task_id"] == task_id
+        generation = assign["generation"]
+    assert new.complete(task_id, generation)["status"] == "complete"
+    task = hub.api.task(task_id)
+    assert task["status"] == "completed" and events(task).count("completed") == 1

@@ -73,7 +73,9 @@ def test_counts_are_per_test(lib: AgentComLibrary) -> None:
     assert lib.get_completed_count("w") == 1
 
 
-def test_report_task_complete_and_failed(lib: AgentComLibrary) -> None:
+def test_report_task_complete_and_failed(
+    lib: AgentComLibrary, monkeypatch: pytest.MonkeyPatch
+) -> None:
     lib.start_agent("manual", behaviour=Behaviour.HOLD)
     task = lib.submit_task("by hand", max_retries=5)
     lib.wait_until_task_is_assigned(task, agent="manual")
@@ -86,6 +88,7 @@ def test_report_task_complete_and_failed(lib: AgentComLibrary) -> None:
     assert stale["error"] == "task_complete_failed: stale_generation"
     lib.agent_report_should_have_been_rejected("manual", task, "stale_generation")
     assert lib.report_task_complete("manual", task)["status"] == "complete"
+    monkeypatch.setattr("AgentComLibrary.keywords.base.ACK_GRACE", 0.2)
     with pytest.raises(AgentError, match=r"never assigned task-0, so .* pass generation="):
         lib.report_task_complete("manual", "task-0")
 

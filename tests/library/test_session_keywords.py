@@ -150,6 +150,9 @@ def test_restart_embedded_hub(mode: RestartMode) -> None:
         lib.start_agent("phoenix")
         before = lib.submit_task("before")
         lib.wait_until_task_is_completed(before)
+        # Also waits for the agent's ack: a hub killed between recording the completion and
+        # sending the ack would (rightly) fail the same check after the restart.
+        lib.task_should_be_completed(before)
         old_pid = lib.ctx.session.embedded.pid
         lib.restart_embedded_hub(mode)
         assert lib.ctx.session.embedded.pid != old_pid

@@ -122,14 +122,18 @@ class AgentKeywords(LibraryComponent):
         """
         self.ctx.agents_stopped()
         names = list(self.ctx.agents.active)
-        for name in names:
+        errors = []
+        for name in names:  # stop every agent even if one fails to stop cleanly
             agent = self.ctx.agents.retire(name)
             try:
                 agent.stop()
-            finally:
-                self._revoke(agent.agent_id)
+            except Exception as error:
+                errors.append(f"'{name}': {error}")
+            self._revoke(agent.agent_id)
         if names:
             self.info(f"Stopped agents: {', '.join(names)}")
+        if errors:
+            raise RuntimeError(f"Some agents did not stop cleanly: {'; '.join(errors)}")
 
     def _revoke(self, agent_id: str) -> None:
         session = self.ctx.session
@@ -371,10 +375,12 @@ class AgentKeywords(LibraryComponent):
         self.info(f"Agent '{name}' reported {task_id} failed (generation {generation}): {answer}")
         return answer or {}
 
-    @staticmethod
-    def _generation(agent: SimulatedAgent, task_id: str, generation: int | None) -> int:
+    def _generation(self, agent: SimulatedAgent, task_id: str, generation: int | None) -> int:
+        """The given generation, else the one of the agent's latest assignment of the task
+        (waiting briefly: the hub may show the assignment before the frame arrives)."""
         if generation is not None:
             return generation
+        agent.wait_for(lambda: agent.last_assignment(task_id) is not None, self.ack_grace())
         assignment = agent.last_assignment(task_id)
         if assignment is None or assignment.generation is None:
             raise AgentError(

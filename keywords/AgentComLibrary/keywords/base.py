@@ -13,6 +13,8 @@ from ..context import HubSession, LibraryContext
 from ..hub_client import HubClient
 from ..timeutil import Deadline
 
+ACK_GRACE = 5.0  # how long to wait for an agent to receive a task_ack the hub already sent
+
 
 class LibraryComponent:
     """Gives a component the shared :class:`LibraryContext` and short log helpers."""
@@ -52,6 +54,27 @@ class LibraryComponent:
                 return False
             time.sleep(self.ctx.config.poll_interval)
         return True
+
+    def agents_by_id(self, agent_id: str | None) -> list[AgentHandle]:
+        """This test's agents with that hub agent id (an agent started twice is listed twice)."""
+        return [a for a in self.ctx.agents.all() if a.agent_id == agent_id]
+
+    def ack_grace(self) -> float:
+        return min(ACK_GRACE, self.ctx.config.timeout)
+
+    def wait_for_acks(self, completers: dict[str, str | None]) -> list[str]:
+        """Wait (once, up to the ack grace in all) until each task's completing agent, if it is
+        one of this test's, has received the hub's ``task_ack`` ``complete``: the hub records
+        a completion before it sends the ack. Returns the tasks whose ack did not come."""
+        deadline = Deadline(self.ack_grace())
+        mark = self.ctx.test.mark
+        missing = []
+        for task_id, agent_id in completers.items():
+            for agent in self.agents_by_id(agent_id):
+                done = lambda a=agent, t=task_id: t in a.completed_ids(mark)  # noqa: E731
+                if not self.wait_for_agent(agent, done, deadline.remaining()):
+                    missing.append(task_id)
+        return missing
 
     @staticmethod
     def info(message: str, html: bool = False) -> None:

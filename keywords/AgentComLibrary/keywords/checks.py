@@ -12,8 +12,12 @@ from robotlibcore import keyword
 
 from ..agent import AgentHandle
 from ..formatting import (
+    assigned_events,
     describe_history,
+    first_assigned_at,
+    first_assignee,
     id_list,
+    last_assignee,
     plural,
     priority_name,
     short_agent,
@@ -24,8 +28,6 @@ from ..ledger import build_ledger, describe_ledger_problems, render_ledger_html
 from ..timeutil import Deadline, human, human_ms
 from .base import LibraryComponent
 from .tasks import TaskStatus
-
-ACK_GRACE = 5.0  # how long a check waits for an agent to receive the hub's task_ack
 
 
 class CheckKeywords(LibraryComponent):
@@ -43,8 +45,8 @@ class CheckKeywords(LibraryComponent):
         | `Task Should Be Completed` | ${task} |
         """
         task = self._completed_task(task_id)
-        self._acknowledged_by(task, _last_assignee(task))
-        self.info(f"{task_id} completed by {self._name(_last_assignee(task))}.")
+        self._acknowledged_by(task, last_assignee(task))
+        self.info(f"{task_id} completed by {self._name(last_assignee(task))}.")
 
     @keyword
     def task_should_be_completed_exactly_once(self, task_id: str) -> None:
@@ -59,7 +61,7 @@ class CheckKeywords(LibraryComponent):
         | `Task Should Be Completed Exactly Once` | ${task} |
         """
         task = self._completed_task(task_id)
-        completer = _last_assignee(task)
+        completer = last_assignee(task)
         events = [e for e in task.get("history") or [] if e.get("event") == "completed"]
         if len(events) != 1:
             raise AssertionError(
@@ -74,7 +76,7 @@ class CheckKeywords(LibraryComponent):
         total = sum(acks.values())
         # A completion by a connection that is not one of the test's agents (a contract
         # probe, a real agent) is acknowledged to nobody the library watches.
-        expected = 1 if self._agent_by_id(completer) else 0
+        expected = 1 if self.agents_by_id(completer) else 0
         if total != expected:
             seen = ", ".join(f"{name}: {n}" for name, n in acks.items() if n) or "none"
             raise AssertionError(
@@ -98,7 +100,7 @@ class CheckKeywords(LibraryComponent):
         """
         expected = self.agent(agent)
         task = self._completed_task(task_id)
-        completer = _last_assignee(task)
+        completer = last_assignee(task)
         if completer != expected.agent_id:
             raise AssertionError(
                 f"Task {task_id} should have been completed by '{agent}', but the hub says "
@@ -233,17 +235,26 @@ class CheckKeywords(LibraryComponent):
         | `Assignment Latency Should Be Below` | ${tasks} | 5s |
         """
         tasks = self._tasks(task_ids)
+        names = self.ctx.agent_names()
         limit_ms = limit.total_seconds() * 1000
         latencies: dict[str, int] = {}
         problems = []
         for task_id, task in tasks.items():
-            first = _first_assigned_at(task)
+            first = first_assigned_at(task)
             if first is None:
-                problems.append([task_id, "never assigned", task.get("status")])
+                problems.append([task_id, "never assigned", "-", task.get("status")])
                 continue
             latencies[task_id] = first - int(task.get("created_at") or 0)
             if latencies[task_id] >= limit_ms:
-                problems.append([task_id, human_ms(latencies[task_id]), task.get("status")])
+                first_agent = first_assignee(task)
+                problems.append(
+                    [
+                        task_id,
+                        human_ms(latencies[task_id]),
+                        short_agent(first_agent, names),
+                        task.get("status"),
+                    ]
+                )
         values = sorted(latencies.values())
         summary = (
             f"min {human_ms(values[0])}, median {human_ms(statistics.median(values))}, "
@@ -255,7 +266,7 @@ class CheckKeywords(LibraryComponent):
             raise AssertionError(
                 f"Assignment latency should be below {human(limit)} for all {len(tasks)} tasks "
                 f"({summary}), but {plural(len(problems), 'task')} were not:\n"
-                + table(["task", "latency", "status"], problems)
+                + table(["task", "latency", "first agent", "status"], problems)
             )
         self.info(f"Assignment latency of {plural(len(tasks), 'task')}: {summary}.")
 
@@ -273,7 +284,7 @@ class CheckKeywords(LibraryComponent):
         tasks = self._tasks(task_ids)
         names = self.ctx.agent_names()
         over = [
-            [task_id, task.get("tokens_used"), short_agent(_last_assignee(task), names)]
+            [task_id, task.get("tokens_used"), short_agent(last_assignee(task), names)]
             for task_id, task in tasks.items()
             if (task.get("tokens_used") or 0) >= limit
         ]
@@ -435,11 +446,11 @@ class CheckKeywords(LibraryComponent):
             group.sort(key=lambda t: (t.get("created_at") or 0, order[t["id"]]))
             self._require_assigned(group)
             for older, newer in itertools.pairwise(group):
-                if _first_assigned_at(newer) < _first_assigned_at(older):
+                if first_assigned_at(newer) < first_assigned_at(older):
                     problems.append(
                         f"{level}: {newer['id']} (created {_ms_after(newer, older)} after "
                         f"{older['id']}) was assigned "
-                        f"{human_ms(_first_assigned_at(older) - _first_assigned_at(newer))} "
+                        f"{human_ms(first_assigned_at(older) - first_assigned_at(newer))} "
                         "before it"
                     )
         if problems:
@@ -467,13 +478,14 @@ class CheckKeywords(LibraryComponent):
         | `Completed Count Should Be` | victim | 0 |
         """
         agent = self.agent(name)
+        by_hub = self._hub_completions(self.ctx.test.submitted).get(agent.agent_id, [])
+        self.wait_for_acks(dict.fromkeys(by_hub, agent.agent_id))
         acked = self.ctx.completions(agent)
         if len(acked) != count:
             raise AssertionError(
                 f"Agent '{name}' should have completed {plural(count, 'task')} in this test "
                 f"(acknowledged by the hub), but completed {len(acked)}: {id_list(acked)}."
             )
-        by_hub = self._hub_completions(self.ctx.test.submitted).get(agent.agent_id, [])
         if sorted(by_hub) != sorted(acked):
             raise AssertionError(
                 f"Agent '{name}' received completion acks for {id_list(acked)}, but the hub "
@@ -493,7 +505,7 @@ class CheckKeywords(LibraryComponent):
         | `Total Completed Count Should Be` | 5 |
         """
         by_hub = self._hub_completions(self.ctx.test.submitted)
-        self._wait_for_acks({t: a for a, ids in by_hub.items() for t in ids})
+        self.wait_for_acks({t: a for a, ids in by_hub.items() for t in ids})
         per_agent = self.ctx.agent_completions()
         acked = sum(len(ids) for ids in per_agent.values())
         recorded = sum(len(ids) for ids in by_hub.values())
@@ -524,10 +536,10 @@ class CheckKeywords(LibraryComponent):
         expected = [
             (task_id, agents[d["agent_id"]], d.get("generation"), task.get("status"))
             for task_id, task in tasks.items()
-            for d in (e.get("details") or {} for e in reversed(_assigned_events(task)))
+            for d in (e.get("details") or {} for e in reversed(assigned_events(task)))
             if d.get("agent_id") in agents
         ]
-        deadline = Deadline(min(ACK_GRACE, self.ctx.config.timeout))
+        deadline = Deadline(self.ack_grace())
         while True:  # an assignment may still be on its way: allow a short grace, once
             missing = [
                 [task_id, agent.name, generation, status]
@@ -582,11 +594,11 @@ class CheckKeywords(LibraryComponent):
         test = self.ctx.test
         hub_tasks = {task_id: self.client.find_task(task_id) for task_id in test.submitted}
         completers = {
-            task_id: _last_assignee(task)
+            task_id: last_assignee(task)
             for task_id, task in hub_tasks.items()
             if task and task.get("status") == "completed"
         }
-        self._wait_for_acks(completers)
+        self.wait_for_acks(completers)
         ledger = build_ledger(
             test.attempted,
             list(test.submitted),
@@ -631,14 +643,11 @@ class CheckKeywords(LibraryComponent):
     def _table(self, tasks: dict) -> str:
         return task_table(tasks, self.ctx.agent_names())
 
-    def _agent_by_id(self, agent_id: str | None) -> list[AgentHandle]:
-        return [a for a in self.ctx.agents.all() if a.agent_id == agent_id]
-
     def _acknowledged_by(self, task: dict, agent_id: str | None) -> None:
         """Fail unless the agent the hub credits with the task received the complete ack
         (skipped when that agent is not one of this test's)."""
         task_id = task["id"]
-        agents = self._agent_by_id(agent_id)
+        agents = self.agents_by_id(agent_id)
         if not agents:
             return
         mark = self.ctx.test.mark
@@ -652,15 +661,8 @@ class CheckKeywords(LibraryComponent):
         )
 
     def _wait(self, agent: AgentHandle, predicate: Callable[[], bool]) -> bool:
-        """Wait up to ACK_GRACE for ``predicate`` about one agent's journal."""
-        return self.wait_for_agent(agent, predicate, min(ACK_GRACE, self.ctx.config.timeout))
-
-    def _wait_for_acks(self, completers: dict[str, str | None]) -> None:
-        """Give the agents a moment to receive the acks of what the hub shows completed."""
-        mark = self.ctx.test.mark
-        for task_id, agent_id in completers.items():
-            for agent in self._agent_by_id(agent_id):
-                self._wait(agent, lambda a=agent, t=task_id: t in a.completed_ids(mark))
+        """Wait up to the ack grace for ``predicate`` about one agent's journal."""
+        return self.wait_for_agent(agent, predicate, self.ack_grace())
 
     def _hub_completions(self, task_ids: list[str]) -> dict[str, list[str]]:
         """agent_id -> tasks among ``task_ids`` the hub records as completed by it."""
@@ -668,14 +670,14 @@ class CheckKeywords(LibraryComponent):
         for task_id in dict.fromkeys(task_ids):
             task = self.client.find_task(task_id)
             if task and task.get("status") == "completed":
-                result.setdefault(_last_assignee(task) or "-", []).append(task_id)
+                result.setdefault(last_assignee(task) or "-", []).append(task_id)
         return result
 
     def _completion_counts(self, task_ids: list[str]) -> dict[str, list[str]]:
         """Short name -> tasks among ``task_ids`` completed by that agent (hub records),
         for every agent of this test; fails when an agent's acks disagree with the hub."""
         by_hub = self._hub_completions(task_ids)
-        self._wait_for_acks({t: a for a, ids in by_hub.items() for t in ids})
+        self.wait_for_acks({t: a for a, ids in by_hub.items() for t in ids})
         wanted = set(task_ids)
         counts: dict[str, list[str]] = {}
         for agent in self.ctx.agents.all():
@@ -690,7 +692,7 @@ class CheckKeywords(LibraryComponent):
         return counts
 
     def _require_assigned(self, tasks: list[dict]) -> None:
-        never = [t["id"] for t in tasks if _first_assigned_at(t) is None]
+        never = [t["id"] for t in tasks if first_assigned_at(t) is None]
         if never:
             raise AssertionError(
                 f"{plural(len(never), 'task')} were never assigned, so the assignment order "
@@ -709,8 +711,8 @@ class CheckKeywords(LibraryComponent):
         self._require_assigned(urgent + low)
         origin = min(int(t.get("created_at") or 0) for t in tasks.values())
         return (
-            {t["id"]: _first_assigned_at(t) for t in urgent},  # type: ignore[misc]
-            {t["id"]: _first_assigned_at(t) for t in low},  # type: ignore[misc]
+            {t["id"]: first_assigned_at(t) for t in urgent},  # type: ignore[misc]
+            {t["id"]: first_assigned_at(t) for t in low},  # type: ignore[misc]
             origin,
         )
 
@@ -722,27 +724,6 @@ def _got(agent: AgentHandle, task_id: str, generation: int | None) -> bool:
     if tasks is None:
         return task_id in agent.received_ids()
     return any(r.task_id == task_id and r.generation == generation for r in tasks())
-
-
-def _assigned_events(task: dict) -> list[dict]:
-    """The task's ``assigned`` events, newest first (as the hub lists them)."""
-    return [e for e in task.get("history") or [] if e.get("event") == "assigned"]
-
-
-def _last_assignee(task: dict) -> str | None:
-    """The agent of the task's latest assignment (the one that completed it, if completed)."""
-    events = _assigned_events(task)
-    if events and isinstance(events[0].get("details"), dict):
-        return events[0]["details"].get("agent_id")
-    return task.get("assigned_to")
-
-
-def _first_assigned_at(task: dict) -> int | None:
-    """When the task was first assigned: its oldest ``assigned`` event, else ``assigned_at``."""
-    events = _assigned_events(task)
-    if events:
-        return min(int(e.get("timestamp") or 0) for e in events)
-    return task.get("assigned_at")
 
 
 def _ms_after(newer: dict, older: dict) -> str:

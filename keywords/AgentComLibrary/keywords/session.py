@@ -52,7 +52,8 @@ class SessionKeywords(LibraryComponent):
             bootstrap_token: a token the hub knows; a Robot ``Secret`` or a string.
             hub_faults: fault names for the embedded hub, comma separated.
             allow_foreign_tasks: run even if the hub has capability-free queued tasks.
-            acceptance_timeout: the embedded hub's acceptance timeout (its default is 60 s).
+            acceptance_timeout: the embedded hub's acceptance timeout (its default is 60 s);
+                an external hub keeps its own, so the option is only logged there.
             hub_options: more command line options for the embedded hub,
                 e.g. ``--stuck-threshold 2s --stuck-sweep-interval 200ms``.
 
@@ -73,10 +74,15 @@ class SessionKeywords(LibraryComponent):
         if acceptance_timeout is not None:
             options += ["--acceptance-timeout", hub_duration(acceptance_timeout)]
         if url:
-            if faults or options:
+            if faults:
                 raise ValueError(
-                    f"Hub faults and options only apply to the embedded hub, but HUB_URL is "
-                    f"'{url}' (faults: {id_list(faults)}, options: {' '.join(options) or 'none'})."
+                    f"Hub faults only apply to the embedded hub, but HUB_URL is '{url}' "
+                    f"(faults: {id_list(faults)})."
+                )
+            if options:
+                self.info(
+                    f"The hub at {url} runs with its own timers; the embedded hub options "
+                    f"{' '.join(options)} are not used."
                 )
             session = self._external(url, bootstrap_token)
         else:

@@ -12,6 +12,7 @@ from robotlibcore import keyword
 from ..formatting import (
     PRIORITY_LEVELS,
     id_list,
+    last_assignee,
     plural,
     short_agent,
     task_table,
@@ -255,6 +256,7 @@ class TaskKeywords(LibraryComponent):
             return f"{stall}\n{text}" if stall else text
 
         self._poll(attempt, timeout, failure, f"{plural(len(pending), 'task')} completed")
+        self._settle_acks(done)
         return [done[t] for t in task_ids]
 
     @keyword
@@ -297,7 +299,9 @@ class TaskKeywords(LibraryComponent):
             stall = self._stall_note(unfinished)
             return f"{stall}\n{text}" if stall else text
 
-        return self._poll(attempt, timeout, failure, f"{count} of {len(ids)} tasks completed")
+        done = self._poll(attempt, timeout, failure, f"{count} of {len(ids)} tasks completed")
+        self._settle_acks({t: latest[t] for t in done})
+        return done
 
     @keyword
     def wait_until_task_is_assigned(
@@ -324,7 +328,7 @@ class TaskKeywords(LibraryComponent):
             self._fail_on_foreign_tasks()
             task = self.client.get_task(task_id)
             status = task.get("status")
-            holder = task.get("assigned_to") or _last_assignee(task)
+            holder = task.get("assigned_to") or last_assignee(task)
             ok = status in ("assigned", "completed") and (agent_id is None or holder == agent_id)
             return Outcome(ok, task, task)
 
@@ -386,6 +390,18 @@ class TaskKeywords(LibraryComponent):
         elapsed = human(time.monotonic() - started)
         self.info(f"{what[0].upper()}{what[1:]} after {elapsed} ({plural(attempts, 'poll')}).")
         return value if value is not None else outcome.state
+
+    def _settle_acks(self, completed: dict[str, dict | None]) -> None:
+        """The hub records a completion before it sends the ack: let the completing agents
+        receive their acks, so counts read right after a wait are complete."""
+        missing = self.wait_for_acks(
+            {task_id: last_assignee(task) for task_id, task in completed.items() if task}
+        )
+        if missing:
+            self.info(
+                f"The hub shows {id_list(missing)} completed, but the completing agent has not "
+                f"received the ack within {human(self.ack_grace())}."
+            )
 
     def _fail_on_foreign_tasks(self) -> None:
         foreign = self.ctx.foreign_tasks()
@@ -459,13 +475,6 @@ def priority_plan(count: int, spec: str) -> list[str]:
 def _count_summary(levels: list[str]) -> str:
     order = sorted(set(levels), key=lambda p: PRIORITY_LEVELS.get(p, 9))
     return ", ".join(f"{levels.count(p)} {p}" for p in order)
-
-
-def _last_assignee(task: dict) -> str | None:
-    for event in task.get("history") or []:  # newest first
-        if event.get("event") == "assigned" and isinstance(event.get("details"), dict):
-            return event["details"].get("agent_id")
-    return None
 
 
 def _capability_names(state: dict) -> list[str]:

@@ -1,0 +1,37 @@
+"""The fault matrix: the correct hub passes every suite and each fault turns a test red."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def known_faults() -> list[str]:
+    listing = subprocess.run(
+        [sys.executable, "-m", "agentcom_hub", "--list-faults"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return [line.split()[0] for line in listing.splitlines() if line.strip()]
+
+
+def test_every_fault_is_caught_and_the_correct_hub_is_green(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "fault_matrix.py"), "--outputdir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=1500,
+    )
+    report = proc.stdout + proc.stderr
+    assert proc.returncode == 0, f"fault matrix failed:\n{report}"
+    table = (tmp_path / "fault-matrix.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip(): line for line in table.splitlines()[2:]}
+    assert "| green |" in rows["none"], table
+    for fault in known_faults():
+        assert fault in rows, f"{fault} missing from the matrix:\n{table}"
+        assert "| caught |" in rows[fault], f"{fault} was not caught:\n{table}"
