@@ -21,7 +21,7 @@ TEST-02 Task Of A Crashed Agent Is Completed By The Survivor
     ...    exactly once, that its history reads assigned to the victim, reclaimed, assigned to
     ...    the survivor, completed, and that the survivor had exactly one completion
     ...    acknowledged.
-    [Tags]    test-02
+    [Tags]    TEST-02
     Start Agent    victim    behaviour=hold
     ${task}    Submit Task    Recover this task after a crash
     Wait Until Agent Receives Task    victim
@@ -45,7 +45,7 @@ TEST-02b Five Tasks Survive The Crash Of One Agent
     ...    victim crashes after it got its task. Proves that all five tasks are completed
     ...    within 30 seconds, each exactly once, and that the completions the agents had
     ...    acknowledged add up to five.
-    [Tags]    test-02b
+    [Tags]    TEST-02b
     Start Agent    victim    behaviour=hold
     Start Agent    survivor    behaviour=slow    delay=500ms
     ${tasks}    Submit Tasks    5    Crash-tolerant task {n}

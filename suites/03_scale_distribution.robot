@@ -18,7 +18,7 @@ TEST-03 Twenty Mixed-Priority Tasks Spread Evenly Over Four Agents
     ...    8 normal and 4 low. Proves that all 20 are completed within 30 seconds, that each
     ...    agent completed between 3 and 7 of them, that every priority level was completed,
     ...    and that urgent tasks were assigned before low ones on average.
-    [Tags]    test-03
+    [Tags]    TEST-03
     Start Agents    4    prefix=worker    behaviour=complete
     ${tasks}    Submit Tasks    20    Scale task {n}    priority=urgent:4, high:4, normal:8, low:4
     Wait Until Tasks Are Completed    ${tasks}    timeout=30s
@@ -30,7 +30,7 @@ TEST-03 Twenty Mixed-Priority Tasks Spread Evenly Over Four Agents
 TEST-03b Low Priority Is Not Starved By Alternating Urgent Work
     [Documentation]    Four agents receive twelve tasks submitted one at a time, alternating
     ...    urgent and low. Proves that every task is completed, the low ones included.
-    [Tags]    test-03b
+    [Tags]    TEST-03b
     Start Agents    4    prefix=worker    behaviour=complete
     ${tasks}    Submit Tasks    12    Alternating task {n}    priority=urgent, low
     Wait Until Tasks Are Completed    ${tasks}    timeout=30s

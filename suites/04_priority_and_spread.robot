@@ -20,7 +20,7 @@ TEST-03c Urgent Work Is Assigned First Whatever The Order Of Submission
     ...    every urgent task is assigned before any low one, and that within each priority
     ...    level the oldest task is assigned first. A hub that hands out work in arrival order
     ...    fails here.
-    [Tags]    test-03c
+    [Tags]    TEST-03c
     Submit Tasks    4    Low task {n}    priority=low
     Submit Tasks    4    Normal task {n}    priority=normal
     Submit Tasks    4    High task {n}    priority=high
@@ -37,7 +37,7 @@ TEST-03d Sixty Tasks Spread Evenly Over Six Agents That Complete At Once
     ...    Proves that all are completed within 30 seconds and that each agent
     ...    completed between 7 and 13 of them (10 each, give or take
     ...    3): a hub that always picks the same idle agent fails here.
-    [Tags]    test-03d
+    [Tags]    TEST-03d
     Start Agents    6    prefix=worker    behaviour=complete
     ${tasks}    Submit Tasks    60    Spread task {n}
     Wait Until Tasks Are Completed    ${tasks}    timeout=30s

@@ -26,7 +26,7 @@ TEST-01 Ten Tasks Complete Across Two Real Sidecars
     ...    one within 5 seconds of its submission, that each reports fewer than 500 tokens,
     ...    that both sidecars did part of the work, and that what each sidecar's own log
     ...    says it had acknowledged matches the hub's records.
-    [Tags]    test-01    smoke
+    [Tags]    TEST-01    smoke
     Start Sidecar Agent    worker-1
     Start Sidecar Agent    worker-2
     ${tasks}    Submit Tasks    10    Write number {n} to file
@@ -46,7 +46,7 @@ TEST-02 Task Of A Killed Sidecar Is Completed By The Other Exactly Once
     ...    completed, and that only the survivor had a completion acknowledged. Restarted,
     ...    the victim reports the task it held as recovering, and the hub tells it the task
     ...    went elsewhere.
-    [Tags]    test-02    failure
+    [Tags]    TEST-02    failure
     Start Sidecar Agent    victim    wake=hang
     ${task}    Submit Task    Recover this task after a crash
     Wait Until Sidecar Is Working On Task    victim    ${task}
@@ -76,7 +76,7 @@ Crash And Restart Of The Only Sidecar Recovers Its Task
     ...    the hub answers (task_continue when it has already handed the task back to the
     ...    restarted sidecar, task_reassign otherwise) and that the task is completed
     ...    exactly once, by that sidecar.
-    [Tags]    test-02    failure    restart
+    [Tags]    TEST-02    failure    restart
     Start Sidecar Agent    solo    wake=hang
     ${task}    Submit Task    Finish me after a restart
     Wait Until Sidecar Is Working On Task    solo    ${task}

@@ -11,7 +11,7 @@ Test Setup        Start AgentCom Test
 Test Teardown     Finish AgentCom Test
 Test Template     Task Of A Disconnected Agent Is Completed By The Survivor
 
-Test Tags         failure    test-02e
+Test Tags         failure    TEST-02e
 
 
 *** Test Cases ***    DISCONNECT

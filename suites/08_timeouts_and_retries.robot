@@ -18,7 +18,7 @@ TEST-01b An Agent That Becomes Idle Gets The Next Queued Task
     ...    once, so two of them wait in the queue while the agent works. Proves that each
     ...    time the agent finishes, the hub hands it the next queued task (the historical
     ...    defect: the queue stalled with idle agents).
-    [Tags]    test-01b    smoke
+    [Tags]    TEST-01b    smoke
     Start Agent    worker    behaviour=slow    delay=1s
     ${tasks}    Submit Tasks    3    Queued task {n}
     Wait Until Tasks Are Completed    ${tasks}    timeout=20s
@@ -29,7 +29,7 @@ TEST-01c Every Assignment Reaches Its Agent
     [Documentation]    Two agents and ten tasks. Proves that every task the hub records as
     ...    assigned was also received by that agent: an assignment that is recorded but never
     ...    delivered would otherwise sit unnoticed until a timeout.
-    [Tags]    test-01c    smoke
+    [Tags]    TEST-01c    smoke
     Start Agents    2    prefix=worker    behaviour=complete
     ${tasks}    Submit Tasks    10    Delivered task {n}
     Wait Until Tasks Are Completed    ${tasks}    timeout=30s
@@ -40,7 +40,7 @@ TEST-02f An Agent That Never Accepts Loses Its Task
     [Documentation]    An agent ignores its assignment. Proves that after the acceptance
     ...    timeout (2 s on the embedded hub, 60 s on a real hub) the task is taken back and
     ...    completed by another agent, and that the silent agent is flagged `unresponsive`.
-    [Tags]    test-02f    failure    slow
+    [Tags]    TEST-02f    failure    slow
     Start Agent    sleeper    behaviour=ignore
     ${task}    Submit Task    Task for an agent that never answers
     Wait Until Agent Receives Task    sleeper
@@ -59,7 +59,7 @@ TEST-02g A Failing Task Is Retried, Dead-Lettered And Brought Back
     [Documentation]    An agent fails every task. Proves that a task with `max_retries` 2 is
     ...    retried once, then lands in the dead letter with its last error; that
     ...    `POST /api/tasks/:id/retry` brings it back; and that it then completes.
-    [Tags]    test-02g    failure
+    [Tags]    TEST-02g    failure
     Start Agent    flaky    behaviour=fail
     ${task}    Submit Task    Task that keeps failing    max_retries=2
     Wait Until Task Status Is    ${task}    dead_letter    timeout=30s

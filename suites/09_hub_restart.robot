@@ -10,7 +10,7 @@ Test Setup        Start AgentCom Test
 Test Teardown     Finish AgentCom Test
 Test Template     No Acknowledged Task Is Lost When The Hub Restarts
 
-Test Tags         failure    embedded-only    test-02h
+Test Tags         failure    embedded-only    TEST-02h
 
 
 *** Test Cases ***    HOW

@@ -18,7 +18,7 @@ Test Tags         contract
 CONTRACT-01 An Unknown Token Is Refused At Identify
     [Documentation]    Identifying with a token the hub never issued gets `invalid_token`;
     ...    the connection stays open: identifying on it with a valid token then works.
-    [Tags]    contract-01
+    [Tags]    CONTRACT-01
     Open Probe Connection    probe
     Send Identify    probe    agent=intruder    token=unknown
     Next Reply Should Be Error    probe    invalid_token
@@ -30,7 +30,7 @@ CONTRACT-01 An Unknown Token Is Refused At Identify
 CONTRACT-02 Another Agent's Token Is Refused At Identify
     [Documentation]    Identifying as one agent with a valid token of another agent gets
     ...    `token_agent_mismatch`; the connection stays open for a correct identify.
-    [Tags]    contract-02
+    [Tags]    CONTRACT-02
     Open Probe Connection    probe
     Send Identify    probe    agent=impostor    token=another agent
     Next Reply Should Be Error    probe    token_agent_mismatch
@@ -42,7 +42,7 @@ CONTRACT-02 Another Agent's Token Is Refused At Identify
 CONTRACT-03 Messages Before Identify Are Refused
     [Documentation]    Any message before `identify` gets `not_identified`, and identifying
     ...    afterwards still works.
-    [Tags]    contract-03
+    [Tags]    CONTRACT-03
     Open Probe Connection    probe
     Send Frame    probe    {"type": "ping"}
     Next Reply Should Be Error    probe    not_identified
@@ -56,7 +56,7 @@ CONTRACT-04 Unknown Message Types And Invalid JSON Are Refused
     [Documentation]    After identify, a message of an unknown type gets
     ...    `unknown_message_type` and a frame that is not JSON gets `invalid_json`; the
     ...    connection stays usable after both.
-    [Tags]    contract-04
+    [Tags]    CONTRACT-04
     Open Probe Connection    probe
     Send Identify    probe    agent=chatty
     Next Reply Should Be    probe    identified
@@ -71,7 +71,7 @@ CONTRACT-05 A Completion With A Generation Of The Wrong Type Is Refused
     [Documentation]    An agent reports its task completed with `"generation": "abc"` and then
     ...    without a generation at all. Both are refused as `stale_generation` and the task
     ...    stays assigned with its generation unchanged; the right generation then completes it.
-    [Tags]    contract-05
+    [Tags]    CONTRACT-05
     Open Probe Connection    probe
     Send Identify    probe    agent=typo    takes_tasks=True
     Next Reply Should Be    probe    identified
@@ -91,7 +91,7 @@ CONTRACT-05 A Completion With A Generation Of The Wrong Type Is Refused
 CONTRACT-06 Protected Routes Refuse Requests Without A Valid Token
     [Documentation]    Task and token routes answer 401 with the contract's body and hint
     ...    when the token is missing or unknown; `/health` needs none.
-    [Tags]    contract-06
+    [Tags]    CONTRACT-06
     Request Should Be Refused    GET    /api/tasks    401    unauthorized    token=none
     Request Should Be Refused    GET    /api/tasks    401    unauthorized    token=unknown
     Request Should Be Refused    POST    /api/tasks    401    unauthorized    token=none
@@ -106,7 +106,7 @@ CONTRACT-07 Bad Task Requests Get Their Documented Errors
     [Documentation]    A task without a description gets 400 `missing required field:
     ...    description`, a body that is not JSON gets 400, an unknown task id gets 404
     ...    `task_not_found`, and an unknown route gets 404 `not_found`.
-    [Tags]    contract-07
+    [Tags]    CONTRACT-07
     Request Should Be Refused    POST    /api/tasks    400    missing required field: description
     ...    body={"priority": "urgent"}
     Request Should Be Refused    POST    /api/tasks    400    *    body={"description": "cut off

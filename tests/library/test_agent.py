@@ -10,7 +10,7 @@ from AgentComLibrary.agent import AgentError, AgentHandle, SimulatedAgent
 from AgentComLibrary.behaviours import Behaviour
 from AgentComLibrary.embedded_hub import EmbeddedHub
 from AgentComLibrary.hub_client import HubClient
-from conftest import Agents, wait_until
+from libsupport import Agents, wait_until
 from wsserver import RawWsServer
 
 

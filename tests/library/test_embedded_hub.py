@@ -15,7 +15,7 @@ from AgentComLibrary import embedded_hub
 from AgentComLibrary.behaviours import RestartMode
 from AgentComLibrary.embedded_hub import EmbeddedHub, EmbeddedHubError
 from AgentComLibrary.hub_client import HubClient
-from conftest import wait_until
+from libsupport import wait_until
 
 
 def pid_alive(pid: int) -> bool:

@@ -13,7 +13,7 @@ from AgentComLibrary.hub_client import (
     HubRequestError,
     HubUnavailable,
 )
-from conftest import FULL_TOKEN
+from libsupport import FULL_TOKEN
 
 
 def free_port() -> int:

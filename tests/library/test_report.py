@@ -16,60 +16,9 @@ from AgentComLibrary.report import (
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from taskfactory import RUN, agent, make_task
 
-T0 = 1_700_000_000_000
-RUN = "smoke-ab12"
 NAMES = {f"{RUN}-{n}": n for n in ("worker1", "worker2", "victim", "rescuer")}
-
-
-def agent(name: str) -> str:
-    return f"{RUN}-{name}"
-
-
-def make_task(n: int, steps: list[tuple], **extra: Any) -> dict[str, Any]:
-    """A TASK object after ``steps`` (oldest first), following the contract's rules."""
-    task: dict[str, Any] = {
-        "id": f"task-{n:016x}",
-        "description": f"Task {n}",
-        "metadata": {},
-        "priority": 2,
-        "status": "queued",
-        "assigned_to": None,
-        "assigned_at": None,
-        "generation": 0,
-        "retry_count": 0,
-        "max_retries": 3,
-        "needed_capabilities": [RUN],
-        "last_error": None,
-        "complete_by": None,
-        "result": None,
-        "tokens_used": None,
-        "submitted_by": "smoke-admin",
-        "created_at": T0 + steps[0][1],
-        "updated_at": T0 + steps[-1][1],
-    }
-    history = []
-    for step in steps:
-        event, at = step[0], T0 + step[1]
-        details: Any = "submitted"
-        if event == "assigned":
-            task["generation"] += 1
-            task.update(status="assigned", assigned_to=step[2], assigned_at=at)
-            details = {"agent_id": step[2], "generation": task["generation"]}
-        elif event == "completed":
-            task["status"] = "completed"
-            details = {"tokens_used": 7}
-        elif event in ("reclaimed", "retry"):
-            task["generation"] += 1
-            task.update(status="queued", assigned_to=None, assigned_at=None)
-            details = "agent_disconnect" if event == "reclaimed" else "boom"
-        elif event == "dead_letter":
-            task.update(status="dead_letter", last_error="boom")
-            details = "boom"
-        history.append({"event": event, "timestamp": at, "details": details})
-    task["history"] = list(reversed(history))
-    task.update(extra)
-    return task
 
 
 def done(n: int, who: str, at: int = 0, latency: int = 5, work: int = 20, **extra: Any) -> dict:

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import FULL_TOKEN
+from libsupport import FULL_TOKEN
 from robot.api import ExecutionResult
 from test_embedded_hub import pid_alive
 

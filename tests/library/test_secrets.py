@@ -10,7 +10,7 @@ from AgentComLibrary import AgentComLibrary, Behaviour
 from AgentComLibrary.agent import AgentError, SimulatedAgent
 from AgentComLibrary.hub_client import HubRequestError
 from AgentComLibrary.masking import mask, mask_text
-from conftest import FULL_TOKEN
+from libsupport import FULL_TOKEN
 from robot.api.types import Secret
 
 

@@ -10,7 +10,7 @@ import pytest
 from AgentComLibrary import AgentComLibrary, RestartMode
 from AgentComLibrary.embedded_hub import EmbeddedHub
 from AgentComLibrary.hub_client import HubClient, HubUnavailable
-from conftest import FULL_TOKEN
+from libsupport import FULL_TOKEN
 from robot.api.types import Secret
 from test_embedded_hub import pid_alive
 

@@ -16,7 +16,7 @@ from ..formatting import id_list
 from ..hub_client import HubError
 from ..masking import mask
 from ..sidecar import SidecarProcess, check_node, check_sidecar_dir
-from ..timeutil import Deadline, human
+from ..timeutil import Deadline, human, seconds
 from ..wake import WakeBehaviour
 from .base import LibraryComponent
 
@@ -151,7 +151,7 @@ class SidecarKeywords(LibraryComponent):
             ws_url=session.ws_url,
         )
         try:
-            sidecar.start(self.seconds_or_default(timeout))
+            sidecar.start(seconds(timeout, self.ctx.config.timeout))
         finally:
             if sidecar.token:
                 session.token_owners.append(agent_id)
@@ -214,7 +214,7 @@ class SidecarKeywords(LibraryComponent):
                 None if delay is None else delay.total_seconds(),
             )
         held = (sidecar.queue().get("active") or {}).get("task_id")
-        sidecar.restart(self.seconds_or_default(timeout))
+        sidecar.restart(seconds(timeout, self.ctx.config.timeout))
         note = f"; it will report {held} as recovering" if held else ""
         self.info(
             f"Sidecar '{name}' restarted (pid {sidecar.pid}, wake "

@@ -1,0 +1,67 @@
+"""Hand-built TASK objects, as `GET /api/tasks/:id` returns them, for rendering and ledger tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+T0 = 1_700_000_000_000
+RUN = "smoke-ab12"
+
+
+def agent(name: str) -> str:
+    """The hub agent id of a short agent name in these tests."""
+    return f"{RUN}-{name}"
+
+
+def make_task(n: int, steps: list[tuple], **extra: Any) -> dict[str, Any]:
+    """A TASK object after ``steps`` (oldest first), following the contract's rules.
+
+    Steps: ("queued", ms), ("assigned", ms, agent_id), ("completed", ms),
+    ("reclaimed", ms[, details]), ("retry", ms[, error]), ("dead_letter", ms[, error]).
+    """
+    task: dict[str, Any] = {
+        "id": f"task-{n:016x}",
+        "description": f"Task {n}",
+        "metadata": {"smoke_run": "ab12"},
+        "priority": 2,
+        "status": "queued",
+        "assigned_to": None,
+        "assigned_at": None,
+        "generation": 0,
+        "retry_count": 0,
+        "max_retries": 3,
+        "needed_capabilities": [RUN],
+        "last_error": None,
+        "complete_by": None,
+        "result": None,
+        "tokens_used": None,
+        "submitted_by": "smoke-admin",
+        "created_at": T0 + steps[0][1],
+        "updated_at": T0 + steps[-1][1],
+    }
+    history = []
+    for step in steps:
+        event, at = step[0], T0 + step[1]
+        details: Any = "submitted"
+        if event == "assigned":
+            task["generation"] += 1
+            task.update(status="assigned", assigned_to=step[2], assigned_at=at)
+            details = {"agent_id": step[2], "generation": task["generation"]}
+        elif event == "completed":
+            task.update(status="completed", result={"status": "success"})
+            details = {"tokens_used": 12}
+        elif event in ("reclaimed", "retry"):
+            task["generation"] += 1
+            task.update(status="queued", assigned_to=None, assigned_at=None)
+            default = "agent_disconnect" if event == "reclaimed" else "boom"
+            details = step[2] if len(step) > 2 else default
+            if event == "retry":
+                task["retry_count"] += 1
+        elif event == "dead_letter":
+            error = step[2] if len(step) > 2 else "boom"
+            task.update(status="dead_letter", last_error=error)
+            details = error
+        history.append({"event": event, "timestamp": at, "details": details})
+    task["history"] = list(reversed(history))
+    task.update(extra)
+    return task
