@@ -171,11 +171,11 @@ def render_table(outcomes: list[RunOutcome]) -> str:
             verdict, names, first = "ERROR", "-", one_line(o.error)
         elif o.fault == BASELINE:
             verdict = "green" if not o.failed else "RED"
-            names = ", ".join(sorted(o.failed)) or f"none ({len(o.passed)} passed)"
+            names = "; ".join(sorted(o.failed)) or f"none ({len(o.passed)} passed)"
             first = one_line(next(iter(o.failed.values()), ""))
         else:
             verdict = "caught" if o.caught else "MISSED"
-            names = ", ".join(sorted(o.failed)) or "none"
+            names = "; ".join(sorted(o.failed)) or "none"
             first = one_line(o.failed[sorted(o.failed)[0]]) if o.failed else ""
         lines.append(f"| {o.fault} | {verdict} | {names} | {first} |")
     return "\n".join(lines)

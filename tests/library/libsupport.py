@@ -30,8 +30,13 @@ def wait_until(predicate: Callable[[], object], timeout: float = 15.0, step: flo
         time.sleep(step)
 
 
+# EmbeddedHub puts its data dir in a temp dir with this prefix.
+EMBEDDED_DIR_PREFIX = b"/agentcom-hub-"
+
+
 def hub_processes_of(parent_pid: int) -> list[int]:
-    """Live (not zombie) hub processes started with ``--parent-pid parent_pid``."""
+    """Live (not zombie) hub processes that the library's ``EmbeddedHub`` started with
+    ``--parent-pid parent_pid`` (other test packages' own hubs are theirs to check)."""
     found = []
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
@@ -41,7 +46,8 @@ def hub_processes_of(parent_pid: int) -> list[int]:
             state = (proc / "stat").read_text().split()[2]
         except OSError:
             continue
-        if b"agentcom_hub" in argv and state != "Z":
+        embedded = any(EMBEDDED_DIR_PREFIX in arg for arg in argv)
+        if b"agentcom_hub" in argv and embedded and state != "Z":
             with contextlib.suppress(ValueError, IndexError):
                 if argv[argv.index(b"--parent-pid") + 1] == str(parent_pid).encode():
                     found.append(int(proc.name))

@@ -185,6 +185,42 @@ def test_stall_with_the_no_idle_scheduling_fault() -> None:
         lib.close()
 
 
+def test_task_held_by_a_gone_agent_is_named() -> None:
+    """With no reclaim on disconnect, the wait says which gone agent still holds the task."""
+    lib = AgentComLibrary()
+    lib.open_hub_session(hub_faults="no-reclaim-on-disconnect")
+    try:
+        lib.start_agent("victim", behaviour=Behaviour.HOLD)
+        task = lib.submit_task("held by a crashed agent")
+        lib.wait_until_task_is_assigned(task, agent="victim")
+        lib.kill_agent_connection("victim")
+        with pytest.raises(AssertionError) as info:
+            lib.wait_until_tasks_are_completed([task], timeout=timedelta(milliseconds=500))
+        assert str(info.value).startswith(
+            f"{task} is still assigned to 'victim', whose connection is gone: "
+            "the hub did not take the task back"
+        )
+    finally:
+        lib.close()
+
+
+def test_assignment_that_never_arrived_is_named() -> None:
+    """With lose-assignment, the wait names the task the agent never received."""
+    lib = AgentComLibrary()
+    lib.open_hub_session(hub_faults="lose-assignment")
+    try:
+        lib.start_agent("worker", behaviour=Behaviour.COMPLETE)
+        tasks = lib.submit_tasks(5)
+        with pytest.raises(AssertionError) as info:
+            lib.wait_until_tasks_are_completed(tasks, timeout=timedelta(seconds=1))
+        assert str(info.value).startswith(
+            f"{tasks[4]} is assigned to 'worker' (generation 1), but 'worker' never received "
+            "it: the assignment was recorded but not delivered"
+        )
+    finally:
+        lib.close()
+
+
 def test_dead_letter_fails_the_wait_at_once(lib: AgentComLibrary) -> None:
     lib.start_agent("flaky", behaviour=Behaviour.FAIL)
     task = lib.submit_task("doomed", max_retries=1)

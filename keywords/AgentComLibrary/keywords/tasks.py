@@ -252,8 +252,8 @@ class TaskKeywords(LibraryComponent):
                 f"{plural(len(pending), 'task')} of {len(task_ids)} not completed within "
                 f"{human(timeout)}:\n{task_table(unfinished, names)}"
             )
-            stall = self._stall_note(unfinished)
-            return f"{stall}\n{text}" if stall else text
+            diagnosis = self._diagnosis(unfinished)
+            return f"{diagnosis}\n{text}" if diagnosis else text
 
         self._poll(attempt, timeout, failure, f"{plural(len(pending), 'task')} completed")
         self._settle_acks(done)
@@ -296,8 +296,8 @@ class TaskKeywords(LibraryComponent):
                 f"{len(done)} of {len(ids)} tasks completed within {human(timeout)}, expected "
                 f"at least {count}:\n{task_table(unfinished, self.ctx.agent_names())}"
             )
-            stall = self._stall_note(unfinished)
-            return f"{stall}\n{text}" if stall else text
+            diagnosis = self._diagnosis(unfinished)
+            return f"{diagnosis}\n{text}" if diagnosis else text
 
         done = self._poll(attempt, timeout, failure, f"{count} of {len(ids)} tasks completed")
         self._settle_acks({t: latest[t] for t in done})
@@ -407,6 +407,34 @@ class TaskKeywords(LibraryComponent):
         foreign = self.ctx.foreign_tasks()
         if foreign:
             raise AssertionError(foreign_message(foreign))
+
+    def _diagnosis(self, unfinished: dict[str, dict | None]) -> str:
+        """Why the tasks are not done, when the hub's state says so: a stalled queue, a
+        task held by an agent that is gone, an assignment the agent never received."""
+        notes = [self._stall_note(unfinished), *self._assignment_notes(unfinished)]
+        return "\n".join(note for note in notes if note)
+
+    def _assignment_notes(self, unfinished: dict[str, dict | None]) -> list[str]:
+        agents = {agent.agent_id: agent for agent in self.ctx.agents.all()}
+        notes = []
+        for task_id, task in unfinished.items():
+            if not task or task.get("status") != "assigned":
+                continue
+            agent = agents.get(task.get("assigned_to"))
+            if agent is None:
+                continue
+            if not agent.connected:
+                notes.append(
+                    f"{task_id} is still assigned to '{agent.name}', whose connection is gone: "
+                    "the hub did not take the task back"
+                )
+            elif task_id not in agent.received_ids(0):
+                notes.append(
+                    f"{task_id} is assigned to '{agent.name}' (generation "
+                    f"{task.get('generation')}), but '{agent.name}' never received it: "
+                    "the assignment was recorded but not delivered"
+                )
+        return notes
 
     def _stall_note(self, unfinished: dict[str, dict | None]) -> str:
         queued = [t for t, task in unfinished.items() if task and task.get("status") == "queued"]
