@@ -354,19 +354,25 @@ class Hub:
         try:
             task = self.tasks.complete(task_id, msg.get("generation"), result, _int_or_none(tokens))
         except TaskError as err:
-            log.info(
-                "task_complete for %.100r from %s rejected: %s (reported gen=%.40r%s)",
-                task_id,
-                conn.agent_id,
-                err.reason,
-                msg.get("generation"),
-                "" if err.expected is None else f", current gen={err.expected}",
-            )
-            conn.send({"type": "error", "error": f"task_complete_failed: {err.reason}"})
+            self._reject(conn, msg, err, "task_complete_failed")
             return
         log.info("task %s completed by %s gen=%d", task.id, conn.agent_id, task.generation)
         conn.send({"type": "task_ack", "task_id": task_id, "status": "complete"})
         self._finish(task, assignee)
+
+    @staticmethod
+    def _reject(conn: Connection, msg: dict, err: TaskError, error_prefix: str) -> None:
+        """Refuse a completion or failure report: log why, answer ``<prefix>: <reason>``."""
+        log.info(
+            "%s for %.100r from %s rejected: %s (reported gen=%.40r%s)",
+            msg.get("type"),
+            msg.get("task_id"),
+            conn.agent_id,
+            err.reason,
+            msg.get("generation"),
+            "" if err.expected is None else f", current gen={err.expected}",
+        )
+        conn.send({"type": "error", "error": f"{error_prefix}: {err.reason}"})
 
     def failed(self, conn: Connection, msg: dict) -> None:
         """Handle ``task_failed`` (``reason`` accepted for ``error``)."""
@@ -376,15 +382,7 @@ class Hub:
         try:
             outcome, task = self.tasks.fail(task_id, msg.get("generation"), error)
         except TaskError as err:
-            log.info(
-                "task_failed for %.100r from %s rejected: %s (reported gen=%.40r%s)",
-                task_id,
-                conn.agent_id,
-                err.reason,
-                msg.get("generation"),
-                "" if err.expected is None else f", current gen={err.expected}",
-            )
-            conn.send({"type": "error", "error": f"task_fail_failed: {err.reason}"})
+            self._reject(conn, msg, err, "task_fail_failed")
             return
         if outcome == "retried":
             log.info(
