@@ -132,7 +132,7 @@ def merge_run(fault: str, outputs: list[Path | str], outdir: Path, seconds: floa
                 "--output",
                 "output.xml",
                 "--prerebotmodifier",
-                "AgentComLibrary.summary_first.SummaryFirst",
+                "AgentComLibrary.report.summary_first.SummaryFirst",
                 "--nostatusrc",
                 *xmls,
             ],

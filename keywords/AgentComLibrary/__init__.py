@@ -8,7 +8,6 @@ from datetime import timedelta
 from robot.api.types import Secret
 from robotlibcore import DynamicCore
 
-from .behaviours import Behaviour, RestartMode
 from .context import LibraryConfig, LibraryContext
 from .keywords import (
     AgentKeywords,
@@ -20,6 +19,7 @@ from .keywords import (
 from .keywords.contract import ContractKeywords
 from .keywords.sidecars import SidecarKeywords
 from .keywords.tasks import foreign_message
+from .util.choices import Behaviour, RestartMode
 
 __version__ = "0.1.0"
 __all__ = ["AgentComLibrary", "Behaviour", "RestartMode"]

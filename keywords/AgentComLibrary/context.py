@@ -7,19 +7,20 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .agent import AgentHandle, journal_mark
-from .embedded_hub import EmbeddedHub
-from .hub_client import HubClient, HubError
+from .agents.simulated import AgentHandle, journal_mark
+from .hubapi.client import HubClient, HubError
+from .hubapi.embedded import EmbeddedHub
+from .util.errors import AgentComError
 
 LOG = logging.getLogger(__name__)
 
 
-class NoSession(RuntimeError):
-    ROBOT_SUPPRESS_NAME = True
+class NoSession(AgentComError):
+    """A keyword needs an open hub session and there is none."""
 
 
-class UnknownAgent(RuntimeError):
-    ROBOT_SUPPRESS_NAME = True
+class UnknownAgent(AgentComError):
+    """No running agent has that short name."""
 
 
 @dataclass

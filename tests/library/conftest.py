@@ -9,9 +9,10 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from AgentComLibrary import AgentComLibrary, embedded_hub
-from AgentComLibrary.embedded_hub import EmbeddedHub
-from AgentComLibrary.hub_client import HubClient
+from AgentComLibrary import AgentComLibrary
+from AgentComLibrary.hubapi import embedded as embedded_hub
+from AgentComLibrary.hubapi.client import HubClient
+from AgentComLibrary.hubapi.embedded import EmbeddedHub
 from libsupport import ACCEPTANCE_TIMEOUT, Agents, hub_processes_of, wait_until
 
 

@@ -8,10 +8,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from AgentComLibrary.agent import SimulatedAgent
-from AgentComLibrary.behaviours import Behaviour
-from AgentComLibrary.embedded_hub import EmbeddedHub
-from AgentComLibrary.hub_client import HubClient
+from AgentComLibrary.agents.simulated import SimulatedAgent
+from AgentComLibrary.hubapi.client import HubClient
+from AgentComLibrary.hubapi.embedded import EmbeddedHub
+from AgentComLibrary.util.choices import Behaviour
 
 # Shared hub timers: short enough that acceptance-timeout tests finish quickly.
 ACCEPTANCE_TIMEOUT = "1500ms"

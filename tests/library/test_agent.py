@@ -6,10 +6,10 @@ from __future__ import annotations
 import threading
 
 import pytest
-from AgentComLibrary.agent import AgentError, AgentHandle, SimulatedAgent
-from AgentComLibrary.behaviours import Behaviour
-from AgentComLibrary.embedded_hub import EmbeddedHub
-from AgentComLibrary.hub_client import HubClient
+from AgentComLibrary.agents.simulated import AgentError, AgentHandle, SimulatedAgent
+from AgentComLibrary.hubapi.client import HubClient
+from AgentComLibrary.hubapi.embedded import EmbeddedHub
+from AgentComLibrary.util.choices import Behaviour
 from libsupport import Agents, wait_until
 from wsserver import RawWsServer
 

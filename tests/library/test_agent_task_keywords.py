@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 from AgentComLibrary import AgentComLibrary, Behaviour
-from AgentComLibrary.agent import AgentError
-from AgentComLibrary.hub_client import HubClient
+from AgentComLibrary.agents.simulated import AgentError
+from AgentComLibrary.hubapi.client import HubClient
 from AgentComLibrary.keywords.tasks import priority_plan
 
 S = timedelta(seconds=1)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from AgentComLibrary import AgentComLibrary, Behaviour
-from AgentComLibrary.report import SUMMARY_MARKER
+from AgentComLibrary.report.summary import SUMMARY_MARKER
 
 MS = timedelta(milliseconds=1)
 

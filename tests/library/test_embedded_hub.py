@@ -11,10 +11,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from AgentComLibrary import embedded_hub
-from AgentComLibrary.behaviours import RestartMode
-from AgentComLibrary.embedded_hub import EmbeddedHub, EmbeddedHubError
-from AgentComLibrary.hub_client import HubClient
+from AgentComLibrary.hubapi import embedded as embedded_hub
+from AgentComLibrary.hubapi.client import HubClient
+from AgentComLibrary.hubapi.embedded import EmbeddedHub, EmbeddedHubError
+from AgentComLibrary.util.choices import RestartMode
 from libsupport import wait_until
 
 
@@ -66,7 +66,7 @@ def test_hub_that_exits_early_fails_with_its_log() -> None:
         hub.start()
     message = str(info.value)
     assert "exited with code" in message and "before it was ready" in message
-    assert "Last log lines" in message and "no-such-fault" in message
+    assert "Last lines of" in message and "no-such-fault" in message
     assert hub.tmp_dir is None and not hub.running
 
 
@@ -98,7 +98,7 @@ def test_hub_dies_with_a_killed_runner(tmp_path: Path) -> None:
         textwrap.dedent(
             """
             import sys, time
-            from AgentComLibrary.embedded_hub import EmbeddedHub
+            from AgentComLibrary.hubapi.embedded import EmbeddedHub
             hub = EmbeddedHub().start()
             print(hub.pid, hub.tmp_dir, flush=True)
             time.sleep(120)

@@ -7,7 +7,7 @@ import socket
 import threading
 
 import pytest
-from AgentComLibrary.hub_client import (
+from AgentComLibrary.hubapi.client import (
     BODY_LOG_LIMIT,
     HubClient,
     HubRequestError,
@@ -97,7 +97,7 @@ def test_token_routes(client: HubClient, run_id: str) -> None:
 def test_debug_log_masks_authorization_and_tokens(
     client: HubClient, run_id: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="AgentComLibrary.hub_client")
+    caplog.set_level(logging.DEBUG, logger="AgentComLibrary.hubapi.client")
     token = client.create_token(f"smoke-{run_id}-logged")
     text = caplog.text
     assert "POST /admin/tokens" in text and "-> 201" in text
@@ -110,7 +110,7 @@ def test_debug_log_masks_authorization_and_tokens(
 def test_debug_log_caps_bodies(
     client: HubClient, run_id: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="AgentComLibrary.hub_client")
+    caplog.set_level(logging.DEBUG, logger="AgentComLibrary.hubapi.client")
     client.submit_task(
         {"description": "x" * 10_000, "needed_capabilities": [f"smoke-{run_id}-nobody"]}
     )

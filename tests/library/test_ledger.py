@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from AgentComLibrary.ledger import (
+from AgentComLibrary.checker.ledger import (
     Ledger,
     build_ledger,
     describe_ledger_problems,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 
 import pytest
-from AgentComLibrary.embedded_hub import EmbeddedHub
-from AgentComLibrary.hub_client import HubClient
-from AgentComLibrary.probe import ProbeConnection, ProbeError
+from AgentComLibrary.agents.probe import ProbeConnection, ProbeError
+from AgentComLibrary.hubapi.client import HubClient
+from AgentComLibrary.hubapi.embedded import EmbeddedHub
 
 
 def test_replies_in_order_and_pushes_skipped(hub: EmbeddedHub, client: HubClient, run_id) -> None:

@@ -7,8 +7,8 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
-from AgentComLibrary.charts import format_ms, nice_scale
-from AgentComLibrary.report import (
+from AgentComLibrary.report.charts import format_ms, nice_scale
+from AgentComLibrary.report.summary import (
     SUMMARY_MARKER,
     render_test_summary,
     short_id,

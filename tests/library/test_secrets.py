@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 from AgentComLibrary import AgentComLibrary, Behaviour
-from AgentComLibrary.agent import AgentError, SimulatedAgent
-from AgentComLibrary.hub_client import HubRequestError
-from AgentComLibrary.masking import mask, mask_text
+from AgentComLibrary.agents.simulated import AgentError, SimulatedAgent
+from AgentComLibrary.hubapi.client import HubRequestError
+from AgentComLibrary.util.masking import mask, mask_text
 from libsupport import FULL_TOKEN
 from robot.api.types import Secret
 

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 from AgentComLibrary import AgentComLibrary, RestartMode
-from AgentComLibrary.embedded_hub import EmbeddedHub
-from AgentComLibrary.hub_client import HubClient, HubUnavailable
+from AgentComLibrary.hubapi.client import HubClient, HubUnavailable
+from AgentComLibrary.hubapi.embedded import EmbeddedHub
 from libsupport import FULL_TOKEN
 from robot.api.types import Secret
 from test_embedded_hub import pid_alive

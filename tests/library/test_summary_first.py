@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import robot
-from AgentComLibrary.report import SUMMARY_MARKER
-from AgentComLibrary.summary_first import SummaryFirst
+from AgentComLibrary.report.summary import SUMMARY_MARKER
+from AgentComLibrary.report.summary_first import SummaryFirst
 from robot.api import ExecutionResult
 
 LIBRARY = f"""
@@ -63,7 +63,7 @@ def run_suite(tmp_path: Path) -> Path:
     rc = robot.run(
         str(suite),
         outputdir=str(tmp_path),
-        prerebotmodifier="AgentComLibrary.summary_first.SummaryFirst",
+        prerebotmodifier="AgentComLibrary.report.summary_first.SummaryFirst",
         report="NONE",
         stdout=out,
         stderr=out,

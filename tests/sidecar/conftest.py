@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from AgentComLibrary.sidecar import SidecarProcess
+from AgentComLibrary.sidecars.process import SidecarProcess
 from sidecar_helpers import DEADLINE, STANDIN, HubUnderTest, wait_until_gone
 
 

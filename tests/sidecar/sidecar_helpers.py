@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from AgentComLibrary.hub_client import HubClient
+from AgentComLibrary.hubapi.client import HubClient
 
 REPO = Path(__file__).resolve().parents[2]
 STANDIN = REPO / "tests" / "sidecar_standin"

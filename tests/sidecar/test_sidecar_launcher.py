@@ -10,8 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from AgentComLibrary import sidecar as sc
-from AgentComLibrary.sidecar import SidecarProcess
+from AgentComLibrary.sidecars import process as sc
+from AgentComLibrary.sidecars.process import SidecarProcess
 from sidecar_helpers import STANDIN, HubUnderTest, wait_until
 
 
@@ -83,7 +83,7 @@ def test_start_writes_config_and_connects(
     assert config["hub_url"] == hub.ws_url
     assert config["capabilities"] == [f"smoke-{run_id}", "python"]
     assert config["wake_command"].endswith("--task-id ${TASK_ID}")
-    assert "AgentComLibrary.wake" in config["wake_command"]
+    assert "AgentComLibrary.sidecars.wake" in config["wake_command"]
     assert config["results_dir"] == str(sidecar.dir / "results")
     assert config["log_file"] == str(sidecar.dir / "sidecar.log")
     assert config["confirmation_timeout_ms"] == 30000

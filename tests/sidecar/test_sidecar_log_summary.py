@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from AgentComLibrary.sidecar import summarize_log
+from AgentComLibrary.sidecars.process import summarize_log
 
 
 def ev(message: str, seq: int = 1, **fields: object) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from AgentComLibrary.sidecar import SidecarProcess
+from AgentComLibrary.sidecars.process import SidecarProcess
 from sidecar_helpers import HubUnderTest, assigned_agents, completed_events, wait_until
 
 MakeSidecar = Callable[..., SidecarProcess]

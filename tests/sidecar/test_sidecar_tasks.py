@@ -7,8 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from AgentComLibrary.agent import journal_mark
-from AgentComLibrary.sidecar import SidecarProcess, default_wake_command
+from AgentComLibrary.agents.simulated import journal_mark
+from AgentComLibrary.sidecars.process import SidecarProcess, default_wake_command
 from sidecar_helpers import HubUnderTest, completed_events, wait_until
 
 MakeSidecar = Callable[..., SidecarProcess]

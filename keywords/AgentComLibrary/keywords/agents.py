@@ -6,11 +6,11 @@ from datetime import timedelta
 
 from robotlibcore import keyword
 
-from ..agent import AgentError, SimulatedAgent
-from ..behaviours import Behaviour
-from ..formatting import id_list
-from ..hub_client import HubError
-from ..timeutil import human
+from ..agents.simulated import AgentError, SimulatedAgent
+from ..hubapi.client import HubError
+from ..util.choices import Behaviour
+from ..util.formatting import id_list
+from ..util.timeutil import human
 from .base import LibraryComponent
 
 

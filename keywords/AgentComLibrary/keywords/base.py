@@ -8,10 +8,10 @@ from collections.abc import Callable
 
 from robot.api import logger
 
-from ..agent import AgentHandle, SimulatedAgent
+from ..agents.simulated import AgentHandle, SimulatedAgent
 from ..context import HubSession, LibraryContext
-from ..hub_client import HubClient
-from ..timeutil import Deadline
+from ..hubapi.client import HubClient
+from ..util.timeutil import Deadline
 
 ACK_GRACE = 5.0  # how long to wait for an agent to receive a task_ack the hub already sent
 

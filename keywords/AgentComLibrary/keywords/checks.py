@@ -10,8 +10,9 @@ from datetime import timedelta
 
 from robotlibcore import keyword
 
-from ..agent import AgentHandle
-from ..formatting import (
+from ..agents.simulated import AgentHandle
+from ..checker.ledger import build_ledger, describe_ledger_problems, render_ledger_html
+from ..util.formatting import (
     assigned_events,
     describe_history,
     first_assigned_at,
@@ -24,8 +25,7 @@ from ..formatting import (
     table,
     task_table,
 )
-from ..ledger import build_ledger, describe_ledger_problems, render_ledger_html
-from ..timeutil import Deadline, human, human_ms
+from ..util.timeutil import Deadline, human, human_ms
 from .base import LibraryComponent
 from .tasks import TaskStatus
 

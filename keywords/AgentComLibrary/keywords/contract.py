@@ -12,10 +12,10 @@ from typing import Any
 import requests
 from robotlibcore import keyword
 
+from ..agents.probe import ProbeConnection, ProbeError
 from ..context import LibraryContext
-from ..hub_client import HubUnavailable
-from ..probe import ProbeConnection, ProbeError
-from ..timeutil import seconds
+from ..hubapi.client import HubUnavailable
+from ..util.timeutil import seconds
 from .base import LibraryComponent
 
 UNAUTHORIZED_HINT = "provide Authorization: Bearer <token>"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from robotlibcore import keyword
 
-from ..report import render_test_summary
+from ..report.summary import render_test_summary
 from .base import LibraryComponent
 
 

@@ -12,13 +12,13 @@ from robot.api.types import Secret
 from robot.libraries.BuiltIn import BuiltIn
 from robotlibcore import keyword
 
-from ..behaviours import RestartMode
 from ..context import HubSession
-from ..embedded_hub import EmbeddedHub
-from ..formatting import id_list, plural
-from ..hub_client import HubClient, HubError, HubRequestError, HubUnavailable
-from ..masking import mask
-from ..timeutil import hub_duration
+from ..hubapi.client import HubClient, HubError, HubRequestError, HubUnavailable
+from ..hubapi.embedded import EmbeddedHub
+from ..util.choices import RestartMode
+from ..util.formatting import id_list, plural
+from ..util.masking import mask
+from ..util.timeutil import hub_duration
 from .base import LibraryComponent
 
 TOKEN_ENV = "AGENTCOM_TOKEN"

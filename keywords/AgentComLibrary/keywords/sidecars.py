@@ -12,12 +12,12 @@ from robot.api import SkipExecution
 from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 from robotlibcore import keyword
 
-from ..formatting import id_list
-from ..hub_client import HubError
-from ..masking import mask
-from ..sidecar import SidecarProcess, check_node, check_sidecar_dir
-from ..timeutil import Deadline, human, seconds
-from ..wake import WakeBehaviour
+from ..hubapi.client import HubError
+from ..sidecars.process import SidecarProcess, check_node, check_sidecar_dir
+from ..sidecars.wake import WakeBehaviour
+from ..util.formatting import id_list
+from ..util.masking import mask
+from ..util.timeutil import Deadline, human, seconds
 from .base import LibraryComponent
 
 POLL = 0.1

@@ -9,7 +9,8 @@ from typing import Literal
 
 from robotlibcore import keyword
 
-from ..formatting import (
+from ..hubapi.client import HubError
+from ..util.formatting import (
     PRIORITY_LEVELS,
     id_list,
     last_assignee,
@@ -17,9 +18,8 @@ from ..formatting import (
     short_agent,
     task_table,
 )
-from ..hub_client import HubError
-from ..timeutil import human, now_ms
-from ..waiting import Outcome, poll
+from ..util.timeutil import human, now_ms
+from ..util.waiting import Outcome, poll
 from .base import LibraryComponent
 
 TaskStatus = Literal["queued", "assigned", "completed", "dead_letter"]

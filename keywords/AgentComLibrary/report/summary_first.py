@@ -1,7 +1,7 @@
 """Result modifier that shows each test's summary before its keywords in log.html.
 
 The library logs the summary in the test teardown (only then are all of the test's tasks
-final). Use as ``--prerebotmodifier AgentComLibrary.summary_first.SummaryFirst`` with
+final). Use as ``--prerebotmodifier AgentComLibrary.report.summary_first.SummaryFirst`` with
 ``robot`` or ``rebot``: messages that start with ``SUMMARY_MARKER`` anywhere inside a test's
 teardown are moved to the top of the test body, where log.html renders them above the
 keyword tree.
@@ -14,7 +14,7 @@ from typing import Any
 
 from robot.api import ResultVisitor
 
-from .report import SUMMARY_MARKER
+from ..report.summary import SUMMARY_MARKER
 
 
 def _marked_messages(item: Any, marker: str) -> Iterator[Any]:

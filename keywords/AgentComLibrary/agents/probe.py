@@ -15,8 +15,9 @@ import threading
 
 import websocket
 
-from .masking import mask_text
-from .timeutil import human
+from ..util.errors import AgentComAssertion
+from ..util.masking import mask_text
+from ..util.timeutil import human
 
 LOG = logging.getLogger(__name__)
 
@@ -27,10 +28,8 @@ REPLY_TYPES = frozenset(
 )
 
 
-class ProbeError(AssertionError):
+class ProbeError(AgentComAssertion):
     """The probe could not connect or send, or an expected message did not come."""
-
-    ROBOT_SUPPRESS_NAME = True
 
 
 class ProbeConnection:

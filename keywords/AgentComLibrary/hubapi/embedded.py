@@ -4,35 +4,28 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import json
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import threading
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .behaviours import RestartMode
-from .masking import mask, mask_text
-from .timeutil import Deadline, human
+from ..util.choices import RestartMode
+from ..util.errors import AgentComError
+from ..util.masking import mask
+from ..util.process import STOP_GRACE, ManagedProcess, ProcessError, log_tail
 
 BOOTSTRAP_AGENT = "smoke-admin"
-STOP_GRACE = 5.0
-READY_POLL = 0.05
 
 _LIVE: set[EmbeddedHub] = set()
 _LIVE_LOCK = threading.Lock()
 
 
-class EmbeddedHubError(RuntimeError):
+class EmbeddedHubError(AgentComError):
     """The hub process could not be started or did not get ready."""
-
-    ROBOT_SUPPRESS_NAME = True
 
 
 class EmbeddedHub:
@@ -53,13 +46,12 @@ class EmbeddedHub:
         self.options = list(options)
         self.start_timeout = start_timeout
         self.python = python
-        self.process: subprocess.Popen | None = None
+        self.process: ManagedProcess | None = None
         self.tmp_dir: Path | None = None
         self.port = 0
         self.url = self.ws_url = self.token = ""
         self.pid = 0
         self.final_log = ""  # the log's last lines, kept when stop() removes the temp dir
-        self._log_file = None
 
     def __repr__(self) -> str:
         return f"EmbeddedHub(url={self.url!r}, pid={self.pid}, token={mask(self.token)!r})"
@@ -85,7 +77,7 @@ class EmbeddedHub:
 
     @property
     def running(self) -> bool:
-        return self.process is not None and self.process.poll() is None
+        return self.process is not None and self.process.running
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -120,40 +112,19 @@ class EmbeddedHub:
         return self
 
     def _launch(self) -> None:
-        with contextlib.suppress(FileNotFoundError):
-            self.ready_file.unlink()
-        if self._log_file is None:
-            self._log_file = open(self.log_path, "ab")  # noqa: SIM115 (closed in stop)
-        self.process = subprocess.Popen(
-            self.command(),
-            stdin=subprocess.DEVNULL,
-            stdout=self._log_file,
-            stderr=self._log_file,
-            start_new_session=True,  # Robot's Ctrl-C must not reach the hub before teardown
+        # the command names the port: a restart binds the port the first start was given
+        self.process = ManagedProcess(
+            "The embedded hub", self.command(), log_path=self.log_path, ready_file=self.ready_file
         )
-        self._wait_ready()
-
-    def _wait_ready(self) -> None:
-        deadline = Deadline(self.start_timeout)
-        assert self.process is not None
-        while not self.ready_file.exists():
-            code = self.process.poll()
-            if code is not None:
-                raise EmbeddedHubError(
-                    f"The embedded hub exited with code {code} before it was ready.\n"
-                    f"Command: {' '.join(self.command())}\nLast log lines:\n{self.log_tail()}"
-                )
-            if deadline.expired:
-                raise EmbeddedHubError(
-                    f"The embedded hub did not write its ready file within "
-                    f"{human(self.start_timeout)}.\nLast log lines:\n{self.log_tail()}"
-                )
-            time.sleep(READY_POLL)
-        ready = json.loads(self.ready_file.read_text(encoding="utf-8"))
+        try:
+            ready = self.process.start(self.start_timeout)
+        except ProcessError as error:
+            raise EmbeddedHubError(f"{error}\nCommand: {' '.join(self.command())}") from None
+        assert ready is not None
         self.url = ready["url"]
         self.ws_url = ready["ws_url"]
         self.token = ready["token"]
-        self.pid = int(ready.get("pid", self.process.pid))
+        self.pid = int(ready.get("pid", self.process.pid or 0))
         self.port = urlsplit(self.url).port or self.port
 
     def stop(self) -> int | None:
@@ -161,13 +132,9 @@ class EmbeddedHub:
 
         Returns the exit code, or None if it was not running. Safe to call twice.
         """
-        code = self._end(signal.SIGTERM, STOP_GRACE)
+        code = self._end(RestartMode.TERMINATE)
         if self.tmp_dir is not None:
             self.final_log = self.log_tail()
-        if self._log_file is not None:
-            self._log_file.close()
-            self._log_file = None
-        if self.tmp_dir is not None:
             shutil.rmtree(self.tmp_dir, ignore_errors=True)
             self.tmp_dir = None
         with _LIVE_LOCK:
@@ -179,33 +146,26 @@ class EmbeddedHub:
         mode = RestartMode(mode) if isinstance(mode, str) else mode
         if self.tmp_dir is None:
             raise EmbeddedHubError("The embedded hub has not been started.")
-        sig = signal.SIGKILL if mode is RestartMode.KILL else signal.SIGTERM
-        self._end(sig, STOP_GRACE)
+        self._end(mode)
         self._launch()
 
-    def _end(self, sig: signal.Signals, grace: float) -> int | None:
+    def _end(self, mode: RestartMode) -> int | None:
         process, self.process = self.process, None
         if process is None:
             return None
-        if process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                process.send_signal(sig)
-            try:
-                return process.wait(grace)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        return process.wait()
+        if mode is RestartMode.KILL:
+            code = process.kill()
+            process.close()
+            return code
+        return process.close(STOP_GRACE)
 
     # -- diagnostics -----------------------------------------------------------------------
 
     def log_tail(self, lines: int = 30) -> str:
         """The last lines of the hub's log, tokens masked."""
-        try:
-            text = self.log_path.read_text(encoding="utf-8", errors="replace")
-        except (OSError, EmbeddedHubError):
+        if self.tmp_dir is None:
             return "(no log)"
-        tail = text.splitlines()[-lines:]
-        return mask_text("\n".join(tail)) if tail else "(log is empty)"
+        return log_tail(self.log_path, lines)
 
 
 @atexit.register

@@ -1,5 +1,5 @@
 """The wake command a sidecar runs for each task (``agentcom-wake`` /
-``python -m AgentComLibrary.wake``).
+``python -m AgentComLibrary.sidecars.wake``).
 
 The sidecar substitutes ``${TASK_ID}`` and runs::
 
@@ -190,7 +190,7 @@ def foreign_task(agent_dir: Path, task_id: str, smoke_run: str) -> dict | None:
 def _finish_later(agent_dir: Path, task_id: str, results_dir: Path, delay: float) -> None:
     """Start a child (same process group as the sidecar) that writes the result later."""
     command = [
-        sys.executable, "-m", "AgentComLibrary.wake",
+        sys.executable, "-m", "AgentComLibrary.sidecars.wake",
         "--agent-dir", str(agent_dir), "--task-id", task_id,
         "--results-dir", str(results_dir), "--finish-after", str(delay),
     ]  # fmt: skip

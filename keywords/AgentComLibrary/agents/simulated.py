@@ -22,9 +22,10 @@ from typing import Any, Protocol, runtime_checkable
 
 import websocket
 
-from .behaviours import Behaviour
-from .masking import mask, mask_text
-from .timeutil import Deadline, now_ms
+from ..util.choices import Behaviour
+from ..util.errors import AgentComError
+from ..util.masking import mask, mask_text
+from ..util.timeutil import Deadline, now_ms
 
 LOG = logging.getLogger(__name__)
 PING_INTERVAL = 20.0
@@ -44,10 +45,8 @@ def journal_mark() -> int:
     return next(_SEQUENCE)
 
 
-class AgentError(RuntimeError):
+class AgentError(AgentComError):
     """An agent could not connect, identify or send."""
-
-    ROBOT_SUPPRESS_NAME = True
 
 
 @runtime_checkable

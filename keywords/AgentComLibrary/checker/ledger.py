@@ -12,8 +12,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from .charts import esc
-from .report import (
+from ..report.charts import esc
+from ..report.summary import (
     CARD_STYLE,
     HEAD_STYLE,
     NUM_STYLE,

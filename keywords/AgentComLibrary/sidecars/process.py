@@ -26,10 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from .agent import journal_mark
-from .masking import mask, mask_text
-from .timeutil import Deadline, human, now_ms
-from .wake import (
+from ..agents.simulated import journal_mark
+from ..sidecars.wake import (
     BEHAVIOUR_FILE,
     FOREIGN_FILE,
     JOURNAL_FILE,
@@ -37,6 +35,9 @@ from .wake import (
     parse_behaviour,
     write_behaviour,
 )
+from ..util.errors import AgentComError
+from ..util.masking import mask, mask_text
+from ..util.timeutil import Deadline, human, now_ms
 
 POLL = 0.1
 STOP_GRACE = 5.0
@@ -76,10 +77,8 @@ _LIVE: set[SidecarProcess] = set()
 _LIVE_LOCK = threading.Lock()
 
 
-class SidecarError(RuntimeError):
+class SidecarError(AgentComError):
     """A sidecar could not be prepared, started or reached."""
-
-    ROBOT_SUPPRESS_NAME = True
 
 
 class NodeNotFound(SidecarError):
@@ -195,8 +194,10 @@ def prepare_instance(source: Path, dest: Path) -> None:
 
 
 def default_wake_command(instance_dir: Path, python: str = sys.executable) -> str:
-    """``python -m AgentComLibrary.wake --agent-dir DIR --task-id ${TASK_ID}``."""
-    base = shlex.join([python, "-m", "AgentComLibrary.wake", "--agent-dir", str(instance_dir)])
+    """``python -m AgentComLibrary.sidecars.wake --agent-dir DIR --task-id ${TASK_ID}``."""
+    base = shlex.join(
+        [python, "-m", "AgentComLibrary.sidecars.wake", "--agent-dir", str(instance_dir)]
+    )
     return base + " --task-id ${TASK_ID}"
 
 

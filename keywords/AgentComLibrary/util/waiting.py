@@ -7,15 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from .errors import AgentComAssertion
 from .timeutil import Deadline, human
 
 T = TypeVar("T")
 
 
-class WaitTimeout(AssertionError):
+class WaitTimeout(AgentComAssertion):
     """The condition did not hold before the deadline."""
-
-    ROBOT_SUPPRESS_NAME = True
 
 
 @dataclass

@@ -11,17 +11,16 @@ from urllib.parse import quote
 
 import requests
 
-from .masking import mask, mask_text
+from ..util.errors import AgentComError
+from ..util.masking import mask, mask_text
 
 LOG = logging.getLogger(__name__)
 BODY_LOG_LIMIT = 2048
 REQUEST_TIMEOUT = 10.0
 
 
-class HubError(Exception):
+class HubError(AgentComError):
     """Base of the errors of this module."""
-
-    ROBOT_SUPPRESS_NAME = True
 
 
 class HubUnavailable(HubError):

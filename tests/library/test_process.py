@@ -1,0 +1,53 @@
+"""The one process helper every child process goes through."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from AgentComLibrary.util.process import ManagedProcess, ProcessError
+
+
+def test_ready_file_is_read_and_stop_ends_the_group(tmp_path: Path) -> None:
+    ready = tmp_path / "ready.json"
+    script = (
+        "import json, subprocess, sys, time\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        f"open({str(ready)!r}, 'w').write(json.dumps({{'child': child.pid}}))\n"
+        "time.sleep(60)\n"
+    )
+    proc = ManagedProcess(
+        "sleeper", [sys.executable, "-c", script], log_path=tmp_path / "p.log", ready_file=ready
+    )
+    info = proc.start(timeout=10)
+    assert info is not None and proc.running
+    assert proc.close(grace=2) is not None
+    assert not proc.running
+    assert not Path(f"/proc/{info['child']}").exists() or _zombie(info["child"])
+
+
+def test_an_early_exit_fails_with_the_log_tail(tmp_path: Path) -> None:
+    proc = ManagedProcess(
+        "failer",
+        [
+            sys.executable,
+            "-c",
+            "import sys; print('token abcdef0123456789abcdef0123456789 bad'); sys.exit(3)",
+        ],
+        log_path=tmp_path / "p.log",
+        ready_file=tmp_path / "ready.json",
+    )
+    with pytest.raises(ProcessError) as info:
+        proc.start(timeout=10)
+    message = str(info.value)
+    assert "failer exited with code 3 before it was ready" in message
+    assert "abcdef01..." in message and "abcdef0123456789abcdef0123456789" not in message
+    proc.close()
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
+    except OSError:
+        return True
