@@ -33,11 +33,21 @@ def _fault(text: str) -> Fault:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the hub."""
     p = argparse.ArgumentParser(
-        prog="agentcom-hub", description="Embedded AgentCom reference hub (HTTP + WebSocket)."
+        prog="agentcom-hub",
+        description="Embedded AgentCom reference hub (HTTP + WebSocket).",
+        epilog="DURATION is a number with an optional unit: 250ms, 2s, 1.5s, 5m, 1h "
+        "(a bare number means seconds). The whole bootstrap token is written to "
+        "<data-dir>/bootstrap-token.json (mode 0600) and to --ready-file; the log shows "
+        "its first 8 characters only.",
     )
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=4000, help="port; 0 picks a free one")
-    p.add_argument("--data-dir", type=Path, default=Path("./agentcom-data"))
+    p.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path("./agentcom-data"),
+        help="where tasks, tokens and the bootstrap token file live (default ./agentcom-data)",
+    )
     p.add_argument(
         "--bootstrap-agent",
         default="smoke-admin",
@@ -60,20 +70,20 @@ def build_parser() -> argparse.ArgumentParser:
         type=str.upper,
     )
     timers = {
-        "--acceptance-timeout": "60s",
-        "--stuck-sweep-interval": "30s",
-        "--stuck-threshold": "5m",
-        "--overdue-sweep-interval": "30s",
-        "--idle-timeout": "60s",
-        "--ping-timeout": "60s",
+        "--acceptance-timeout": ("60s", "reclaim a task not accepted within this long"),
+        "--stuck-sweep-interval": ("30s", "how often to look for stuck tasks"),
+        "--stuck-threshold": ("5m", "reclaim an assigned task not updated for this long"),
+        "--overdue-sweep-interval": ("30s", "how often to reclaim tasks past complete_by"),
+        "--idle-timeout": ("60s", "close a WebSocket that received no frame for this long"),
+        "--ping-timeout": ("60s", "evict an agent that sent no ping for this long"),
     }
-    for flag, default in timers.items():
+    for flag, (default, meaning) in timers.items():
         p.add_argument(
             flag,
             type=_duration,
             default=parse_duration(default),
             metavar="DURATION",
-            help=f"default {default}",
+            help=f"{meaning} (default {default})",
         )
     p.add_argument("--parent-pid", type=int, help="exit when this process is gone")
     p.add_argument("--version", action="version", version=f"agentcom-hub {__version__}")
