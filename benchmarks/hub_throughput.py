@@ -8,13 +8,21 @@ milliseconds) as p50/p95/p99. Then it does the same on a hub whose store already
 `--prefill` finished tasks (filled by running the same pipeline to completion first) and
 prints the per-task slowdown ratio.
 
+The agents behave like long-lived agents: each pings every `--ping-interval` seconds (20 s, the
+project's convention; the hub evicts agents that sent no ping for 60 s). If an agent's
+connection ends while the benchmark runs (evicted, closed or broken), the benchmark stops at
+once and says which agent, when, and how the connection ended, instead of waiting out a
+timeout.
+
 Each configuration is measured `--rounds` times (empty store: a fresh hub per round;
 prefilled: one hub, so later rounds see 5,000 more finished tasks each). The table shows the
-median round and the best one; the slowdown ratio compares best rounds, which are the least
-disturbed by other load on a shared machine.
+median round, the best one and the spread (min/median/max); the slowdown ratio compares best
+rounds, which are the least disturbed by other load on a shared machine. The load average and
+core count are printed at the start and at the end, so the figures carry their context.
 
 Usage:
     .venv/bin/python benchmarks/hub_throughput.py [--agents 20] [--tasks 5000] [--prefill 50000]
+        [--ping-interval 20]
 
 It measures, it does not gate: the exit code is 0 whether targets are met or not
 (non-zero only when the run itself breaks).
@@ -31,8 +39,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import aiohttp
 
@@ -40,6 +50,11 @@ TARGET_TPS = 500.0
 TARGET_P99_MS = 50.0
 TARGET_RATIO = 1.5
 READY_DEADLINE_S = 60.0
+IDENTIFY_DEADLINE_S = 30.0
+PING_INTERVAL_S = 20.0  # long-lived agents ping every 20 s; the hub evicts after 60 s silent
+PING = json.dumps({"type": "ping"})
+
+T = TypeVar("T")
 
 
 # -- the hub subprocess ----------------------------------------------------------------------
@@ -90,6 +105,11 @@ class Hub:
         ticks = os.sysconf("SC_CLK_TCK")
         return (int(fields[11]) + int(fields[12])) / ticks
 
+    def log_about(self, agent_id: str, last: int = 3) -> list[str]:
+        """The hub's last log lines that name `agent_id`."""
+        lines = self.stderr_path.read_text(errors="replace").splitlines()
+        return [line for line in lines if f"agent {agent_id} " in line][-last:]
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -103,9 +123,36 @@ class Hub:
 # -- agents and submitters -------------------------------------------------------------------
 
 
+class AgentLostError(RuntimeError):
+    """An agent's connection ended while the benchmark still needed it."""
+
+
+@dataclass
+class AgentLost:
+    """How and when one agent's connection ended."""
+
+    agent_id: str
+    after_s: float  # since the agent connected
+    close_code: int | None  # None: no close frame came
+    reason: str  # the hub's close message, or what broke
+    at: str = field(default_factory=lambda: time.strftime("%H:%M:%S"))
+
+    def describe(self) -> str:
+        if self.close_code is not None:
+            how = f"the hub closed it with code {self.close_code}"
+            how += f" ({self.reason!r})" if self.reason else " (no message)"
+        else:
+            how = f"it ended without a close frame ({self.reason or 'no reason given'})"
+        return (
+            f"agent {self.agent_id} lost its connection {self.after_s:.1f}s after connecting "
+            f"(at {self.at}): {how}"
+        )
+
+
 @dataclass
 class Tally:
-    """Completions acknowledged to the agents, shared by all agents of one run."""
+    """Completions acknowledged to the agents and lost connections, shared by all agents of
+    one run."""
 
     target: set[str] = field(default_factory=set)
     done: set[str] = field(default_factory=set)
@@ -114,6 +161,8 @@ class Tally:
     finished: asyncio.Event = field(default_factory=asyncio.Event)
     expect_total: int = 0
     total_done: int = 0
+    lost: list[AgentLost] = field(default_factory=list)
+    agent_lost: asyncio.Event = field(default_factory=asyncio.Event)
 
     def complete(self, task_id: str) -> None:
         if task_id in self.done:
@@ -124,6 +173,90 @@ class Tally:
         if self.expect_total and self.total_done >= self.expect_total:
             self.finished.set()
 
+    def lose(self, loss: AgentLost) -> None:
+        self.lost.append(loss)
+        self.agent_lost.set()
+
+    def losses(self) -> str:
+        """The first lost agent in full, then how many were lost in all."""
+        text = self.lost[0].describe()
+        if len(self.lost) > 1:
+            others = ", ".join(loss.agent_id for loss in self.lost[1:])
+            text += f"; {len(self.lost)} agents lost so far (also {others})"
+        return text
+
+
+async def unless_agent_lost(tally: Tally, work: Awaitable[T], timeout: float | None = None) -> T:
+    """Await `work`, but stop it at once with AgentLostError if an agent's connection ends
+    first (or has already ended); TimeoutError after `timeout` seconds."""
+    job = asyncio.ensure_future(work)
+    lost = asyncio.ensure_future(tally.agent_lost.wait())
+    try:
+        done, _ = await asyncio.wait(
+            {job, lost}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+        )
+    finally:
+        job.cancel()
+        lost.cancel()
+    if job in done:
+        return job.result()
+    if lost in done:
+        raise AgentLostError(tally.losses())
+    raise TimeoutError
+
+
+async def ping_every(ws: aiohttp.ClientWebSocketResponse, interval: float) -> None:
+    """Send `ping` every `interval` seconds until cancelled or the connection ends."""
+    while not ws.closed:
+        await asyncio.sleep(interval)
+        try:
+            await ws.send_str(PING)
+        except (aiohttp.ClientError, ConnectionError):
+            return
+
+
+async def answer(ws: aiohttp.ClientWebSocketResponse, msg: dict, tally: Tally) -> None:
+    """Accept and complete an assignment at once; count acks and errors."""
+    kind = msg.get("type")
+    if kind == "task_assign":
+        task_id = msg["task_id"]
+        await ws.send_str(json.dumps({"type": "task_accepted", "task_id": task_id}))
+        await ws.send_str(
+            json.dumps(
+                {
+                    "type": "task_complete",
+                    "task_id": task_id,
+                    "generation": msg["generation"],
+                    "result": {"status": "success"},
+                    "tokens_used": 1,
+                }
+            )
+        )
+    elif kind == "task_ack":
+        if msg.get("status") == "complete":
+            tally.complete(msg["task_id"])
+    elif kind == "error":
+        tally.errors.append(msg)
+
+
+async def serve(
+    ws: aiohttp.ClientWebSocketResponse, tally: Tally, identified: asyncio.Event
+) -> tuple[int | None, str]:
+    """Answer the hub until the connection ends; return the close code and message of the
+    hub's close frame, or (None, what ended it) when none came."""
+    while True:
+        frame = await ws.receive()
+        if frame.type != aiohttp.WSMsgType.TEXT:
+            break
+        msg = json.loads(frame.data)
+        if msg.get("type") == "identified":
+            identified.set()
+        else:
+            await answer(ws, msg, tally)
+    if frame.type == aiohttp.WSMsgType.CLOSE:
+        return frame.data, frame.extra or ""
+    return None, f"{frame.type.name}: {frame.data or ws.exception() or 'connection closed'}"
+
 
 async def run_agent(
     session: aiohttp.ClientSession,
@@ -132,47 +265,99 @@ async def run_agent(
     token: str,
     tally: Tally,
     identified: asyncio.Event,
+    ping_interval: float | None = PING_INTERVAL_S,
 ) -> None:
-    """Identify, then accept and complete every assignment at once."""
-    async with session.ws_connect(ws_url, max_msg_size=0, heartbeat=None) as ws:
-        await ws.send_str(
-            json.dumps(
-                {
-                    "type": "identify",
-                    "agent_id": agent_id,
-                    "token": token,
-                    "name": agent_id,
-                    "status": "idle",
-                    "capabilities": [],
-                }
+    """Identify, ping every `ping_interval` s (None: never), accept and complete every
+    assignment at once. A connection that ends before the agent is cancelled goes into
+    `tally.lost`."""
+    started = time.monotonic()
+    close_code: int | None = None
+    pinger: asyncio.Task | None = None
+    try:
+        async with session.ws_connect(ws_url, max_msg_size=0, heartbeat=None) as ws:
+            await ws.send_str(
+                json.dumps(
+                    {
+                        "type": "identify",
+                        "agent_id": agent_id,
+                        "token": token,
+                        "name": agent_id,
+                        "status": "idle",
+                        "capabilities": [],
+                    }
+                )
+            )
+            if ping_interval is not None:
+                pinger = asyncio.ensure_future(ping_every(ws, ping_interval))
+            close_code, reason = await serve(ws, tally, identified)
+    except Exception as exc:  # whatever ended it, the benchmark must hear of it
+        reason = repr(exc)
+    finally:
+        if pinger is not None:
+            pinger.cancel()
+    tally.lose(AgentLost(agent_id, time.monotonic() - started, close_code, reason))
+
+
+class AgentPool:
+    """The benchmark's agents `bench-00`, `bench-01`, ...: each with its own token, connected
+    one by one, all stopped together when the `async with` block ends."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        url: str,
+        ws_url: str,
+        token: str,
+        tally: Tally,
+        ping_interval: float | None = PING_INTERVAL_S,
+    ) -> None:
+        self.session, self.url, self.ws_url, self.token = session, url, ws_url, token
+        self.tally = tally
+        self.ping_interval = ping_interval
+        self.agent_ids: list[str] = []
+        self._tasks: list[asyncio.Task] = []
+
+    async def __aenter__(self) -> AgentPool:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def connect(self, count: int) -> None:
+        """Connect `count` more agents, each identified before the next one connects."""
+        for _ in range(count):
+            await self._connect_one(f"bench-{len(self.agent_ids):02d}")
+
+    async def _connect_one(self, agent_id: str) -> None:
+        headers = {"Authorization": f"Bearer {self.token}"}
+        async with self.session.post(
+            f"{self.url}/admin/tokens", json={"agent_id": agent_id}, headers=headers
+        ) as resp:
+            token = (await resp.json())["token"]
+        identified = asyncio.Event()
+        self.agent_ids.append(agent_id)
+        self._tasks.append(
+            asyncio.ensure_future(
+                run_agent(
+                    self.session,
+                    self.ws_url,
+                    agent_id,
+                    token,
+                    self.tally,
+                    identified,
+                    self.ping_interval,
+                )
             )
         )
-        async for frame in ws:
-            if frame.type != aiohttp.WSMsgType.TEXT:
-                break
-            msg = json.loads(frame.data)
-            kind = msg.get("type")
-            if kind == "task_assign":
-                task_id = msg["task_id"]
-                await ws.send_str(json.dumps({"type": "task_accepted", "task_id": task_id}))
-                await ws.send_str(
-                    json.dumps(
-                        {
-                            "type": "task_complete",
-                            "task_id": task_id,
-                            "generation": msg["generation"],
-                            "result": {"status": "success"},
-                            "tokens_used": 1,
-                        }
-                    )
-                )
-            elif kind == "task_ack":
-                if msg.get("status") == "complete":
-                    tally.complete(msg["task_id"])
-            elif kind == "identified":
-                identified.set()
-            elif kind == "error":
-                tally.errors.append(msg)
+        try:
+            await unless_agent_lost(self.tally, identified.wait(), IDENTIFY_DEADLINE_S)
+        except TimeoutError:
+            raise RuntimeError(
+                f"agent {agent_id} not identified within {IDENTIFY_DEADLINE_S:g}s; "
+                f"hub errors: {self.tally.errors[-3:]}"
+            ) from None
 
 
 async def submit_all(
@@ -253,6 +438,11 @@ class RunResult:
         """Tasks per second of the fastest round (least disturbed by other load)."""
         return max(self.tps_all())
 
+    def spread(self) -> str:
+        """Tasks/s over the rounds as min/median/max (the median round, as in `tps`)."""
+        tps = self.tps_all()
+        return f"{min(tps):.0f}/{self.tps:.0f}/{max(tps):.0f}"
+
     def pct(self, q: float) -> float:
         """Percentile (nearest rank) of the assignment latency over all rounds."""
         data = sorted(x for r in self.rounds for x in r.latencies_ms)
@@ -263,19 +453,59 @@ class RunResult:
 
 
 async def pipeline(
-    session: aiohttp.ClientSession, hub: Hub, tally: Tally, count: int, submitters: int, label: str
+    session: aiohttp.ClientSession,
+    url: str,
+    token: str,
+    tally: Tally,
+    count: int,
+    submitters: int,
+    label: str,
 ) -> tuple[list[str], float]:
-    """Submit `count` tasks and wait until the agents have completed them; (ids, seconds)."""
+    """Submit `count` tasks and wait until the agents have completed them; (ids, seconds).
+
+    Stops at once with AgentLostError when an agent's connection ends meanwhile."""
     tally.finished.clear()
     tally.expect_total = tally.total_done + count
     start = time.perf_counter()
-    ids = await submit_all(session, hub.url, hub.token, count, submitters, label)
+
+    async def submit_and_wait() -> list[str]:
+        ids = await submit_all(session, url, token, count, submitters, label)
+        await tally.finished.wait()
+        return ids
+
     try:
-        await asyncio.wait_for(tally.finished.wait(), timeout=max(120.0, count / 20))
-    except TimeoutError as exc:
-        missing = len(set(ids) - tally.done)
-        raise RuntimeError(f"{label}: {missing} of {count} tasks not completed in time") from exc
+        ids = await unless_agent_lost(tally, submit_and_wait(), timeout=max(120.0, count / 20))
+    except TimeoutError:
+        missing = tally.expect_total - tally.total_done
+        raise RuntimeError(f"{label}: {missing} of {count} tasks not completed in time") from None
+    except AgentLostError as exc:
+        missing = tally.expect_total - tally.total_done
+        raise AgentLostError(
+            f"{label} stopped at once with {missing} of {count} tasks not completed: {exc}"
+        ) from None
     return ids, time.perf_counter() - start
+
+
+async def measure_rounds(
+    args: argparse.Namespace, hub: Hub, session: aiohttp.ClientSession, tally: Tally, rounds: int
+) -> list[Round]:
+    """Measure `rounds` batches of `args.tasks` tasks on a hub whose agents are connected."""
+    out = []
+    for _ in range(rounds):
+        hub_cpu0, client_cpu0 = hub.cpu_seconds(), time.process_time()
+        ids, wall = await pipeline(
+            session, hub.url, hub.token, tally, args.tasks, args.submitters, "bench"
+        )
+        hub_cpu1, client_cpu1 = hub.cpu_seconds(), time.process_time()
+        latencies = await unless_agent_lost(
+            tally, fetch_latencies(session, hub.url, hub.token, ids)
+        )
+        hub_cpu = None
+        if hub_cpu0 is not None and hub_cpu1 is not None:
+            hub_cpu = hub_cpu1 - hub_cpu0
+        out.append(Round(wall, latencies, hub_cpu, client_cpu1 - client_cpu0))
+        print(f"  round: {args.tasks / wall:.0f} tasks/s", flush=True)
+    return out
 
 
 async def measure(
@@ -283,51 +513,27 @@ async def measure(
 ) -> None:
     """Start a hub, connect the agents, prefill, then measure `rounds` batches of tasks."""
     hub = Hub(workdir, args.hub_log_level)
+    tally = Tally()
     try:
         connector = aiohttp.TCPConnector(limit=args.submitters + 32)
-        async with aiohttp.ClientSession(connector=connector) as session:
-            headers = {"Authorization": f"Bearer {hub.token}"}
-            tally = Tally()
-            agents = []
-            for n in range(args.agents):
-                agent_id = f"bench-{n:02d}"
-                async with session.post(
-                    f"{hub.url}/admin/tokens", json={"agent_id": agent_id}, headers=headers
-                ) as resp:
-                    token = (await resp.json())["token"]
-                identified = asyncio.Event()
-                agents.append(
-                    asyncio.create_task(
-                        run_agent(session, hub.ws_url, agent_id, token, tally, identified)
-                    )
-                )
-                await asyncio.wait_for(identified.wait(), timeout=30)
-
+        async with (
+            aiohttp.ClientSession(connector=connector) as session,
+            AgentPool(session, hub.url, hub.ws_url, hub.token, tally, args.ping_interval) as pool,
+        ):
+            await pool.connect(args.agents)
             if prefill:
                 _, prefill_s = await pipeline(
-                    session, hub, tally, prefill, args.submitters, "prefill"
+                    session, hub.url, hub.token, tally, prefill, args.submitters, "prefill"
                 )
                 print(
                     f"  prefilled {prefill} finished tasks in {prefill_s:.1f}s "
                     f"({prefill / prefill_s:.0f} tasks/s)",
                     flush=True,
                 )
-
-            for _ in range(rounds):
-                hub_cpu0, client_cpu0 = hub.cpu_seconds(), time.process_time()
-                ids, wall = await pipeline(
-                    session, hub, tally, args.tasks, args.submitters, "bench"
-                )
-                hub_cpu1, client_cpu1 = hub.cpu_seconds(), time.process_time()
-                latencies = await fetch_latencies(session, hub.url, hub.token, ids)
-                hub_cpu = None
-                if hub_cpu0 is not None and hub_cpu1 is not None:
-                    hub_cpu = hub_cpu1 - hub_cpu0
-                result.rounds.append(Round(wall, latencies, hub_cpu, client_cpu1 - client_cpu0))
-                print(f"  round: {args.tasks / wall:.0f} tasks/s", flush=True)
-            for agent in agents:
-                agent.cancel()
-            await asyncio.gather(*agents, return_exceptions=True)
+            result.rounds += await measure_rounds(args, hub, session, tally, rounds)
+    except AgentLostError as exc:
+        hub_log = "\n".join(f"  hub: {line}" for line in hub.log_about(tally.lost[0].agent_id))
+        raise AgentLostError(f"{exc}\n{hub_log}".rstrip()) from None
     finally:
         hub.stop()
     result.duplicates += tally.duplicates
@@ -361,7 +567,8 @@ def report(args: argparse.Namespace, runs: list[RunResult]) -> None:
             f"{run.pct(50):>8.1f}{run.pct(95):>8.1f}{run.pct(99):>8.1f}"
             f" {hub_cpu}{mid.client_cpu_s / mid.wall_s:>12.0%}"
         )
-        print(f"  rounds (tasks/s): {', '.join(f'{t:.0f}' for t in run.tps_all())}")
+        rounds = ", ".join(f"{t:.0f}" for t in run.tps_all())
+        print(f"  rounds (tasks/s): {rounds}; min/median/max {run.spread()}")
         if run.duplicates or run.errors:
             print(f"  WARNING: {run.duplicates} duplicate completions, {run.errors} agent errors")
     print(
@@ -427,6 +634,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="measured rounds per configuration; the median round is reported (default 3)",
     )
     parser.add_argument(
+        "--ping-interval",
+        type=float,
+        default=PING_INTERVAL_S,
+        help=f"seconds between each agent's pings (default {PING_INTERVAL_S:g}; "
+        "the hub evicts agents that sent no ping for 60 s)",
+    )
+    parser.add_argument(
         "--hub-log-level", default="INFO", help="the hub's --log-level (default INFO)"
     )
     parser.add_argument(
@@ -434,12 +648,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help="where the hub's temp data dir goes (default: the system temp dir)",
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.ping_interval <= 0:
+        parser.error(f"--ping-interval must be more than 0 seconds, got {args.ping_interval:g}")
+    return args
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    print(f"load average before the run: {os.getloadavg()[0]:.2f} (1 min)", flush=True)
+def machine(when: str) -> str:
+    """Core count and load average, for the figures' context."""
+    one, five, fifteen = os.getloadavg()
+    return (
+        f"machine {when}: {os.cpu_count()} CPUs, load average {one:.2f} {five:.2f} "
+        f"{fifteen:.2f} (1, 5, 15 min)"
+    )
+
+
+def run_all(args: argparse.Namespace) -> list[RunResult]:
+    """Measure the empty store (a fresh hub per round), then the prefilled one."""
     runs = [RunResult("empty store", args.tasks)]
     with tempfile.TemporaryDirectory(prefix="agentcom-bench-", dir=args.tmp_root) as tmp:
         for n in range(args.rounds):
@@ -457,7 +682,20 @@ def main(argv: list[str] | None = None) -> int:
             workdir = Path(tmp) / "prefilled"
             workdir.mkdir()
             asyncio.run(measure(args, args.prefill, workdir, args.rounds, runs[1]))
-    report(args, runs)
+    return runs
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    print(machine("at the start"), flush=True)
+    started = time.monotonic()
+    try:
+        report(args, run_all(args))
+    except RuntimeError as exc:
+        print(f"bench stopped: {exc}", file=sys.stderr, flush=True)
+        return 1
+    finally:
+        print(f"{machine('at the end')}; the run took {time.monotonic() - started:.0f}s")
     return 0
 
 
