@@ -34,8 +34,6 @@ import argparse
 import asyncio
 import json
 import os
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -45,6 +43,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import aiohttp
+from AgentComLibrary.util.process import ManagedProcess, ProcessError
 
 TARGET_TPS = 500.0
 TARGET_P99_MS = 50.0
@@ -61,45 +60,37 @@ T = TypeVar("T")
 
 
 class Hub:
-    """`python -m agentcom_hub` on a temp data dir; stopped with SIGTERM then SIGKILL."""
+    """`python -m agentcom_hub` on a temp data dir, run by the library's process helper
+    (stopped with SIGTERM, then SIGKILL after a grace period)."""
 
     def __init__(self, workdir: Path, log_level: str) -> None:
         self.workdir = workdir
         self.ready_file = workdir / "ready.json"
         self.stderr_path = workdir / "hub-stderr.log"
         cmd = [
-            sys.executable,
-            "-m",
-            "agentcom_hub",
-            "--port",
-            "0",
-            "--data-dir",
-            str(workdir / "data"),
-            "--ready-file",
-            str(self.ready_file),
-            "--parent-pid",
-            str(os.getpid()),
-            "--log-level",
-            log_level,
-        ]
-        with open(self.stderr_path, "wb") as err:
-            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=err, stderr=err)
-        deadline = time.monotonic() + READY_DEADLINE_S
-        while not self.ready_file.exists():
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                tail = self.stderr_path.read_text(errors="replace")[-2000:]
-                raise RuntimeError(f"hub did not start (exit {self.proc.returncode}):\n{tail}")
-            time.sleep(0.02)
-        ready = json.loads(self.ready_file.read_text())
+            sys.executable, "-m", "agentcom_hub",
+            "--port", "0",
+            "--data-dir", str(workdir / "data"),
+            "--ready-file", str(self.ready_file),
+            "--parent-pid", str(os.getpid()),
+            "--log-level", log_level,
+        ]  # fmt: skip
+        self.process = ManagedProcess(
+            "bench hub", cmd, log_path=self.stderr_path, ready_file=self.ready_file
+        )
+        try:
+            ready = self.process.start(timeout=READY_DEADLINE_S) or {}
+        except ProcessError as error:
+            raise RuntimeError(f"hub did not start: {error}") from None
         self.url: str = ready["url"]
         self.ws_url: str = ready["ws_url"]
         self.token: str = ready["token"]
+        self.pid: int = self.process.pid or 0
 
     def cpu_seconds(self) -> float | None:
         """User+system CPU time of the hub process so far (Linux /proc), or None."""
         try:
-            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             return None
         ticks = os.sysconf("SC_CLK_TCK")
@@ -111,13 +102,7 @@ class Hub:
         return [line for line in lines if f"agent {agent_id} " in line][-last:]
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=15)
+        self.process.close(grace=15)
 
 
 # -- agents and submitters -------------------------------------------------------------------

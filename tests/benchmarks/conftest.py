@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
-from AgentComLibrary.embedded_hub import EmbeddedHub
+from AgentComLibrary.hubapi.embedded import EmbeddedHub
 
 # benchmarks/ is a folder of scripts, not a package: `import hub_throughput` finds it here.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))

@@ -18,9 +18,9 @@ from collections.abc import Callable
 import aiohttp
 import hub_throughput as bench
 from agentcom_hub.config import HubConfig
-from AgentComLibrary.agent import PING_INTERVAL, SimulatedAgent
-from AgentComLibrary.embedded_hub import EmbeddedHub
-from AgentComLibrary.hub_client import HubClient
+from AgentComLibrary.agents.simulated import PING_INTERVAL, SimulatedAgent
+from AgentComLibrary.hubapi.client import HubClient
+from AgentComLibrary.hubapi.embedded import EmbeddedHub
 
 PING_TIMEOUT_S = 1.5
 SHORT_PING_TIMEOUT = ["--ping-timeout", "1500ms"]
