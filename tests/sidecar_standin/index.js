@@ -32,9 +32,16 @@ let queue = { active: null, recovering: null };
 // --- log: one JSON object per line, appended synchronously ---------------------
 
 function log(event, data = {}) {
-  const structured = config && config.log_format === 'structured';
+  const format = config ? config.log_format : 'phase-5';
+  const structured = format === 'structured';
   const now = new Date().toISOString();
   let entry;
+  if (format === 'plain') {
+    // A shape no known sidecar writes: the library must fall back to hub records.
+    if (config.log_file) fs.appendFileSync(config.log_file, `[${now}] ${event} ${JSON.stringify(data)}\n`);
+    console.log(`[${now}] ${event}`);
+    return;
+  }
   if (structured) {
     const severity = SEVERITY[event] || 'info';
     if (LEVELS[severity] < (LEVELS[config.log_level] || LEVELS.info)) return;
@@ -87,6 +94,7 @@ function loadConfig() {
   };
   for (const [key, value] of Object.entries(defaults)) cfg[key] = cfg[key] || value;
   cfg.omit_generation = Boolean(cfg.omit_generation);
+  if (process.env.STANDIN_LOG_FORMAT) cfg.log_format = process.env.STANDIN_LOG_FORMAT;
   for (const key of ['log_file', 'results_dir']) {
     if (!path.isAbsolute(cfg[key])) cfg[key] = path.join(__dirname, cfg[key]);
   }

@@ -18,7 +18,7 @@ from .errors import DependenciesMissing, NodeNotFound, NodeTooOld, SidecarDirInv
 # the sidecar was written, so the launcher asks for 18.
 DOCUMENTED_MIN_NODE = 18
 _VERSION = re.compile(r"v?(\d+)(?:\.(\d+))?(?:\.(\d+))?")
-_LOWER_BOUND = re.compile(r"(>=|\^|~|>)?\s*v?(\d+)(?:\.(\d+|x|\*))?")
+_BOUND = re.compile(r"^(>=|>|\^|~|=)?v?(\d+)")
 
 
 @dataclass(frozen=True)
@@ -63,13 +63,28 @@ def required_node(checkout: Path) -> tuple[int, str]:
     package = _package(Path(checkout))
     engines = package.get("engines") if isinstance(package.get("engines"), dict) else {}
     wanted = engines.get("node") if isinstance(engines.get("node"), str) else ""
-    majors = [int(m.group(2)) for m in _LOWER_BOUND.finditer(wanted)]
-    if majors:
-        return min(majors), f'package.json "engines": {{"node": "{wanted}"}}'
+    majors = _lowest_major(wanted)
+    if majors is not None:
+        return majors, f'package.json "engines": {{"node": "{wanted}"}}'
     return (
         DOCUMENTED_MIN_NODE,
         "the launcher's documented minimum: package.json has no engines.node",
     )
+
+
+def _lowest_major(wanted: str) -> int | None:
+    """The lowest major version a semver range admits (``14.x || >=16`` -> 14); upper
+    bounds (``<20``) are ignored. None when the range has no number."""
+    lowest = None
+    for alternative in wanted.split("||"):
+        bounds = [
+            int(m.group(2))
+            for token in alternative.replace(">= ", ">=").split()
+            if (m := _BOUND.match(token)) and not token.startswith("<")
+        ]
+        if bounds:
+            lowest = max(bounds) if lowest is None else min(lowest, max(bounds))
+    return lowest
 
 
 def check_node_version(node: NodeInfo, checkout: Path) -> None:
