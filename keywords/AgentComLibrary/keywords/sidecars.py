@@ -28,7 +28,8 @@ POLL = 0.1
 ENABLE_HINT = (
     "Enable them with `--variable SIDECAR_DIR:/path/to/sidecar` (a checkout of the AgentCom "
     "sidecar with `npm install` done, Node.js 18+ on PATH), for example "
-    "`--variable SIDECAR_DIR:tests/sidecar_standin` for the stand-in in this repository."
+    "`--variable SIDECAR_DIR:tests/sidecar_standin` for the stand-in in this repository "
+    "(after `make standin`)."
 )
 RECOVERY_ANSWERS = ("task_continue", "task_reassign")
 
