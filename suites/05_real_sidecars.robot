@@ -24,8 +24,9 @@ TEST-01 Ten Tasks Complete Across Two Real Sidecars
     [Documentation]    Two sidecars whose wake command succeeds at once receive ten tasks.
     ...    Proves that all ten are completed within 60 seconds, that the hub assigned each
     ...    one within 5 seconds of its submission, that each reports fewer than 500 tokens,
-    ...    that both sidecars did part of the work, and that what each sidecar's own log
-    ...    says it had acknowledged matches the hub's records.
+    ...    that both sidecars did part of the work, and that the hub's records of each
+    ...    sidecar's completions agree with what its own log says it had acknowledged
+    ...    (a log the library cannot read gives a warning, not a failure).
     [Tags]    TEST-01    smoke
     Start Sidecar Agent    worker-1
     Start Sidecar Agent    worker-2

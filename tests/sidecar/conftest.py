@@ -1,7 +1,9 @@
-"""Fixtures: the embedded hub as a subprocess, the stand-in sidecar, cleanup checks."""
+"""Fixtures: the embedded hub as a subprocess, sidecars (the stand-in, or a real checkout
+named by AGENTCOM_SIDECAR_DIR for the conformance checks), cleanup checks."""
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 from collections.abc import Callable, Iterator
@@ -11,6 +13,13 @@ import pytest
 from AgentComLibrary.sidecars.process import SidecarProcess
 from sidecar_helpers import DEADLINE, STANDIN, HubUnderTest, wait_until_gone
 
+REAL_ENV = "AGENTCOM_SIDECAR_DIR"
+NO_REAL = (
+    f"{REAL_ENV} is not set: these checks ran against the stand-in only. Set it to a checkout "
+    "of the AgentCom sidecar (its sidecar/ folder, `npm install` done) to run them against "
+    "the real sidecar too."
+)
+
 
 @pytest.fixture(scope="session")
 def node() -> str:
@@ -18,6 +27,32 @@ def node() -> str:
     if path is None:
         pytest.skip("Node.js (`node`) is not installed: the real-sidecar tests need it")
     return path
+
+
+@pytest.fixture(scope="session")
+def standin(node: str) -> Path:
+    """The stand-in checkout, with its npm dependencies installed."""
+    if not (STANDIN / "node_modules" / "ws" / "package.json").exists():
+        pytest.skip(
+            f"the stand-in's npm dependencies are not installed in {STANDIN}: run "
+            "`make standin` (npm ci --prefix tests/sidecar_standin)"
+        )
+    return STANDIN
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("standin", id="standin"),
+        pytest.param(
+            "real", id="real", marks=[] if os.environ.get(REAL_ENV) else pytest.mark.skip(NO_REAL)
+        ),
+    ]
+)
+def source(request: pytest.FixtureRequest, node: str) -> Path:
+    """A sidecar checkout: the stand-in, and the real one of AGENTCOM_SIDECAR_DIR."""
+    if request.param == "real":
+        return Path(os.environ[REAL_ENV]).expanduser().resolve()
+    return request.getfixturevalue("standin")
 
 
 @pytest.fixture
@@ -43,8 +78,9 @@ def run_id() -> str:
 def make_sidecar(
     node: str, hub: HubUnderTest, tmp_path: Path, run_id: str
 ) -> Iterator[Callable[..., SidecarProcess]]:
-    """Factory: ``make_sidecar(name, start=True, **kwargs)`` -> a SidecarProcess of the
-    stand-in, started (connected) unless ``start=False``; all stopped at teardown."""
+    """Factory: ``make_sidecar(name, start=True, **kwargs)`` -> a SidecarProcess (of the
+    stand-in unless ``sidecar_dir=`` says otherwise), started (connected) unless
+    ``start=False``; all stopped at teardown, and no process may be left behind."""
     made: list[SidecarProcess] = []
 
     def make(name: str, start: bool = True, **kwargs: object) -> SidecarProcess:
@@ -65,3 +101,16 @@ def make_sidecar(
         sidecar.stop(grace=5.0)
     leftovers = wait_until_gone(tmp_path / "sidecars")
     assert not leftovers, f"processes left behind: {leftovers}"
+
+
+@pytest.fixture
+def make_any(
+    make_sidecar: Callable[..., SidecarProcess], source: Path
+) -> Callable[..., SidecarProcess]:
+    """``make_sidecar`` of the conformance source (stand-in or real)."""
+
+    def make(name: str, **kwargs: object) -> SidecarProcess:
+        kwargs.setdefault("sidecar_dir", source)
+        return make_sidecar(name, **kwargs)
+
+    return make

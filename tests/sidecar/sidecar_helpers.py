@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import os
-import signal
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -13,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from AgentComLibrary.hubapi.client import HubClient
+from AgentComLibrary.hubapi.model import Task
+from AgentComLibrary.util.process import ManagedProcess
 
 REPO = Path(__file__).resolve().parents[2]
 STANDIN = REPO / "tests" / "sidecar_standin"
@@ -46,33 +45,25 @@ class HubUnderTest:
             "--data-dir", str(tmp / "data"), "--ready-file", str(self.ready_file),
             "--parent-pid", str(os.getpid()), "--bootstrap-agent", "smoke-admin", *options,
         ]  # fmt: skip
-        self._log = open(self.log_path, "wb")  # noqa: SIM115 (closed in stop)
-        self.process = subprocess.Popen(
-            command, stdout=self._log, stderr=self._log, start_new_session=True
+        self.process = ManagedProcess(
+            "hub", command, log_path=self.log_path, ready_file=self.ready_file
         )
-        wait_until(self._ready, what=f"hub ready file ({self.log_path})")
-        ready = json.loads(self.ready_file.read_text())
+        ready = self.process.start(timeout=DEADLINE) or {}
         self.url, self.ws_url = ready["url"], ready["ws_url"]
         self.client = HubClient(self.url, ready["token"])
-
-    def _ready(self) -> bool:
-        if self.process.poll() is not None:
-            pytest.fail(f"hub exited: {self.log_path.read_text()[-2000:]}")
-        return self.ready_file.exists()
+        self.token = ready["token"]
 
     def stop(self) -> None:
         self.client.close()
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._log.close()
+        self.process.close(grace=10.0)
 
     def task(self, task_id: str) -> dict:
-        return self.client.get_task(task_id)
+        """The TASK object as JSON (whatever type the client returns)."""
+        return Task.parse(self.client.get_task(task_id)).raw
+
+    def find(self, task_id: str) -> dict | None:
+        found = self.client.find_task(task_id)
+        return None if found is None else Task.parse(found).raw
 
     def submit(self, run: str, description: str = "sidecar task", **extra: object) -> str:
         body = {
@@ -85,9 +76,9 @@ class HubUnderTest:
 
     def wait_status(self, task_id: str, status: str, timeout: float = DEADLINE) -> dict:
         return wait_until(
-            lambda: (t := self.task(task_id))["status"] == status and t,
+            lambda: (t := self.find(task_id) or {}).get("status") == status and t,
             timeout,
-            f"{task_id} status {status} (now {self.task(task_id)['status']})",
+            f"{task_id} status {status} (now {(self.find(task_id) or {}).get('status')})",
         )
 
 
@@ -122,3 +113,81 @@ def _processes_under(path: Path) -> list[str]:
         if str(path) in cmdline or cwd.startswith(str(path)):
             found.append(f"{proc.name}: {cmdline.strip()}")
     return found
+
+
+class FakeWsHub:
+    """A WebSocket endpoint that records every frame a sidecar sends and answers
+    ``identify`` with ``identify_reply`` (``identified`` by default, an error to keep it
+    unidentified) and ``ping`` with ``pong``. Runs an aiohttp server in a thread."""
+
+    def __init__(self, identify_reply: dict | None = None) -> None:
+        import asyncio
+        import threading
+
+        from aiohttp import web
+
+        self.identify_reply = identify_reply
+        self.frames: list[tuple[float, dict]] = []
+        self.identified: dict[str, int] = {}  # agent_id -> connected_at
+        self._sockets: list = []
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        app = web.Application()
+        app.router.add_get("/ws", self._ws)
+        self._runner = web.AppRunner(app)
+
+        def serve() -> None:
+            asyncio.set_event_loop(self._loop)
+            self._loop.run_until_complete(self._runner.setup())
+            site = web.TCPSite(self._runner, "127.0.0.1", 0)
+            self._loop.run_until_complete(site.start())
+            self.port = site._server.sockets[0].getsockname()[1]
+            self._ready.set()
+            self._loop.run_forever()
+
+        self._thread = threading.Thread(target=serve, daemon=True)
+        self._thread.start()
+        self._ready.wait(10)
+        self.ws_url = f"ws://127.0.0.1:{self.port}/ws"
+
+    async def _ws(self, request):
+        import json as _json
+
+        from aiohttp import web
+
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        async for message in ws:
+            frame = _json.loads(message.data)
+            self.frames.append((time.monotonic(), frame))
+            if frame.get("type") == "identify":
+                reply = self.identify_reply or {"type": "identified", "agent_id": frame["agent_id"]}
+                await ws.send_json(reply)
+                if reply["type"] == "identified":
+                    self.identified[frame["agent_id"]] = int(time.time() * 1000)
+            elif frame.get("type") == "ping":
+                await ws.send_json({"type": "pong", "timestamp": int(time.time() * 1000)})
+        return ws
+
+    def of_type(self, kind: str) -> list[tuple[float, dict]]:
+        return [(at, f) for at, f in list(self.frames) if f.get("type") == kind]
+
+    # hub access for a SidecarProcess
+    def create_token(self, agent_id: str) -> str:
+        return "e" * 64
+
+    def agent_states(self) -> list[dict]:
+        return [{"agent_id": a, "connected_at": t} for a, t in self.identified.items()]
+
+    def close(self) -> None:
+        import asyncio
+
+        async def shutdown() -> None:
+            for ws in self._sockets:
+                await ws.close()
+            await self._runner.cleanup()
+
+        asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(30)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)

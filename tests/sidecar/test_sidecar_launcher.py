@@ -10,9 +10,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from AgentComLibrary.sidecars import process as sc
+from AgentComLibrary.sidecars import checkout as co
+from AgentComLibrary.sidecars import errors, instance
 from AgentComLibrary.sidecars.process import SidecarProcess
-from sidecar_helpers import STANDIN, HubUnderTest, wait_until
+from sidecar_helpers import STANDIN, FakeWsHub, HubUnderTest, wait_until
+
+sc = errors
 
 
 class FakeHub:
@@ -49,7 +52,7 @@ def test_instance_is_a_copy_without_instance_files(tmp_path: Path) -> None:
         (checkout / name).write_text("{}")
     (checkout / "results").mkdir()
     dest = tmp_path / "instances" / "a"
-    sc.prepare_instance(checkout, dest)
+    instance.prepare_instance(checkout, dest)
     assert sorted(p.name for p in dest.iterdir()) == [
         "index.js",
         "lib",
@@ -64,8 +67,8 @@ def test_instance_is_a_copy_without_instance_files(tmp_path: Path) -> None:
 def test_instances_inside_the_checkout_are_not_copied_into_themselves(tmp_path: Path) -> None:
     checkout = fake_checkout(tmp_path, "//")
     dest = checkout / "output" / "sidecars" / "a"
-    sc.prepare_instance(checkout, dest)
-    sc.prepare_instance(checkout, checkout / "output" / "sidecars" / "b")
+    instance.prepare_instance(checkout, dest)
+    instance.prepare_instance(checkout, checkout / "output" / "sidecars" / "b")
     assert not (checkout / "output" / "sidecars" / "b" / "output").exists()
 
 
@@ -75,11 +78,12 @@ def test_start_writes_config_and_connects(
     sidecar = make_sidecar("alpha", capabilities=[f"smoke-{run_id}", "python"])
     config = json.loads(sidecar.config_path.read_text())
     assert config["agent_id"] == f"smoke-{run_id}-alpha"
-    assert len(config["token"]) == 64
+    # node read the whole token at start; once connected, config.json keeps 8 characters
+    assert config["token"] == sidecar.token[:8] + "..." and len(sidecar.token) == 64
     prefixes = [
         t["token_prefix"] for t in hub.client.list_tokens() if t["agent_id"] == config["agent_id"]
     ]
-    assert prefixes and prefixes[0].startswith(config["token"][:8])
+    assert prefixes and prefixes[0].startswith(sidecar.token[:8])
     assert config["hub_url"] == hub.ws_url
     assert config["capabilities"] == [f"smoke-{run_id}", "python"]
     assert config["wake_command"].endswith("--task-id ${TASK_ID}")
@@ -95,7 +99,7 @@ def test_start_writes_config_and_connects(
     )
     assert sidecar.connected and sidecar.state == "identified"
     assert os.getpgid(sidecar.pid) == sidecar.pid, "node must lead its own process group"
-    assert config["token"] not in repr(sidecar)
+    assert sidecar.token not in repr(sidecar)
 
 
 def test_stop_ends_the_process_and_the_hub_sees_it(
@@ -127,60 +131,130 @@ def test_node_missing(tmp_path: Path, hub: HubUnderTest) -> None:
 
 def test_sidecar_dir_empty_or_not_a_checkout(tmp_path: Path) -> None:
     with pytest.raises(sc.SidecarDirInvalid, match="set SIDECAR_DIR"):
-        sc.check_sidecar_dir("")
+        co.check_sidecar_dir("")
     with pytest.raises(sc.SidecarDirInvalid, match=r"missing index\.js, package\.json"):
-        sc.check_sidecar_dir(tmp_path)
+        co.check_sidecar_dir(tmp_path)
 
 
 def test_npm_install_not_done(tmp_path: Path) -> None:
     checkout = fake_checkout(tmp_path, "//", {"ws": "^8", "chokidar": "^3"})
     with pytest.raises(sc.DependenciesMissing, match=r"node_modules/ does not exist.*npm install"):
-        sc.check_sidecar_dir(checkout)
+        co.check_sidecar_dir(checkout)
     (checkout / "node_modules" / "ws").mkdir(parents=True)
     with pytest.raises(sc.DependenciesMissing, match="node_modules/ lacks chokidar"):
-        sc.check_sidecar_dir(checkout)
+        co.check_sidecar_dir(checkout)
 
 
-def test_standin_needs_no_install() -> None:
-    assert sc.check_sidecar_dir(STANDIN) == STANDIN.resolve()
+def test_standin_checkout_is_usable(standin: Path) -> None:
+    assert co.check_sidecar_dir(standin) == standin.resolve()
 
 
-def test_exits_at_start_shows_its_last_lines(node: str, tmp_path: Path, hub: HubUnderTest) -> None:
-    checkout = fake_checkout(
-        tmp_path, "console.error('cannot load config: boom'); process.exit(3);\n"
-    )
-    sidecar = SidecarProcess("e", "smoke-x-e", checkout, tmp_path / "e", hub.client)
-    with pytest.raises(sc.SidecarExited, match=r"exited with code 3 at start(.|\n)*boom"):
-        sidecar.start(30)
+def test_npm_install_not_run_fails_start_with_the_fix(tmp_path: Path, hub: HubUnderTest) -> None:
+    bare = fake_checkout(tmp_path, "//", {"ws": "8.19.0"})
+    sidecar = SidecarProcess("ni", "smoke-x-ni", bare, tmp_path / "ni", hub.client)
+    with pytest.raises(sc.DependenciesMissing, match=rf"Run `npm install` in {bare}"):
+        sidecar.start(5)
+    assert sidecar.pid is None and not (tmp_path / "ni").exists()
+
+
+def fake_node(tmp_path: Path, version: str) -> str:
+    script = tmp_path / "old-node"
+    script.write_text(f"#!/bin/sh\necho {version}\n")
+    script.chmod(0o755)
+    return str(script)
+
+
+def test_node_older_than_the_engines_field(tmp_path: Path, hub: HubUnderTest) -> None:
+    checkout_dir = fake_checkout(tmp_path, "//")
+    (checkout_dir / "package.json").write_text(json.dumps({"engines": {"node": ">=20.5"}}))
+    sidecar = SidecarProcess(
+        "old", "smoke-x-old", checkout_dir, tmp_path / "old", hub.client,
+        node=fake_node(tmp_path, "v18.19.0"),
+    )  # fmt: skip
+    with pytest.raises(sc.NodeTooOld, match=r'needs Node\.js 20 or newer \(package.json "engines"'):
+        sidecar.start(5)
+    assert sidecar.pid is None
+
+
+def test_node_older_than_the_documented_minimum(tmp_path: Path) -> None:
+    checkout_dir = fake_checkout(tmp_path, "//")  # no engines, like the real sidecar
+    assert co.required_node(checkout_dir)[0] == co.DOCUMENTED_MIN_NODE
+    with pytest.raises(
+        sc.NodeTooOld, match=r"Node\.js 18 or newer \(the launcher.s documented minimum.*v16"
+    ):
+        co.check_node_version(co.NodeInfo("/usr/bin/node", "v16.20.2"), checkout_dir)
+    co.check_node_version(co.NodeInfo("/usr/bin/node", "v18.0.0"), checkout_dir)
+
+
+@pytest.mark.parametrize(
+    ("engines", "major"), [(">=18.0.0", 18), ("^20.11", 20), ("14.x || >=16", 14), ("v22", 22)]
+)
+def test_engines_ranges(tmp_path: Path, engines: str, major: int) -> None:
+    checkout_dir = fake_checkout(tmp_path, "//")
+    (checkout_dir / "package.json").write_text(json.dumps({"engines": {"node": engines}}))
+    assert co.required_node(checkout_dir)[0] == major
+
+
+def test_connects_but_is_never_identified_shows_its_hub_errors(
+    node: str, standin: Path, tmp_path: Path
+) -> None:
+    server = FakeWsHub(identify_reply={"type": "error", "error": "hub_in_maintenance"})
+    sidecar = SidecarProcess("ni", "smoke-x-ni", standin, tmp_path / "ni", server)
+    try:
+        with pytest.raises(sc.SidecarNotIdentified) as error:
+            sidecar.start(3)
+    finally:
+        server.close()
+    message = str(error.value)
+    assert "opened its WebSocket" in message and "not identified within 3 s" in message
+    assert "its hub_error lines: hub_in_maintenance" in message
+    assert "e" * 64 not in message
     assert not sidecar.running
 
 
-def test_never_connects_shows_reconnect_backoff(node: str, tmp_path: Path) -> None:
+def test_exits_at_start_shows_its_last_lines(node: str, tmp_path: Path, hub: HubUnderTest) -> None:
+    script = (
+        "const fs = require('fs');"
+        "fs.appendFileSync('sidecar.log', JSON.stringify({ts: 'now', event: 'startup'}) + '\\n');"
+        "console.error('cannot load config: boom'); process.exit(3);\n"
+    )
+    checkout_dir = fake_checkout(tmp_path, script)
+    sidecar = SidecarProcess("e", "smoke-x-e", checkout_dir, tmp_path / "e", hub.client)
+    with pytest.raises(sc.SidecarExited, match=r"exited with code 3 at start") as error:
+        sidecar.start(30)
+    message = str(error.value)
+    assert "process.log (node stdout/stderr):\ncannot load config: boom" in message
+    assert 'sidecar.log (sidecar log):\n{"ts":"now","event":"startup"}' in message
+    assert not sidecar.running and sidecar.token not in message
+
+
+def test_never_connects_shows_reconnect_backoff(node: str, standin: Path, tmp_path: Path) -> None:
     closed_port = _closed_port()
     fake = FakeHub(f"ws://127.0.0.1:{closed_port}/ws")
     sidecar = SidecarProcess(
-        "nc", "smoke-x-nc", STANDIN, tmp_path / "nc", fake,
+        "nc", "smoke-x-nc", standin, tmp_path / "nc", fake,
         extra_config={"reconnect_base_ms": 50, "reconnect_max_ms": 200},
     )  # fmt: skip
     with pytest.raises(sc.SidecarNotConnected, match="did not connect within 3 s") as error:
         sidecar.start(3)
     assert "reconnect_scheduled" in str(error.value)
-    delays = [e["delay_ms"] for e in sidecar.events() if e["message"] == "reconnect_scheduled"]
+    delays = [e.get("delay_ms") for e in sidecar.events() if e.name == "reconnect_scheduled"]
     assert delays[:4] == [50, 100, 200, 200], "backoff doubles up to reconnect_max_ms"
     assert not sidecar.running
 
 
-def test_refused_token_fails_fast(node: str, tmp_path: Path, hub: HubUnderTest) -> None:
+def test_refused_token_fails_fast(
+    node: str, standin: Path, tmp_path: Path, hub: HubUnderTest
+) -> None:
     fake = FakeHub(hub.ws_url, token="f" * 64)
-    sidecar = SidecarProcess("rt", "smoke-x-rt", STANDIN, tmp_path / "rt", fake)
+    sidecar = SidecarProcess("rt", "smoke-x-rt", standin, tmp_path / "rt", fake)
     with pytest.raises(sc.SidecarNotConnected, match=r"refused.*invalid_token") as error:
         sidecar.start(60)
     assert "f" * 64 not in str(error.value), "the token must be masked"
 
 
 def test_watchdog_ends_the_sidecar_when_the_runner_is_gone(node: str, tmp_path: Path) -> None:
-    watchdog = tmp_path / "watchdog.js"
-    watchdog.write_text(sc.WATCHDOG_JS)
+    watchdog = instance.watchdog_path()
     parent = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
     env = dict(os.environ, AGENTCOM_PARENT_PID=str(parent.pid))
     child = subprocess.Popen(
@@ -198,6 +272,21 @@ def test_watchdog_ends_the_sidecar_when_the_runner_is_gone(node: str, tmp_path: 
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+
+
+def test_watchdog_is_shipped_in_the_wheel(tmp_path: Path) -> None:
+    """The watchdog is package data: a built wheel carries it where watchdog_path() looks."""
+    import zipfile
+
+    repo = Path(__file__).resolve().parents[2]
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(repo)],
+        check=True, timeout=300, capture_output=True,
+    )  # fmt: skip
+    (wheel,) = tmp_path.glob("robotframework_agentcom-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        shipped = archive.read("AgentComLibrary/sidecars/watchdog.js").decode()
+    assert shipped == instance.watchdog_path().read_text()
 
 
 def _closed_port() -> int:

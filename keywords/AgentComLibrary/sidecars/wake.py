@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -95,6 +96,15 @@ class BehaviourSetting:
         return json.dumps(
             {"behaviour": self.behaviour.value, "delay": self.delay, "smoke_run": self.smoke_run}
         )
+
+
+def default_wake_command(instance_dir: Path, python: str = sys.executable) -> str:
+    """``python -m AgentComLibrary.sidecars.wake --agent-dir DIR --task-id ${TASK_ID}``: the
+    wake command written to each instance's config.json (the sidecar substitutes the id)."""
+    base = shlex.join(
+        [python, "-m", "AgentComLibrary.sidecars.wake", "--agent-dir", str(instance_dir)]
+    )
+    return base + " --task-id ${TASK_ID}"
 
 
 def write_atomic(path: Path, text: str) -> None:
