@@ -13,6 +13,8 @@ rewritten whole (atomically, ``nft -f``) on every change; healing removes the ta
 
 from __future__ import annotations
 
+import re
+import shutil
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -63,6 +65,10 @@ class FirewallNemesis:
         self.paths.clear()
         self.apply()
 
+    def dropped(self) -> int:
+        """Packets the active rules have dropped so far (0 when none are active)."""
+        return sum(int(n) for n in re.findall(r"counter packets (\d+)", self.listing()))
+
     def ruleset(self) -> str:
         """The nft script for the current faults (an empty table when there are none)."""
         ports = ", ".join(str(p) for p in sorted(self.ports))
@@ -71,12 +77,12 @@ class FirewallNemesis:
             match_in = f"ip saddr {peer} tcp dport {{ {ports} }}"
             match_out = f"ip daddr {peer} tcp sport {{ {ports} }}"
             if faults.partitioned:
-                inbound.append(f"{match_in} drop")
-                outbound.append(f"{match_out} drop")
+                inbound.append(f"{match_in} counter drop")
+                outbound.append(f"{match_out} counter drop")
             elif faults.loss_percent:
                 n = faults.loss_percent
-                inbound.append(f"{match_in} numgen random mod 100 < {n} drop")
-                outbound.append(f"{match_out} numgen random mod 100 < {n} drop")
+                inbound.append(f"{match_in} numgen random mod 100 < {n} counter drop")
+                outbound.append(f"{match_out} numgen random mod 100 < {n} counter drop")
 
         def chain(name: str, hook: str, rules: list[str]) -> str:
             body = "".join(f"\n    {r}" for r in rules)
@@ -165,3 +171,4 @@ class DelayProxy:
 
     def stop(self) -> None:
         self.process.close(grace=2.0)
+        shutil.rmtree(self.tmp, ignore_errors=True)
