@@ -7,12 +7,13 @@ ROBOT_ARGS ?=
 
 STANDIN := tests/sidecar_standin
 
-.PHONY: sidecar standin smoke test lint format docs docs-check fault-matrix bench clean help
+.PHONY: sidecar standin smoke test lint format docs docs-check fault-matrix bench clean help network network-deps
 
 help:
 	@echo "make smoke         run all suites against the embedded hub (results/log.html)"
 	@echo "make test          lint, keyword docs check, pytest (units + suites end to end)"
 	@echo "make fault-matrix  run the suites once per hub fault and print what caught each"
+	@echo "make network       run the network fault suite in a two-namespace lab (root)"
 	@echo "make sidecar       run the real-sidecar suite with the stand-in sidecar (needs node)"
 	@echo "make docs          regenerate docs/AgentComLibrary.html (libdoc)"
 	@echo "make format        format Python (ruff) and Robot files (robocop)"
@@ -64,7 +65,18 @@ fault-matrix: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/hub_throughput.py
 
-test: lint docs-check standin
+# The network lab needs root, iproute2 and nftables; as root, install what is missing.
+network-deps:
+	@command -v ip >/dev/null && command -v nft >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && apt-get install -y -qq iproute2 nftables >/dev/null; \
+	  else echo "network lab: needs ip (iproute2) and nft (nftables); not root, not installed"; fi; }
+
+network: $(STAMP) network-deps
+	$(BIN)/python -m AgentComLibrary.network.lab --workdir results/network-lab -- \
+	  --argumentfile robot.args --outputdir results/network $(ROBOT_ARGS) suites/12_network_faults.robot
+
+test: lint docs-check standin network-deps
 	$(BIN)/python -m pytest
 
 clean:

@@ -19,6 +19,7 @@ class Fault(str, Enum):
     VOLATILE_STORE = "volatile-store"
     NO_AUTH = "no-auth"
     LOSE_ASSIGNMENT = "lose-assignment"
+    NO_LIVENESS_EVICTION = "no-liveness-eviction"
 
     @property
     def description(self) -> str:
@@ -47,6 +48,8 @@ DESCRIPTIONS: dict[Fault, str] = {
     Fault.NO_AUTH: "protected HTTP routes accept any token or none",
     Fault.LOSE_ASSIGNMENT: "every 5th assignment is recorded but its task_assign frame is "
     "never sent",
+    Fault.NO_LIVENESS_EVICTION: "an agent that stops pinging is never evicted (the ping "
+    "reaper does nothing): a silently cut-off agent keeps its task",
 }
 
 

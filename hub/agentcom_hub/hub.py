@@ -229,6 +229,8 @@ class Hub:
 
     def sweep_pings(self) -> None:
         """Evict identified agents that sent no ping within the ping timeout."""
+        if self.config.has(Fault.NO_LIVENESS_EVICTION):
+            return  # silent agents keep their connection and their task
         limit = time.monotonic() - self.config.ping_timeout
         silent = [a for a, seen in self._last_ping.items() if seen < limit]
         for agent_id in silent:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from .agents.simulated import AgentHandle, journal_mark
 from .hubapi.client import HubClient, HubError
 from .hubapi.embedded import EmbeddedHub
+from .pool.registry import PoolRegistry
 from .util.errors import AgentComError
 
 LOG = logging.getLogger(__name__)
@@ -107,6 +108,7 @@ class LibraryContext:
         self.config = config
         self.session: HubSession | None = None
         self.agents = AgentRegistry()
+        self.pools = PoolRegistry()  # agent pools on other hosts (keywords/network.py)
         self.test = TestState()
         self.earlier_tasks: set[str] = set()  # submitted by earlier tests of this session
         self._on_agents_stopped: list[Callable[[], None]] = []

@@ -23,6 +23,7 @@ ALL_FAULTS = [
     "volatile-store",
     "no-auth",
     "lose-assignment",
+    "no-liveness-eviction",
 ]
 
 

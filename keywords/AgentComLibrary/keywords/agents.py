@@ -8,6 +8,7 @@ from robotlibcore import keyword
 
 from ..agents.simulated import AgentError, SimulatedAgent
 from ..hubapi.client import HubError
+from ..pool.remote_agent import RemoteAgent
 from ..util.choices import Behaviour
 from ..util.formatting import id_list
 from ..util.timeutil import human
@@ -23,6 +24,7 @@ class AgentKeywords(LibraryComponent):
         capabilities: list[str] | str | None = None,
         delay: timedelta = timedelta(seconds=1),
         tokens_used: int = 0,
+        pool: str = "",
     ) -> str:
         """Starts a simulated agent and waits until the hub has identified it.
 
@@ -36,12 +38,16 @@ class AgentKeywords(LibraryComponent):
             capabilities: more capabilities besides the run's, a list or comma separated.
             delay: how long a ``slow`` agent works on a task.
             tokens_used: the ``tokens_used`` it reports with each completion.
+            pool: run it in this agent pool (see `Connect Agent Pool`); ``local``: in the
+                robot process; empty: the next pool in turn when `Connect Agent Pools`
+                spreads agents, else the robot process.
 
         Returns:
             The name.
 
         Example:
         | `Start Agent` | victim | behaviour=hold |
+        | `Start Agent` | far-worker | pool=far |
         """
         session = self.session
         if name in self.ctx.agents.active:
@@ -51,21 +57,40 @@ class AgentKeywords(LibraryComponent):
         caps = list(dict.fromkeys([session.capability, *(c.strip() for c in extra if c.strip())]))
         token = self.client.create_token(agent_id)
         session.token_owners.append(agent_id)
-        agent = SimulatedAgent(
-            name,
-            agent_id,
-            token,
-            session.ws_url,
-            session.run_id,
-            capabilities=caps,
-            behaviour=behaviour,
-            delay=delay.total_seconds(),
-            tokens_used=tokens_used,
-        )
-        agent.start(self.ctx.config.timeout)
+        where = self.ctx.pools.choose(pool)
+        agent: SimulatedAgent | RemoteAgent
+        if where is not None:
+            agent = RemoteAgent.start(
+                where.client,
+                name=name,
+                agent_id=agent_id,
+                token=token,
+                ws_url=where.ws_url or session.ws_url,
+                run_id=session.run_id,
+                capabilities=caps,
+                behaviour=behaviour,
+                delay=delay.total_seconds(),
+                tokens_used=tokens_used,
+                ping_interval=where.ping_interval,
+                timeout=self.ctx.config.timeout,
+            )
+        else:
+            agent = SimulatedAgent(
+                name,
+                agent_id,
+                token,
+                session.ws_url,
+                session.run_id,
+                capabilities=caps,
+                behaviour=behaviour,
+                delay=delay.total_seconds(),
+                tokens_used=tokens_used,
+            )
+            agent.start(self.ctx.config.timeout)
         self.ctx.agents.add(agent)
+        place = f"pool {where.alias}" if where is not None else "local"
         self.info(
-            f"Agent '{name}' identified as {agent_id} (behaviour {behaviour.value}, "
+            f"Agent '{name}' ({place}) identified as {agent_id} (behaviour {behaviour.value}, "
             f"capabilities {', '.join(caps)}, token {agent.token_hint})"
         )
         return name
@@ -206,7 +231,7 @@ class AgentKeywords(LibraryComponent):
         """
         names = []
         for name, agent in list(self.ctx.agents.active.items()):
-            if isinstance(agent, SimulatedAgent) and not agent.connected:
+            if isinstance(agent, (SimulatedAgent, RemoteAgent)) and not agent.connected:
                 agent.reconnect(self.ctx.config.timeout)
                 names.append(name)
         self.info(f"Reconnected agents: {', '.join(names) or 'none needed it'}")

@@ -11,6 +11,7 @@ from robot.api import logger
 from ..agents.simulated import AgentHandle, SimulatedAgent
 from ..context import HubSession, LibraryContext
 from ..hubapi.client import HubClient
+from ..pool.remote_agent import RemoteAgent
 from ..util.timeutil import Deadline
 
 ACK_GRACE = 5.0  # how long to wait for an agent to receive a task_ack the hub already sent
@@ -34,11 +35,12 @@ class LibraryComponent:
         return self.ctx.agents.get(name)
 
     def simulated(self, name: str) -> SimulatedAgent:
-        """The named agent, which must be a simulated one (not a sidecar process)."""
+        """The named agent, which must be a simulated one, here or in an agent pool (not a
+        sidecar process)."""
         agent = self.agent(name)
-        if not isinstance(agent, SimulatedAgent):
+        if not isinstance(agent, (SimulatedAgent, RemoteAgent)):
             raise TypeError(f"Agent '{name}' is not a simulated agent; this keyword needs one.")
-        return agent
+        return agent  # type: ignore[return-value]  (a RemoteAgent offers the same calls)
 
     def wait_for_agent(
         self, agent: AgentHandle, predicate: Callable[[], bool], timeout: float

@@ -1,0 +1,392 @@
+"""Keywords for agent pools on other hosts and for network faults between them and the hub."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from robot.api.exceptions import SkipExecution
+from robotlibcore import keyword
+
+from ..hubapi.model import Task
+from ..network.nemesis import DelayProxy, FirewallNemesis, NetemDelay, netem_available
+from ..network.netns import unavailable
+from ..pool.registry import parse_pools
+from ..pool.remote_agent import RemoteAgent
+from ..util.errors import AgentComError
+from ..util.timeutil import human, human_ms, now_ms
+from .base import LibraryComponent
+
+
+class NetworkError(AgentComError):
+    """A network fault cannot be applied (no lab, unknown pool)."""
+
+
+class NetworkKeywords(LibraryComponent):
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self.lab: dict | None = None
+        self._firewall: FirewallNemesis | None = None
+        self._proxies: dict[str, DelayProxy] = {}
+        self._netem: dict[str, NetemDelay] = {}
+
+    # -- pools -----------------------------------------------------------------------------
+
+    @keyword
+    def connect_agent_pool(
+        self,
+        url: str,
+        alias: str = "",
+        secret: str | None = None,
+        ping_interval: timedelta = timedelta(seconds=20),
+    ) -> str:
+        """Connects to an agent pool (``agentcom-agent-pool``) so that `Start Agent` can
+        place agents there with ``pool=<alias>``.
+
+        Args:
+            url: the pool's XML-RPC address, e.g. ``http://10.0.0.2:8270``.
+            alias: the name tests use; default: the URL.
+            secret: the pool's shared secret; default: environment variable
+                ``AGENTCOM_POOL_SECRET`` (empty: none).
+            ping_interval: how often the pool's agents ping the hub (keep it well below
+                the hub's ping timeout).
+
+        Returns:
+            The alias.
+
+        Example:
+        | `Connect Agent Pool` | http://10.0.0.2:8270 | alias=far | ping_interval=500ms |
+        """
+        entry = self.ctx.pools.connect(
+            url, alias, secret, self.ctx.config.timeout, ping_interval.total_seconds()
+        )
+        self.info(f"Agent pool '{entry.alias}' at {entry.client.url} answers.")
+        return entry.alias
+
+    @keyword
+    def connect_agent_pools(
+        self,
+        pools: str,
+        ping_interval: timedelta = timedelta(seconds=20),
+        spread: bool = True,
+    ) -> list[str]:
+        """Connects every pool of a comma-separated list (the ``AGENT_POOLS`` variable).
+
+        With ``spread`` on, `Start Agent` without ``pool=`` places agents on the pools in
+        turn (``pool=local`` keeps one in the robot process).
+
+        Args:
+            pools: ``alias=url`` or ``url`` items, comma separated.
+            ping_interval: how often the pools' agents ping the hub.
+            spread: place agents on the pools by default.
+
+        Returns:
+            The aliases.
+
+        Example:
+        | `Connect Agent Pools` | far=http://10.0.0.2:8270,http://m2:8270 |
+        """
+        aliases = [
+            self.connect_agent_pool(url, alias, ping_interval=ping_interval)
+            for alias, url in parse_pools(pools)
+        ]
+        self.ctx.pools.spread = spread and bool(aliases)
+        return aliases
+
+    @keyword
+    def get_agent_journal(self, name: str) -> list[dict]:
+        """Returns the raw journal of an agent running in a pool, oldest first, as plain
+        dicts (kind ``received``/``foreign``/``report``/``ack``/``rejection``, ``task_id``,
+        ``at`` in Unix ms, ...).
+
+        Args:
+            name: short name of a pool agent.
+
+        Returns:
+            The journal entries of this test.
+
+        Example:
+        | ${journal} = | `Get Agent Journal` | victim |
+        """
+        agent = self.agent(name)
+        if not isinstance(agent, RemoteAgent):
+            raise TypeError(f"Agent '{name}' does not run in an agent pool.")
+        return agent.journal(self.ctx.test.mark)
+
+    # -- lab -------------------------------------------------------------------------------
+
+    @keyword
+    def open_network_lab(self, lab_file: str = "") -> str:
+        """Loads the network lab (two namespaces, see ``make network``) and returns the
+        address the hub must bind so that the agent host reaches it. Without a lab file
+        it returns ``127.0.0.1`` (tests that need the lab skip themselves); with one on a
+        machine that cannot run it, it skips, saying why.
+
+        Args:
+            lab_file: the lab's JSON file (the ``NETWORK_LAB`` variable the lab sets).
+
+        Returns:
+            The hub side address, e.g. ``10.213.7.1``.
+
+        Example:
+        | ${hub_host} = | `Open Network Lab` | ${NETWORK_LAB} |
+        """
+        if not lab_file:
+            self.lab = None
+            self.info("No network lab (NETWORK_LAB is empty): the hub binds loopback.")
+            return "127.0.0.1"
+        why = unavailable()
+        if why:
+            raise SkipExecution(f"Network fault tests cannot run here: {why}.")
+        self.lab = json.loads(Path(lab_file).read_text(encoding="utf-8"))
+        self.info(
+            f"Network lab {self.lab['lab_id']}: hub side {self.lab['hub_ns']} "
+            f"({self.lab['hub_addr']}), agent host {self.lab['pool_ns']} "
+            f"({self.lab['pool_addr']})."
+        )
+        return self.lab["hub_addr"]
+
+    def _path(self, pool: str) -> dict:
+        if self.lab is None:
+            raise NetworkError("Network faults need the network lab: call 'Open Network Lab'.")
+        try:
+            return self.lab["pools"][pool]
+        except KeyError:
+            known = ", ".join(sorted(self.lab["pools"]))
+            raise NetworkError(f"The lab has no pool '{pool}' (pools: {known}).") from None
+
+    def _hub_port(self) -> int:
+        port = urlsplit(self.session.url).port
+        if port is None:
+            raise NetworkError(f"The hub URL {self.session.url} has no port.")
+        return port
+
+    def _nemesis(self) -> FirewallNemesis:
+        if self._firewall is None:
+            assert self.lab is not None
+            self._firewall = FirewallNemesis(self.lab["hub_ns"], set())
+        self._firewall.ports = {self._hub_port(), *(p.port for p in self._proxies.values())}
+        return self._firewall
+
+    # -- faults ----------------------------------------------------------------------------
+
+    @keyword
+    def partition_agent_host(self, pool: str) -> int:
+        """Drops every packet both ways between the pool's host and the hub (nftables in
+        the hub's namespace): no FIN, no RST; the hub can only notice by its ping timer.
+        The pool's control channel is not cut.
+
+        Args:
+            pool: the lab pool whose host is cut off, e.g. ``far``.
+
+        Returns:
+            When the partition began (Unix ms), for `Task Should Be Reclaimed Within`.
+
+        Example:
+        | ${cut} = | `Partition Agent Host` | far |
+        """
+        path = self._path(pool)
+        self._nemesis().partition(path["addr"])
+        self.info(f"Partitioned {pool} ({path['addr']}) from the hub: all packets dropped.")
+        return now_ms()
+
+    @keyword
+    def heal_partition(self, pool: str) -> None:
+        """Lets packets between the pool's host and the hub through again.
+
+        Args:
+            pool: the lab pool.
+
+        Example:
+        | `Heal Partition` | far |
+        """
+        path = self._path(pool)
+        self._nemesis().heal_partition(path["addr"])
+        self.info(f"Partition of {pool} ({path['addr']}) healed.")
+
+    @keyword
+    def add_packet_loss(self, pool: str, percent: int) -> None:
+        """Drops ``percent`` % of the packets, at random, both ways between the pool's host
+        and the hub (nftables ``numgen random mod 100 < N drop``); TCP retransmits them.
+
+        Args:
+            pool: the lab pool.
+            percent: 0..100.
+
+        Example:
+        | `Add Packet Loss` | far | 10 |
+        """
+        path = self._path(pool)
+        self._nemesis().set_loss(path["addr"], percent)
+        self.info(f"{percent} % packet loss between {pool} ({path['addr']}) and the hub.")
+
+    @keyword
+    def add_network_delay(
+        self, pool: str, delay: timedelta, jitter: timedelta = timedelta(0)
+    ) -> str:
+        """Delays traffic between the pool's host and the hub by ``delay`` ± ``jitter`` in
+        each direction (a round trip takes twice the delay).
+
+        With ``tc netem`` on this kernel, netem on both veth ends delays all traffic of the
+        path at once. Without it (this project's CI kernel), a delaying TCP proxy in the
+        hub's namespace carries the pool's agents: agents started on the pool after this
+        keyword connect through it.
+
+        Args:
+            pool: the lab pool.
+            delay: one-way delay, e.g. ``200ms``.
+            jitter: uniform ± variation of each delay.
+
+        Returns:
+            ``netem`` or ``proxy``: the mechanism used.
+
+        Example:
+        | `Add Network Delay` | far | 200ms | jitter=50ms |
+        """
+        path = self._path(pool)
+        assert self.lab is not None
+        delay_s, jitter_s = delay.total_seconds(), jitter.total_seconds()
+        hub_ns, hub_veth = self.lab["hub_ns"], self.lab["hub_veth"]
+        if path.get("veth") and netem_available(hub_ns, hub_veth):
+            netem = NetemDelay([(hub_ns, hub_veth), (path["ns"], path["veth"])])
+            netem.add(round(delay_s * 1000), round(jitter_s * 1000))
+            self._netem[pool] = netem
+            self.info(f"netem: {human(delay_s)} ± {human(jitter_s)} each way for {pool}.")
+            return "netem"
+        self._stop_proxy(pool)
+        host = self.lab["hub_addr"]
+        proxy = DelayProxy(host, (host, self._hub_port()), delay_s, jitter_s)
+        port = proxy.start(self.ctx.config.timeout)
+        self._proxies[pool] = proxy
+        self.ctx.pools.get(pool).ws_url = f"ws://{host}:{port}/ws"
+        self._nemesis().apply()
+        self.info(
+            f"No netem on this kernel: delaying TCP proxy at {host}:{port} "
+            f"({human(delay_s)} ± {human(jitter_s)} each way); agents started on {pool} "
+            "from now on connect through it."
+        )
+        return "proxy"
+
+    def _stop_proxy(self, pool: str) -> None:
+        proxy = self._proxies.pop(pool, None)
+        if proxy is not None:
+            proxy.stop()
+        if pool in self.ctx.pools.pools:
+            self.ctx.pools.get(pool).ws_url = ""
+
+    @keyword
+    def heal_network(self) -> None:
+        """Removes every network fault: partitions, packet loss, netem delays and delay
+        proxies (connections through a proxy end with it). Safe with none active.
+
+        Example:
+        | `Heal Network` |
+        """
+        if self._firewall is not None:
+            self._firewall.heal()
+        for netem in self._netem.values():
+            netem.remove()
+        self._netem.clear()
+        for pool in list(self._proxies):
+            self._stop_proxy(pool)
+        self.info("Network healed: no partition, loss or delay.")
+
+    # -- checks ----------------------------------------------------------------------------
+
+    @keyword
+    def get_dropped_packet_count(self) -> int:
+        """Returns how many packets the active partition and loss rules have dropped.
+
+        Returns:
+            The sum of the nftables counters (0 with no active rule).
+
+        Example:
+        | ${dropped} = | `Get Dropped Packet Count` |
+        """
+        dropped = self._firewall.dropped() if self._firewall is not None else 0
+        self.info(f"The network faults dropped {dropped} packets so far.")
+        return dropped
+
+    @keyword
+    def wait_until_task_is_reclaimed(
+        self, task_id: str, since: int, timeout: timedelta = timedelta(seconds=10)
+    ) -> int:
+        """Waits until the hub's history shows the task ``reclaimed`` at or after ``since``
+        (Unix ms, e.g. what `Partition Agent Host` returned) and returns how long after
+        ``since`` that was; fails if it is not within ``timeout`` of ``since``.
+
+        Args:
+            task_id: the task.
+            since: the start of the window, Unix ms.
+            timeout: the longest acceptable time from ``since`` to the reclaim.
+
+        Returns:
+            Milliseconds from ``since`` to the reclaim.
+
+        Example:
+        | ${ms} = | `Wait Until Task Is Reclaimed` | ${task} | ${cut} | timeout=5s |
+        """
+        limit_ms = timeout.total_seconds() * 1000
+        task = Task.parse(self.client.get_task(task_id))
+        while True:
+            reclaims = [e for e in task.events_named("reclaimed") if (e.timestamp or 0) >= since]
+            if reclaims or now_ms() - since > limit_ms:
+                break
+            time.sleep(self.ctx.config.poll_interval)
+            task = Task.parse(self.client.get_task(task_id))
+        took = (reclaims[0].timestamp or 0) - since if reclaims else None
+        if took is None or took > limit_ms:
+            seen = " > ".join(e.describe(self.ctx.agent_names()) for e in task.events) or "none"
+            when = "it was not reclaimed" if took is None else f"it took {human_ms(took)}"
+            raise AssertionError(
+                f"Task {task_id} should have been reclaimed within {human(timeout)}, but "
+                f"{when} (status {task.status}, assigned to "
+                f"{self.ctx.agent_names().get(task.assigned_to or '', task.assigned_to)}); "
+                f"history: {seen}."
+            )
+        self.info(f"Task {task_id} reclaimed {human_ms(took)} after {since}.")
+        return took
+
+    @keyword
+    def delivery_latency_should_be_at_least(self, task_ids: list[str], limit: timedelta) -> int:
+        """Fails unless every assignment of the tasks reached its agent at least ``limit``
+        after the hub assigned it (agent's receipt time minus the hub's ``assigned_at``:
+        the one-way delay of the path; both clocks must agree, as on one machine). Logs the
+        minimum, median and maximum.
+
+        Args:
+            task_ids: the tasks.
+            limit: the least one-way delay expected, e.g. ``150ms``.
+
+        Returns:
+            The median delivery latency in ms.
+
+        Example:
+        | ${median} = | `Delivery Latency Should Be At Least` | ${tasks} | 150ms |
+        """
+        wanted = set(task_ids)
+        samples = sorted(
+            (r.received_at - r.assigned_at, r.task_id, agent.name)
+            for agent in self.ctx.agents.all()
+            for r in getattr(agent, "received_tasks", lambda since=0: [])(self.ctx.test.mark)
+            if r.task_id in wanted and r.assigned_at is not None
+        )
+        if not samples:
+            raise AssertionError(f"No agent of this test received any of {len(wanted)} tasks.")
+        median = samples[len(samples) // 2][0]
+        figures = (
+            f"delivery latency over {len(samples)} assignments: min {samples[0][0]} ms, "
+            f"median {median} ms, max {samples[-1][0]} ms"
+        )
+        fast = [s for s in samples if s[0] < limit.total_seconds() * 1000]
+        if fast:
+            shown = ", ".join(f"{t} to '{a}' after {ms} ms" for ms, t, a in fast[:5])
+            raise AssertionError(
+                f"Every assignment should have taken at least {human(limit)} to arrive, but "
+                f"{len(fast)} did not: {shown} ({figures})."
+            )
+        self.info(figures.capitalize() + ".")
+        return median
