@@ -72,7 +72,7 @@ class HubUnderTest:
         self._log.close()
 
     def task(self, task_id: str) -> dict:
-        return self.client.get_task(task_id)
+        return dict(self.client.get_task(task_id).raw)
 
     def submit(self, run: str, description: str = "sidecar task", **extra: object) -> str:
         body = {

@@ -52,13 +52,11 @@ def test_fail_reports_task_failed_with_generation(
     task_id = hub.submit(run_id, max_retries=1)
     task = wait_until(
         lambda: (
-            hub.client.find_task(task_id)
-            if hub.client.find_task(task_id)["status"] == "dead_letter"
-            else None
+            hub.client.find_task(task_id) if hub.client.find_task(task_id).dead_lettered else None
         ),
         what="the task is dead-lettered",
     )
-    assert "simulated failure" in task["last_error"]
+    assert "simulated failure" in task.last_error
     failed = [e for e in sidecar.events() if e["message"] == "task_failed_sent"]
     assert failed and failed[0]["generation"] == 1
     assert sidecar.completed_ids() == []
@@ -175,9 +173,9 @@ def test_wake_failures_become_task_failed(
     )
     task_id = hub.submit(run_id, max_retries=1)
     task = wait_until(
-        lambda: (t := hub.client.find_task(task_id)) and t["status"] == "dead_letter" and t,
+        lambda: (t := hub.client.find_task(task_id)) and t.dead_lettered and t,
         what=f"dead letter with {reason}",
     )
-    assert task["last_error"] == reason
+    assert task.last_error == reason
     attempts = [e for e in sidecar.events() if e["message"] == "wake_attempt"]
     assert len(attempts) == (4 if reason.startswith("wake_failed") else 1)

@@ -151,7 +151,7 @@ class SidecarKeywords(LibraryComponent):
             ws_url=session.ws_url,
         )
         try:
-            sidecar.start(seconds(timeout, self.ctx.config.timeout))
+            sidecar.start(seconds(timeout, self.ctx.config.connect_timeout))
         finally:
             if sidecar.token:
                 session.token_owners.append(agent_id)
@@ -165,18 +165,18 @@ class SidecarKeywords(LibraryComponent):
         return name
 
     @keyword
-    def kill_agent_process(self, name: str) -> None:
+    def kill_sidecar_process(self, name: str) -> None:
         """Kills the sidecar's whole process group with SIGKILL, like a crash.
 
         The operating system closes its TCP connection (no WebSocket close frame), and
         its ``queue.json`` keeps the task it was working on. The agent stays registered
-        and can come back with `Restart Agent Process`.
+        and can come back with `Restart Sidecar Process`.
 
         Args:
             name: short name of the sidecar.
 
         Example:
-        | `Kill Agent Process` | victim |
+        | `Kill Sidecar Process` | victim |
         """
         sidecar = self.sidecar(name)
         pid = sidecar.pid
@@ -186,7 +186,7 @@ class SidecarKeywords(LibraryComponent):
         self.info(f"Sidecar '{name}' (pid {pid}) killed with SIGKILL (exit code {code}){held}.")
 
     @keyword
-    def restart_agent_process(
+    def restart_sidecar_process(
         self,
         name: str,
         wake: WakeBehaviour | None = None,
@@ -205,7 +205,7 @@ class SidecarKeywords(LibraryComponent):
             timeout: how long to wait for the connection; default: the library timeout.
 
         Example:
-        | `Restart Agent Process` | victim | wake=succeed |
+        | `Restart Sidecar Process` | victim | wake=succeed |
         """
         sidecar = self.sidecar(name)
         if wake is not None or delay is not None:
@@ -214,7 +214,7 @@ class SidecarKeywords(LibraryComponent):
                 None if delay is None else delay.total_seconds(),
             )
         held = (sidecar.queue().get("active") or {}).get("task_id")
-        sidecar.restart(seconds(timeout, self.ctx.config.timeout))
+        sidecar.restart(seconds(timeout, self.ctx.config.connect_timeout))
         note = f"; it will report {held} as recovering" if held else ""
         self.info(
             f"Sidecar '{name}' restarted (pid {sidecar.pid}, wake "

@@ -800,15 +800,9 @@ class SidecarProcess:
         if list_tasks is None:
             return []
         done = []
-        for task in list_tasks(status="completed"):
-            assigned = [h for h in task.get("history", []) if h.get("event") == "assigned"]
-            last = assigned[0].get("details") if assigned else None  # newest first
-            if (
-                isinstance(last, dict)
-                and last.get("agent_id") == self.agent_id
-                and ((task.get("updated_at") or 0) >= self.started_ms)
-            ):
-                done.append(task["id"])
+        for task in list_tasks(status="completed"):  # parsed Task records
+            if task.completed_by == self.agent_id and (task.updated_at or 0) >= self.started_ms:
+                done.append(task.id)
         return done
 
     def received_ids(self, since: int = 0) -> list[str]:
