@@ -99,10 +99,18 @@ class AgentComLibrary(DynamicCore):
     = Timeouts =
 
     | =Import argument= | =Default= | =What it covers= |
-    | ``timeout`` | 30 s | every wait keyword whose own ``timeout`` is left out: ``Wait Until ...``, ``Next Reply Should Be ...``, `Probe Should Still Answer Ping` |
-    | ``connect_timeout`` | 30 s | the embedded hub writing its ready file; an agent being identified by the hub (`Start Agent`, `Reconnect Agent`, `Reconnect All Agents`); a sidecar connecting |
-    | ``reply_timeout`` | 30 s | one HTTP request to the hub; the hub's answer to `Report Task Complete` and `Report Task Failed` |
+    | ``timeout`` | 30 s | every wait keyword whose own ``timeout`` is left out |
+    | ``connect_timeout`` | 30 s | the embedded hub starting; an agent or sidecar connecting |
+    | ``reply_timeout`` | 30 s | one HTTP request; the hub's answer to one report |
     | ``poll_interval`` | 100 ms | how often a wait on the hub asks it again |
+
+    - ``timeout``: ``Wait Until ...``, ``Next Reply Should Be ...`` and
+      `Probe Should Still Answer Ping`.
+    - ``connect_timeout``: the embedded hub writing its ready file (`Open Hub Session`,
+      `Restart Embedded Hub`); the hub identifying an agent (`Start Agent`,
+      `Reconnect Agent`, `Reconnect All Agents`); a sidecar connecting (`Start Sidecar Agent`).
+    - ``reply_timeout``: every HTTP request of the library; the hub's answer to
+      `Report Task Complete` and `Report Task Failed`.
 
     A wait that sees tasks completed (`Wait Until Tasks Are Completed` and the other task
     waits) then gives the agents that completed them up to 5 seconds (at most

@@ -137,7 +137,8 @@ def test_rejection_check(lib: AgentComLibrary) -> None:
         lib.wait_until_agent_report_is_rejected("buggy", task, "invalid_state", timeout=MS * 200)
     assert str(info.value) == (
         f"Agent 'buggy' should have had a report on {task} rejected with 'invalid_state' "
-        "within 200 milliseconds, but saw rejections: task_complete: stale_generation; acks: accepted."
+        "within 200 milliseconds, but saw rejections: task_complete: stale_generation; "
+        "acks: accepted."
     )
 
 

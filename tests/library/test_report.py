@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
+from AgentComLibrary.hubapi.model import Task
 from AgentComLibrary.report.charts import format_ms, nice_scale
 from AgentComLibrary.report.summary import (
     SUMMARY_MARKER,
@@ -15,7 +16,6 @@ from AgentComLibrary.report.summary import (
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from AgentComLibrary.hubapi.model import Task
 from taskfactory import RUN, agent, make_task
 
 NAMES = {f"{RUN}-{n}": n for n in ("worker1", "worker2", "victim", "rescuer")}
