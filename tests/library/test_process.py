@@ -51,3 +51,18 @@ def _zombie(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
     except OSError:
         return True
+
+
+def test_wait_returns_the_code_of_a_process_that_ends_by_itself(tmp_path: Path) -> None:
+    sleeper = ManagedProcess(
+        "sleeper", [sys.executable, "-c", "import time; time.sleep(60)"], log_path=tmp_path / "s"
+    )
+    sleeper.start()
+    assert sleeper.wait(0.1) is None and sleeper.running  # nothing is sent to it
+    sleeper.close(grace=2)
+    quitter = ManagedProcess(
+        "quitter", [sys.executable, "-c", "import sys; sys.exit(4)"], log_path=tmp_path / "q"
+    )
+    quitter.start()
+    assert quitter.wait(10) == 4
+    assert quitter.close() == 4
