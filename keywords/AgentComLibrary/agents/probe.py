@@ -92,10 +92,18 @@ class ProbeConnection:
 
     def wait_for(self, predicate: Callable[[], bool], timeout: float) -> bool:
         """Wait until ``predicate`` holds, re-checking whenever a message arrives or the
-        connection closes; whether it held in time."""
+        connection closes; whether it held in time. ``predicate`` is not asked again once it
+        held (it may hand out a message with :meth:`take`)."""
+        held = False
+
+        def check() -> bool:
+            nonlocal held
+            held = held or bool(predicate())  # asked until it holds once: it may consume
+            return held or self.closed
+
         with self._cond:  # an RLock: ``predicate`` may call :meth:`take`
-            self._cond.wait_for(lambda: predicate() or self.closed, timeout)
-            return predicate()
+            self._cond.wait_for(check, timeout)
+        return held
 
     def missing(self, key: str, timeout: float) -> str:
         """The failure text when no message of ``key`` came within ``timeout``."""
