@@ -5,11 +5,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ROBOT_ARGS ?=
 
-.PHONY: sidecar smoke test lint format docs docs-check fault-matrix bench clean help
+.PHONY: sidecar smoke atest test lint format docs docs-check fault-matrix bench clean help
 
 help:
 	@echo "make smoke         run all suites against the embedded hub (results/log.html)"
-	@echo "make test          lint, keyword docs check, pytest (units + suites end to end)"
+	@echo "make atest         the library's own acceptance tests (atest/, results/atest)"
+	@echo "make test          lint, keyword docs check, atest, pytest (units + suites end to end)"
 	@echo "make fault-matrix  run the suites once per hub fault and print what caught each"
 	@echo "make sidecar       run the real-sidecar suite with the stand-in sidecar (needs node)"
 	@echo "make docs          regenerate docs/AgentComLibrary.html (libdoc)"
@@ -26,19 +27,22 @@ $(STAMP): pyproject.toml
 smoke: $(STAMP)
 	$(BIN)/robot --argumentfile robot.args $(ROBOT_ARGS) suites
 
+atest: $(STAMP)
+	$(BIN)/robot --outputdir results/atest --console dotted $(ROBOT_ARGS) atest
+
 sidecar: $(STAMP)
 	$(BIN)/robot --argumentfile robot.args --variable SIDECAR_DIR:tests/sidecar_standin $(ROBOT_ARGS) suites/05_real_sidecars.robot
 
 lint: $(STAMP)
 	$(BIN)/ruff check hub keywords tests benchmarks tools
 	$(BIN)/ruff format --check hub keywords tests benchmarks tools
-	$(BIN)/robocop check suites resources
-	$(BIN)/robocop format --check suites resources
+	$(BIN)/robocop check suites resources atest
+	$(BIN)/robocop format --check suites resources atest
 
 format: $(STAMP)
 	$(BIN)/ruff format hub keywords tests benchmarks tools
 	$(BIN)/ruff check --fix hub keywords tests benchmarks tools
-	$(BIN)/robocop format suites resources
+	$(BIN)/robocop format suites resources atest
 
 docs: $(STAMP)
 	$(BIN)/python -m robot.libdoc --name AgentComLibrary AgentComLibrary docs/AgentComLibrary.html
@@ -53,7 +57,7 @@ fault-matrix: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/hub_throughput.py
 
-test: lint docs-check
+test: lint docs-check atest
 	$(BIN)/python -m pytest
 
 clean:

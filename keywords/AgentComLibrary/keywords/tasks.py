@@ -445,7 +445,7 @@ class TaskKeywords(LibraryComponent):
         return notes
 
     def _stall_note(self, unfinished: dict[str, Task | None]) -> str:
-        queued = [t for t, task in unfinished.items() if task and task.status == "queued"]
+        queued = [task for task in unfinished.values() if task and task.status == "queued"]
         if not queued:
             return ""
         try:
@@ -453,11 +453,13 @@ class TaskKeywords(LibraryComponent):
         except HubError as error:
             return f"({plural(len(queued), 'task')} queued; agent states unavailable: {error})"
         names = self.ctx.agent_names()
-        capability = self.session.capability
+        # an idle agent only stalls the queue if it could take one of the queued tasks
+        needs = [{self.session.capability, *task.needed_capabilities} for task in queued]
         idle = [
             short_agent(s.get("agent_id"), names)
             for s in states
-            if s.get("fsm_state") == "idle" and capability in _capability_names(s)
+            if s.get("fsm_state") == "idle"
+            and any(need <= set(_capability_names(s)) for need in needs)
         ]
         if not idle:
             return ""
