@@ -66,7 +66,7 @@ class SidecarKeywords(LibraryComponent):
 
     # -- keywords --------------------------------------------------------------------------
 
-    @keyword
+    @keyword(tags=["Sidecar"])
     def skip_if_sidecars_are_not_configured(self, sidecar_dir: str | None = None) -> None:
         """Skips the current test (or, in a suite setup, the whole suite) when no sidecar
         checkout is configured, with a message saying how to enable the tests.
@@ -90,7 +90,7 @@ class SidecarKeywords(LibraryComponent):
         path = check_sidecar_dir(directory)
         self.info(f"Real sidecars from {path}, Node.js {version} ({node}).")
 
-    @keyword
+    @keyword(tags=["Sidecar"])
     def start_sidecar_agent(
         self,
         name: str,
@@ -164,7 +164,7 @@ class SidecarKeywords(LibraryComponent):
         )
         return name
 
-    @keyword
+    @keyword(tags=["Sidecar"])
     def kill_sidecar_process(self, name: str) -> None:
         """Kills the sidecar's whole process group with SIGKILL, like a crash.
 
@@ -185,7 +185,7 @@ class SidecarKeywords(LibraryComponent):
         held = f"; its queue.json holds {active}" if active else "; its queue.json is empty"
         self.info(f"Sidecar '{name}' (pid {pid}) killed with SIGKILL (exit code {code}){held}.")
 
-    @keyword
+    @keyword(tags=["Sidecar"])
     def restart_sidecar_process(
         self,
         name: str,
@@ -221,7 +221,7 @@ class SidecarKeywords(LibraryComponent):
             f"{sidecar.behaviour.behaviour.value}){note}."
         )
 
-    @keyword
+    @keyword(tags=["Sidecar"])
     def set_sidecar_wake_behaviour(
         self, name: str, wake: WakeBehaviour, delay: timedelta | None = None
     ) -> None:
@@ -238,7 +238,7 @@ class SidecarKeywords(LibraryComponent):
         self.sidecar(name).set_behaviour(wake, None if delay is None else delay.total_seconds())
         self.info(f"Sidecar '{name}' wake behaviour: {wake.value}")
 
-    @keyword
+    @keyword(tags=["Sidecar"])
     def wait_until_sidecar_is_working_on_task(
         self, name: str, task_id: str | None = None, timeout: timedelta = timedelta(seconds=15)
     ) -> str:
@@ -274,7 +274,7 @@ class SidecarKeywords(LibraryComponent):
                 )
             time.sleep(POLL)
 
-    @keyword
+    @keyword(tags=["Sidecar"])
     def wait_until_sidecar_reports_recovery(
         self, name: str, task_id: str, timeout: timedelta = timedelta(seconds=15)
     ) -> str:
@@ -311,7 +311,7 @@ class SidecarKeywords(LibraryComponent):
                 )
             time.sleep(POLL)
 
-    @keyword
+    @keyword(tags=["Sidecar"])
     def sidecar_recovery_answer_should_be(self, name: str, task_id: str, expected: str) -> None:
         """Fails unless the hub's latest answer to the sidecar's ``task_recovering`` for
         the task was ``expected`` (``task_continue`` or ``task_reassign``).
@@ -335,7 +335,7 @@ class SidecarKeywords(LibraryComponent):
             )
         self.info(f"Sidecar '{name}': hub answered {expected} for {task_id}.")
 
-    @keyword
+    @keyword(tags=["Sidecar"])
     def sidecar_log_should_match_hub_records(self, name: str) -> None:
         """Cross-checks the sidecar's own log with the hub's records.
 
@@ -386,7 +386,7 @@ class SidecarKeywords(LibraryComponent):
             f"({summary.format} format) match the hub's records."
         )
 
-    @keyword
+    @keyword(tags=["Sidecar"])
     def get_sidecar_log_summary(self, name: str) -> dict:
         """Returns what the sidecar's log says it did, as a dictionary: ``format``,
         ``received``, ``sent_completions``, ``acknowledged_completions``,
