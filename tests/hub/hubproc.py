@@ -49,6 +49,13 @@ class HubProcess:
         self.port = port
         self.parent_pid = parent_pid
         self.bootstrap_agent = bootstrap_agent
+        # what the hub command line takes besides its dirs and port
+        self.settings = {
+            "faults": self.faults,
+            "options": self.options,
+            "bootstrap_agent": bootstrap_agent,
+            "parent_pid": parent_pid,
+        }
         self.ready_file = self.run_dir / f"{self.data_dir.name}-ready.json"
         self.log_path = self.run_dir / f"{self.data_dir.name}-stderr.log"
         self.ready: dict = {}
@@ -84,15 +91,7 @@ class HubProcess:
 
     def command(self) -> list[str]:
         """The command line for the next start."""
-        return hub_command(
-            self.data_dir,
-            self.ready_file,
-            port=self.port,
-            faults=self.faults,
-            options=self.options,
-            bootstrap_agent=self.bootstrap_agent,
-            parent_pid=self.parent_pid,
-        )
+        return hub_command(self.data_dir, self.ready_file, port=self.port, **self.settings)
 
     def start(self, deadline_s: float = START_DEADLINE_S) -> HubProcess:
         """Start the hub and wait until its ready file appears."""
@@ -100,12 +99,9 @@ class HubProcess:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.starts += 1
         self._offsets.append(self.log_path.stat().st_size if self.log_path.exists() else 0)
-        self._process = ManagedProcess(
-            f"hub {self.data_dir.name}",
-            self.command(),
-            log_path=self.log_path,
-            ready_file=self.ready_file,
-        )
+        name = f"hub {self.data_dir.name}"
+        files = {"log_path": self.log_path, "ready_file": self.ready_file}
+        self._process = ManagedProcess(name, self.command(), **files)
         try:
             self.ready = self._process.start(deadline_s) or {}
         except ProcessError as error:

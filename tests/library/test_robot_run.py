@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from libsupport import FULL_TOKEN
-from robot.api import ExecutionResult
+from robot.api import ExecutionResult, ResultVisitor
 from test_embedded_hub import pid_alive
 
 ATEST = Path(__file__).resolve().parents[2] / "atest"
@@ -70,17 +70,20 @@ def messages(result: ExecutionResult) -> list[str]:
     return found
 
 
+class _Statuses(ResultVisitor):
+    """Test name -> (status, message), from every suite of a result."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, tuple[str, str]] = {}
+
+    def visit_test(self, test) -> None:
+        self.seen[test.name] = (test.status, test.message)
+
+
 def statuses(result: ExecutionResult) -> dict[str, tuple[str, str]]:
-    found: dict[str, tuple[str, str]] = {}
-
-    def collect(suite) -> None:
-        for test in suite.tests:
-            found[test.name] = (test.status, test.message)
-        for child in suite.suites:
-            collect(child)
-
-    collect(result.suite)
-    return found
+    visitor = _Statuses()
+    result.visit(visitor)
+    return visitor.seen
 
 
 def test_suite_on_the_embedded_hub(tmp_path: Path) -> None:

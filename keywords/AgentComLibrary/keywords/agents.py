@@ -261,8 +261,8 @@ class AgentKeywords(LibraryComponent):
         def failure(outcome: Outcome[str]) -> str:
             return self._no_task_message(name, list(outcome.state or []), seconds)
 
-        task_id = self.wait_on_agent(
-            agent, attempt, seconds, failure, message, f"agent '{name}' received a task"
+        task_id = self.wait(
+            attempt, seconds, failure, message, f"agent '{name}' received a task", agent
         )
         self.ctx.test.cursors[name] = cursor + 1
         self.info(f"Agent '{name}' received {task_id}.")

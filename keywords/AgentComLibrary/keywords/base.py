@@ -52,16 +52,22 @@ class LibraryComponent:
         """A wait keyword's ``timeout`` in seconds; left out: the library's ``timeout``."""
         return seconds(timeout, self.ctx.config.timeout)
 
-    def wait_on_hub(
+    def wait(
         self,
         attempt: Callable[[], Outcome[T]],
         timeout: float,
         failure: Callable[[Outcome[T]], str],
         message: str | None,
         what: str,
+        source: object = None,
     ) -> T | None:
-        """Poll the hub every ``poll_interval`` until ``attempt`` is done (see
-        :func:`~..util.waiting.wait_until`). Only the last attempt's request logs are kept."""
+        """Wait until ``attempt`` is done (see :func:`~..util.waiting.wait_until`) and log
+        how long it took. Without ``source`` it polls the hub every ``poll_interval``,
+        keeping only the last attempt's request logs; with a ``source`` that can signal its
+        own events (an agent's journal, a probe's messages: ``wait_for(predicate,
+        timeout)``) it wakes on those instead. Returns the value of the last attempt, else
+        its state."""
+        waiter = getattr(source, "wait_for", None)
         with self.client.hold_logs() as new_attempt:
 
             def logged_attempt() -> Outcome[T]:
@@ -74,32 +80,10 @@ class LibraryComponent:
                 interval=self.ctx.config.poll_interval,
                 failure=failure,
                 message=message,
+                waiter=waiter,
             )
-        self._log_wait(what, waited, "poll")
+        self._log_wait(what, waited, "poll" if waiter is None else "check")
         return waited.value if waited.value is not None else waited.outcome.state  # type: ignore[return-value]
-
-    def wait_on_agent(
-        self,
-        source: object,
-        attempt: Callable[[], Outcome[T]],
-        timeout: float,
-        failure: Callable[[Outcome[T]], str],
-        message: str | None,
-        what: str,
-    ) -> T | None:
-        """Wait on the events of ``source`` (an agent's journal, a probe's messages: anything
-        with ``wait_for(predicate, timeout)``, else it is polled) until ``attempt`` is done;
-        the same helper, deadline and failure wording as :meth:`wait_on_hub`."""
-        waited = wait_until(
-            attempt,
-            timeout,
-            interval=self.ctx.config.poll_interval,
-            failure=failure,
-            message=message,
-            waiter=getattr(source, "wait_for", None),
-        )
-        self._log_wait(what, waited, "check")
-        return waited.value
 
     def _log_wait(self, what: str, waited: Waited, unit: str) -> None:
         elapsed = secs_to_timestr(round(waited.elapsed, 3) or 0.001)

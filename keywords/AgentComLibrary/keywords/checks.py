@@ -216,7 +216,7 @@ class CheckKeywords(LibraryComponent):
             )
 
         what = f"the hub's rejection of '{name}''s report on {task_id} ({reason})"
-        self.wait_on_agent(agent, attempt, seconds, failure, message, what)
+        self.wait(attempt, seconds, failure, message, what, agent)
 
     # -- many tasks ------------------------------------------------------------------------
 
@@ -260,12 +260,12 @@ class CheckKeywords(LibraryComponent):
             if values
             else "no task was assigned"
         )
-        if problems:
-            raise AgentComAssertion(
-                f"Assignment latency should be below {human(limit)} for all {len(tasks)} tasks "
-                f"({summary}), but {plural(len(problems), 'task')} were not:\n"
-                + table(["task", "latency", "first agent", "status"], problems)
-            )
+        _fail_listing(
+            f"Assignment latency should be below {human(limit)} for all {len(tasks)} tasks "
+            f"({summary}), but {plural(len(problems), 'task')} were not",
+            ["task", "latency", "first agent", "status"],
+            problems,
+        )
         self.info(f"Assignment latency of {plural(len(tasks), 'task')}: {summary}.")
 
     @keyword(tags=["Check", "Task"])
@@ -286,12 +286,12 @@ class CheckKeywords(LibraryComponent):
             for task_id, task in tasks.items()
             if (task.tokens_used or 0) >= limit
         ]
-        if over:
-            raise AgentComAssertion(
-                f"Tokens used should be below {limit} for every task, but "
-                f"{plural(len(over), 'task')} used more:\n"
-                + table(["task", "tokens_used", "agent"], over)
-            )
+        _fail_listing(
+            f"Tokens used should be below {limit} for every task, but "
+            f"{plural(len(over), 'task')} used more",
+            ["task", "tokens_used", "agent"],
+            over,
+        )
         used = [t.tokens_used or 0 for t in tasks.values()]
         self.info(f"Tokens used by {plural(len(tasks), 'task')}: max {max(used, default=0)}.")
 
@@ -546,12 +546,12 @@ class CheckKeywords(LibraryComponent):
             if not _got(agent, task_id, generation)
         ]
         checked = len(expected)
-        if missing:
-            raise AgentComAssertion(
-                f"Every assignment should have reached its agent, but "
-                f"{plural(len(missing), 'assignment')} recorded by the hub never arrived:\n"
-                + table(["task", "agent", "generation", "status now"], missing)
-            )
+        _fail_listing(
+            f"Every assignment should have reached its agent, but "
+            f"{plural(len(missing), 'assignment')} recorded by the hub never arrived",
+            ["task", "agent", "generation", "status now"],
+            missing,
+        )
         self.info(f"All {plural(checked, 'assignment')} reached their agents.")
 
     @keyword(tags=["Check", "Agent"])
@@ -700,6 +700,12 @@ class CheckKeywords(LibraryComponent):
             {t.id: t.first_assigned_at for t in low},  # type: ignore[misc]
             origin,
         )
+
+
+def _fail_listing(headline: str, header: list[str], rows: list[list[object]]) -> None:
+    """Fail with ``headline:`` and a table of ``rows``, if there are any."""
+    if rows:
+        raise AgentComAssertion(f"{headline}:\n{table(header, rows)}")
 
 
 def _got(agent: AgentHandle, task_id: str, generation: int | None) -> bool:

@@ -252,7 +252,7 @@ class ContractKeywords(LibraryComponent):
             return probe.missing(key, seconds)
 
         what = f"probe '{name}' got a {key.replace('_', ' ')}"
-        found = self.wait_on_agent(probe, attempt, seconds, failure, message, what)
+        found = self.wait(attempt, seconds, failure, message, what, probe)
         assert found is not None
         return found
 

@@ -240,17 +240,14 @@ class TaskKeywords(LibraryComponent):
             return Outcome(not pending)
 
         def failure(_: Outcome) -> str:
-            names = self.ctx.agent_names()
-            unfinished = {t: latest.get(t) for t in pending}
-            text = (
+            return self._unfinished(
                 f"{plural(len(pending), 'task')} of {len(task_ids)} not completed "
-                f"{within(seconds)}:\n{task_table(unfinished, names)}"
+                f"{within(seconds)}",
+                {t: latest.get(t) for t in pending},
             )
-            diagnosis = self._diagnosis(unfinished)
-            return f"{diagnosis}\n{text}" if diagnosis else text
 
         what = f"{plural(len(pending), 'task')} completed"
-        self.wait_on_hub(attempt, seconds, failure, message, what)
+        self.wait(attempt, seconds, failure, message, what)
         self._settle_acks(done.values())
         return [dict(done[t].raw) for t in task_ids]
 
@@ -296,16 +293,14 @@ class TaskKeywords(LibraryComponent):
 
         def failure(_: Outcome) -> str:
             done = completed()
-            unfinished = {t: latest.get(t) for t in ids if t not in done}
-            text = (
+            return self._unfinished(
                 f"{len(done)} of {len(ids)} tasks completed {within(seconds)}, expected "
-                f"at least {count}:\n{task_table(unfinished, self.ctx.agent_names())}"
+                f"at least {count}",
+                {t: latest.get(t) for t in ids if t not in done},
             )
-            diagnosis = self._diagnosis(unfinished)
-            return f"{diagnosis}\n{text}" if diagnosis else text
 
         what = f"{count} of {len(ids)} tasks completed"
-        done = self.wait_on_hub(attempt, seconds, failure, message, what) or []
+        done = self.wait(attempt, seconds, failure, message, what) or []
         self._settle_acks(latest[t] for t in done)
         return done
 
@@ -350,7 +345,7 @@ class TaskKeywords(LibraryComponent):
                 {task_id: outcome.value}, self.ctx.agent_names()
             )
 
-        task = self.wait_on_hub(attempt, seconds, failure, message, f"{task_id} assigned")
+        task = self.wait(attempt, seconds, failure, message, f"{task_id} assigned")
         assert task is not None
         self._settle_acks([task])
         return dict(task.raw)
@@ -392,7 +387,7 @@ class TaskKeywords(LibraryComponent):
                 + task_table({task_id: task}, self.ctx.agent_names())
             )
 
-        task = self.wait_on_hub(attempt, seconds, failure, message, f"{task_id} {status}")
+        task = self.wait(attempt, seconds, failure, message, f"{task_id} {status}")
         assert task is not None
         self._settle_acks([task])
         return dict(task.raw)
@@ -415,6 +410,13 @@ class TaskKeywords(LibraryComponent):
         message = self.ctx.foreign_failure()
         if message:
             raise AgentComAssertion(message)
+
+    def _unfinished(self, headline: str, unfinished: dict[str, Task | None]) -> str:
+        """``headline:`` and the table of the unfinished tasks, after the diagnosis of why
+        they are not done when the hub's state tells."""
+        text = f"{headline}:\n{task_table(unfinished, self.ctx.agent_names())}"
+        diagnosis = self._diagnosis(unfinished)
+        return f"{diagnosis}\n{text}" if diagnosis else text
 
     def _diagnosis(self, unfinished: dict[str, Task | None]) -> str:
         """Why the tasks are not done, when the hub's state says so: a stalled queue, a
