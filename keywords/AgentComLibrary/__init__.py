@@ -12,12 +12,12 @@ from .context import LibraryConfig, LibraryContext
 from .keywords import (
     AgentKeywords,
     CheckKeywords,
+    ContractKeywords,
     ReportingKeywords,
     SessionKeywords,
+    SidecarKeywords,
     TaskKeywords,
 )
-from .keywords.contract import ContractKeywords
-from .keywords.sidecars import SidecarKeywords
 from .util.choices import Behaviour, RestartMode, TokenChoice
 
 __version__ = "0.1.0"
@@ -78,7 +78,8 @@ class AgentComLibrary(DynamicCore):
     ``SIDECAR_DIR``) as an agent of the test; it counts in every check like a simulated
     agent. Without ``SIDECAR_DIR`` the sidecar tests are skipped. `Kill Agent Connection`
     on a sidecar kills its process; `Close Agent Connection` and `Reconnect Agent` are for
-    simulated agents only.
+    simulated agents only; `Kill Sidecar Process` and `Restart Sidecar Process` are for
+    sidecars only.
 
     = Waiting =
 
