@@ -81,8 +81,7 @@ def unpinned(keywords: dict[str, ET.Element], atest: Path = ATEST) -> list[str]:
     return [
         f"{name}: not used in {atest.name}/ (pin its failure text there)"
         for name in sorted(keywords)
-        if (name.startswith("Wait Until") or " Should " in f" {name} ")
-        and name.lower() not in text
+        if (name.startswith("Wait Until") or " Should " in f" {name} ") and name.lower() not in text
     ]
 
 
