@@ -7,11 +7,12 @@ ROBOT_ARGS ?=
 
 STANDIN := tests/sidecar_standin
 
-.PHONY: sidecar standin smoke test lint format docs docs-check fault-matrix bench clean help network network-deps
+.PHONY: sidecar standin smoke atest test lint format docs docs-check fault-matrix bench clean help network network-deps
 
 help:
 	@echo "make smoke         run all suites against the embedded hub (results/log.html)"
-	@echo "make test          lint, keyword docs check, pytest (units + suites end to end)"
+	@echo "make atest         the library's own acceptance tests (atest/, results/atest)"
+	@echo "make test          lint, keyword docs check, atest, pytest (units + suites end to end)"
 	@echo "make fault-matrix  run the suites once per hub fault and print what caught each"
 	@echo "make network       run the network fault suite in a two-namespace lab (root)"
 	@echo "make sidecar       run the real-sidecar suite with the stand-in sidecar (needs node)"
@@ -38,19 +39,22 @@ standin:
 		npm ci --prefix $(STANDIN) --no-audit --no-fund --loglevel=error; \
 	fi
 
+atest: $(STAMP) standin
+	$(BIN)/robot --outputdir results/atest --console dotted $(ROBOT_ARGS) atest
+
 sidecar: $(STAMP) standin
 	$(BIN)/robot --argumentfile robot.args --variable SIDECAR_DIR:tests/sidecar_standin $(ROBOT_ARGS) suites/05_real_sidecars.robot
 
 lint: $(STAMP)
 	$(BIN)/ruff check hub keywords tests benchmarks tools
 	$(BIN)/ruff format --check hub keywords tests benchmarks tools
-	$(BIN)/robocop check suites resources
-	$(BIN)/robocop format --check suites resources
+	$(BIN)/robocop check suites resources atest
+	$(BIN)/robocop format --check suites resources atest
 
 format: $(STAMP)
 	$(BIN)/ruff format hub keywords tests benchmarks tools
 	$(BIN)/ruff check --fix hub keywords tests benchmarks tools
-	$(BIN)/robocop format suites resources
+	$(BIN)/robocop format suites resources atest
 
 docs: $(STAMP)
 	$(BIN)/python -m robot.libdoc --name AgentComLibrary AgentComLibrary docs/AgentComLibrary.html
@@ -76,7 +80,7 @@ network: $(STAMP) network-deps
 	$(BIN)/python -m AgentComLibrary.network.lab --workdir results/network-lab -- \
 	  --argumentfile robot.args --outputdir results/network $(ROBOT_ARGS) suites/12_network_faults.robot
 
-test: lint docs-check standin network-deps
+test: lint docs-check standin network-deps atest
 	$(BIN)/python -m pytest
 
 clean:

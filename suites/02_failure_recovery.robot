@@ -7,8 +7,6 @@ Resource          ../resources/agentcom.resource
 
 Suite Setup       Start AgentCom Suite
 Suite Teardown    Finish AgentCom Suite
-Test Setup        Start AgentCom Test
-Test Teardown     Finish AgentCom Test
 
 Test Tags         failure
 

@@ -6,8 +6,6 @@ Resource          ../resources/agentcom.resource
 
 Suite Setup       Start AgentCom Suite
 Suite Teardown    Finish AgentCom Suite
-Test Setup        Start AgentCom Test
-Test Teardown     Finish AgentCom Test
 
 Test Tags         scale
 
@@ -24,7 +22,7 @@ TEST-03 Twenty Mixed-Priority Tasks Spread Evenly Over Four Agents
     Wait Until Tasks Are Completed    ${tasks}    timeout=30s
     Tasks Should Be Evenly Distributed    ${tasks}    tolerance=2
     No Priority Should Be Starved    ${tasks}
-    Urgent Tasks Should Be Assigned Before Low Tasks    ${tasks}
+    Urgent Tasks Should Be Assigned Before Low Tasks On Average    ${tasks}
     No Task Should Be Lost
 
 TEST-03b Low Priority Is Not Starved By Alternating Urgent Work

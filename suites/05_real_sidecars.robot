@@ -52,7 +52,7 @@ TEST-02 Task Of A Killed Sidecar Is Completed By The Other Exactly Once
     ${task}    Submit Task    Recover this task after a crash
     Wait Until Sidecar Is Working On Task    victim    ${task}
     Start Sidecar Agent    survivor
-    Kill Agent Process    victim
+    Kill Sidecar Process    victim
     Wait Until Task Is Completed    ${task}    timeout=60s
     Task Should Be Completed Exactly Once    ${task}
     Task Should Be Completed By    ${task}    survivor
@@ -64,7 +64,7 @@ TEST-02 Task Of A Killed Sidecar Is Completed By The Other Exactly Once
     ...    completed
     Completed Count Should Be    survivor    1
     Completed Count Should Be    victim    0
-    Restart Agent Process    victim    wake=succeed
+    Restart Sidecar Process    victim    wake=succeed
     Wait Until Sidecar Reports Recovery    victim    ${task}
     Sidecar Recovery Answer Should Be    victim    ${task}    task_reassign
     Task Should Be Completed Exactly Once    ${task}
@@ -81,9 +81,9 @@ Crash And Restart Of The Only Sidecar Recovers Its Task
     Start Sidecar Agent    solo    wake=hang
     ${task}    Submit Task    Finish me after a restart
     Wait Until Sidecar Is Working On Task    solo    ${task}
-    Kill Agent Process    solo
+    Kill Sidecar Process    solo
     Wait Until Task Status Is    ${task}    queued
-    Restart Agent Process    solo    wake=succeed
+    Restart Sidecar Process    solo    wake=succeed
     Wait Until Sidecar Reports Recovery    solo    ${task}
     Wait Until Task Is Completed    ${task}    timeout=60s
     Task Should Be Completed Exactly Once    ${task}

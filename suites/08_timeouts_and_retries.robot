@@ -8,8 +8,6 @@ Resource          ../resources/agentcom.resource
 
 Suite Setup       Open Hub Session    acceptance_timeout=2s
 Suite Teardown    Finish AgentCom Suite
-Test Setup        Start AgentCom Test
-Test Teardown     Finish AgentCom Test
 
 
 *** Test Cases ***

@@ -6,8 +6,6 @@ Resource          ../resources/agentcom.resource
 
 Suite Setup       Start AgentCom Suite
 Suite Teardown    Finish AgentCom Suite
-Test Setup        Start AgentCom Test
-Test Teardown     Finish AgentCom Test
 Test Template     No Acknowledged Task Is Lost When The Hub Restarts
 
 Test Tags         failure    embedded-only    TEST-02h

@@ -5,6 +5,12 @@ Usage: python tools/check_docs.py docs/AgentComLibrary.libspec
 Regenerates the libdoc spec of AgentComLibrary in memory and fails (exit 1) when
 - a keyword has no documentation or no example in it,
 - a keyword argument has no type hint (Robot converts typed arguments and libdoc shows them),
+- a keyword has none of the keyword tags (Check, Wait, Agent, Sidecar, Contract, Session,
+  Task, Report),
+- a keyword tagged Wait does not take ``timeout`` (default None: the library's timeout) and
+  ``message`` (a failure text of the caller's),
+- a ``Wait Until ...`` or ``... Should ...`` keyword is not used in atest/ (where the
+  library's acceptance tests pin each one's failure text),
 - the committed spec differs from the library (run `make docs` and commit the result).
 """
 
@@ -18,6 +24,8 @@ from pathlib import Path
 from robot.libdoc import libdoc
 
 UNTYPED_KINDS_ALLOWED = {"VAR_POSITIONAL", "VAR_NAMED"}
+KEYWORD_TAGS = {"Check", "Wait", "Agent", "Sidecar", "Contract", "Session", "Task", "Report"}
+ATEST = Path(__file__).resolve().parents[1] / "atest"
 
 
 def generate_spec(target: Path) -> None:
@@ -52,7 +60,29 @@ def problems_in(keywords: dict[str, ET.Element]) -> list[str]:
                 continue
             if arg.find("type") is None:
                 problems.append(f"{name}: argument '{arg.findtext('name')}' has no type")
+        tags = {tag.text for tag in kw.iter("tag")}
+        if not tags & KEYWORD_TAGS:
+            problems.append(f"{name}: no keyword tag (one of {', '.join(sorted(KEYWORD_TAGS))})")
+        if "Wait" in tags:
+            args = {arg.findtext("name"): arg for arg in kw.iter("arg")}
+            timeout = args.get("timeout")
+            if timeout is None or timeout.findtext("default") != "None":
+                problems.append(f"{name}: a wait needs timeout=None (the library's timeout)")
+            if "message" not in args:
+                problems.append(f"{name}: a wait needs a message argument")
     return problems
+
+
+def unpinned(keywords: dict[str, ET.Element], atest: Path = ATEST) -> list[str]:
+    """``Wait Until`` and ``Should`` keywords that no atest file uses."""
+    text = " ".join(
+        " ".join(p.read_text(encoding="utf-8").split()).lower() for p in atest.glob("*.robot")
+    )
+    return [
+        f"{name}: not used in {atest.name}/ (pin its failure text there)"
+        for name in sorted(keywords)
+        if (name.startswith("Wait Until") or " Should " in f" {name} ") and name.lower() not in text
+    ]
 
 
 def main(argv: list[str]) -> int:
@@ -61,7 +91,7 @@ def main(argv: list[str]) -> int:
         fresh_path = Path(tmp) / "fresh.libspec"
         generate_spec(fresh_path)
         fresh = keywords_of(fresh_path)
-    problems = problems_in(fresh)
+    problems = problems_in(fresh) + unpinned(fresh)
     if not committed.exists():
         problems.append(f"{committed} is missing: run `make docs` and commit it")
     else:

@@ -12,18 +12,17 @@ from .context import LibraryConfig, LibraryContext
 from .keywords import (
     AgentKeywords,
     CheckKeywords,
+    ContractKeywords,
+    NetworkKeywords,
     ReportingKeywords,
     SessionKeywords,
+    SidecarKeywords,
     TaskKeywords,
 )
-from .keywords.contract import ContractKeywords
-from .keywords.network import NetworkKeywords
-from .keywords.sidecars import SidecarKeywords
-from .keywords.tasks import foreign_message
-from .util.choices import Behaviour, RestartMode
+from .util.choices import Behaviour, RestartMode, TokenChoice
 
 __version__ = "0.1.0"
-__all__ = ["AgentComLibrary", "Behaviour", "RestartMode"]
+__all__ = ["AgentComLibrary", "Behaviour", "RestartMode", "TokenChoice"]
 
 LOG = logging.getLogger(__name__)
 
@@ -72,7 +71,7 @@ class AgentComLibrary(DynamicCore):
     Behaviours can be changed at run time with `Set Agent Behaviour`. `Kill Agent Connection`
     breaks the TCP connection without a close frame, like a crash; `Close Agent Connection`
     closes cleanly. Agent counts are of reports the hub acknowledged (``task_ack``), not of
-    frames sent; rejected reports are kept for `Agent Report Should Have Been Rejected`.
+    frames sent; rejected reports are kept for `Wait Until Agent Report Is Rejected`.
 
     = Real sidecars =
 
@@ -80,14 +79,46 @@ class AgentComLibrary(DynamicCore):
     ``SIDECAR_DIR``) as an agent of the test; it counts in every check like a simulated
     agent. Without ``SIDECAR_DIR`` the sidecar tests are skipped. `Kill Agent Connection`
     on a sidecar kills its process; `Close Agent Connection` and `Reconnect Agent` are for
-    simulated agents only.
+    simulated agents only; `Kill Sidecar Process` and `Restart Sidecar Process` are for
+    sidecars only.
 
     = Waiting =
 
-    ``Wait Until ...`` keywords poll the hub every ``poll_interval`` until their timeout
-    and fail with a table of the unfinished tasks: status, priority, agent, generation and
-    last events. When tasks stay queued while agents that could take them are idle, the
-    failure starts with ``queue stalled: N tasks queued while M agents were idle``.
+    Keywords that wait say so: ``Wait Until ...``, and the probe keywords that wait for
+    the hub's next reply (``Next Reply Should Be ...``, `Probe Should Still Answer Ping`).
+    Every other ``... Should ...`` keyword is a check: it reads the hub and the agents once
+    and fails at once. Waits on the hub poll it every ``poll_interval``; waits on an
+    agent or a probe wake up on its own messages. Every wait takes
+
+    - ``timeout``: how long to wait; left out, the library's ``timeout`` (see `Timeouts`);
+    - ``message``: a failure message to use instead of the library's own.
+
+    Waits on tasks fail with a table of the unfinished tasks: status, priority, agent,
+    generation and last events. When tasks stay queued while agents that could take them
+    are idle, the failure starts with ``queue stalled: N tasks queued while M agents were
+    idle``. Timeouts are written as Robot writes them (``within 2 seconds``).
+
+    = Timeouts =
+
+    | =Import argument= | =Default= | =What it covers= |
+    | ``timeout`` | 30 s | every wait keyword whose own ``timeout`` is left out |
+    | ``connect_timeout`` | 30 s | the embedded hub starting; an agent or sidecar connecting |
+    | ``reply_timeout`` | 30 s | one HTTP request; the hub's answer to one report |
+    | ``poll_interval`` | 100 ms | how often a wait on the hub asks it again |
+
+    - ``timeout``: ``Wait Until ...``, ``Next Reply Should Be ...`` and
+      `Probe Should Still Answer Ping`.
+    - ``connect_timeout``: the embedded hub writing its ready file (`Open Hub Session`,
+      `Restart Embedded Hub`); the hub identifying an agent (`Start Agent`,
+      `Reconnect Agent`, `Reconnect All Agents`); a sidecar connecting (`Start Sidecar Agent`).
+    - ``reply_timeout``: every HTTP request of the library; the hub's answer to
+      `Report Task Complete` and `Report Task Failed`.
+
+    A wait that sees tasks completed (`Wait Until Tasks Are Completed` and the other task
+    waits) then gives the agents that completed them up to 5 seconds (at most
+    ``timeout``) to receive the hub's ``task_ack``, which the hub sends just after it
+    records the completion: checks that follow count acknowledged completions. A check
+    run without such a wait reads the agents' journals as they are.
 
     = Example =
 
@@ -129,8 +160,10 @@ class AgentComLibrary(DynamicCore):
         timeout: timedelta = timedelta(seconds=30),
         poll_interval: timedelta = timedelta(milliseconds=100),
         sidecar_dir: str = "",
+        connect_timeout: timedelta = timedelta(seconds=30),
+        reply_timeout: timedelta = timedelta(seconds=30),
     ) -> None:
-        """Sets the defaults of `Open Hub Session` and of the waits.
+        """Sets the defaults of `Open Hub Session` and the timeouts (see `Timeouts`).
 
         Args:
             hub_url: URL of a running hub; empty to start the embedded hub.
@@ -139,11 +172,14 @@ class AgentComLibrary(DynamicCore):
             hub_faults: comma-separated fault names for the embedded hub
                 (e.g. ``no-idle-scheduling``).
             allow_foreign_tasks: run even if the hub has queued tasks that need no capability.
-            timeout: how long to wait for the hub to start, an agent to be identified, an
-                answer to a report, or an HTTP request.
+            timeout: the default ``timeout`` of every wait keyword (see `Timeouts`).
             poll_interval: how often waits poll the hub.
             sidecar_dir: a checkout of the Node.js sidecar for `Start Sidecar Agent`;
                 default: the Robot variable ``${SIDECAR_DIR}``.
+            connect_timeout: how long the embedded hub may take to start, and an agent or
+                sidecar to be identified.
+            reply_timeout: how long one HTTP request, or the hub's answer to a report, may
+                take.
         """
         token = bootstrap_token.value if isinstance(bootstrap_token, Secret) else bootstrap_token
         self.ctx = LibraryContext(
@@ -153,6 +189,8 @@ class AgentComLibrary(DynamicCore):
                 hub_faults=[f.strip() for f in (hub_faults or "").split(",") if f.strip()],
                 allow_foreign_tasks=allow_foreign_tasks,
                 timeout=timeout.total_seconds(),
+                connect_timeout=connect_timeout.total_seconds(),
+                reply_timeout=reply_timeout.total_seconds(),
                 poll_interval=poll_interval.total_seconds(),
                 sidecar_dir=sidecar_dir or "",
             )
@@ -175,10 +213,10 @@ class AgentComLibrary(DynamicCore):
         self.ctx.start_test(result.full_name)
 
     def end_test(self, data, result) -> None:
-        foreign = self.ctx.foreign_tasks()
+        foreign = self.ctx.foreign_failure()
         if foreign and result.passed:
             result.status = "FAIL"
-            result.message = foreign_message(foreign)
+            result.message = foreign
 
     def close(self) -> None:
         try:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from .agents.simulated import AgentHandle, journal_mark
 from .hubapi.client import HubClient, HubError
@@ -26,13 +27,15 @@ class UnknownAgent(AgentComError):
 
 @dataclass
 class LibraryConfig:
-    """The import arguments, converted."""
+    """The import arguments, converted (durations in seconds; see the library's `Timeouts`)."""
 
     hub_url: str = ""
     bootstrap_token: str = ""
     hub_faults: list[str] = field(default_factory=list)
     allow_foreign_tasks: bool = False
-    timeout: float = 30.0
+    timeout: float = 30.0  # the default of every wait keyword's ``timeout``
+    connect_timeout: float = 30.0  # hub start, agent identify, sidecar connect
+    reply_timeout: float = 30.0  # one HTTP request, or the hub's answer to one report
     poll_interval: float = 0.1
     sidecar_dir: str = ""
 
@@ -57,6 +60,32 @@ class HubSession:
 
     def agent_id(self, name: str) -> str:
         return f"smoke-{self.run_id}-{name}"
+
+    # -- tokens: every token the library makes is made, remembered and revoked here --------
+
+    def create_token(self, agent_id: str) -> str:
+        """A new token for ``agent_id``, remembered so it is revoked when the session closes
+        (on an external hub). Returned whole: callers must not log it."""
+        token = self.client.create_token(agent_id)
+        self.token_owners.append(agent_id)
+        return token
+
+    def revoke_tokens(self, agent_id: str) -> Any:
+        """Revoke every token of ``agent_id`` and forget it; returns the hub's answer."""
+        body = self.client.revoke_tokens(agent_id)
+        while agent_id in self.token_owners:
+            self.token_owners.remove(agent_id)
+        return body
+
+    def revoke_all_tokens(self) -> list[str]:
+        """Revoke the tokens of every agent id remembered; notes on those that failed."""
+        notes = []
+        for agent_id in dict.fromkeys(self.token_owners):
+            try:
+                self.revoke_tokens(agent_id)
+            except HubError as error:
+                notes.append(f"could not revoke the tokens of {agent_id}: {error}")
+        return notes
 
 
 @dataclass
@@ -153,6 +182,12 @@ class LibraryContext:
             for task in agent.foreign_tasks(self.test.mark)
         ]
 
+    def foreign_failure(self) -> str:
+        """The failure text when tasks of another run were handed to this run's agents,
+        else an empty string (the waits and the listener's end of test both fail on it)."""
+        foreign = self.foreign_tasks()
+        return foreign_message(foreign) if foreign else ""
+
     # -- shutdown --------------------------------------------------------------------------
 
     def on_agents_stopped(self, callback: Callable[[], None]) -> None:
@@ -189,11 +224,7 @@ class LibraryContext:
         if session is None:
             return notes
         if session.embedded is None:
-            for agent_id in dict.fromkeys(session.token_owners):
-                try:
-                    session.client.revoke_tokens(agent_id)
-                except HubError as error:
-                    notes.append(f"could not revoke the tokens of {agent_id}: {error}")
+            notes += session.revoke_all_tokens()
         session.client.close()
         if session.embedded is not None:
             with contextlib.suppress(Exception):
@@ -204,3 +235,16 @@ class LibraryContext:
                         f"lines:\n{session.embedded.final_log}"
                     )
         return notes
+
+
+def foreign_message(foreign: Iterable[tuple[str, Mapping[str, Any]]]) -> str:
+    """The failure text for tasks of another run handed to this run's agents."""
+    items = [
+        f"{task.get('task_id')} '{task.get('description')}' to '{agent}' "
+        f"(smoke_run {(task.get('metadata') or {}).get('smoke_run')!r})"
+        for agent, task in foreign
+    ]
+    return (
+        "The hub is shared: it assigned tasks of another run to this run's agents, which left "
+        f"them alone: {'; '.join(items)}. Run on a hub of your own, or drain those tasks."
+    )

@@ -93,7 +93,7 @@ class Agents:
         return self.client.submit_task(body)["task_id"]
 
     def task(self, task_id: str) -> dict:
-        return self.client.get_task(task_id)
+        return dict(self.client.get_task(task_id).raw)
 
     def wait_status(self, task_id: str, status: str, timeout: float = 15.0) -> dict:
         return wait_until(

@@ -235,7 +235,7 @@ def test_reconnect_same_agent_gets_the_task_again(agents: Agents, client: HubCli
     assert agent.connected and agent.connections == 2
     assert agent.wait_for(lambda: task_id in agent.completed_ids(), 15)
     assert [r.generation for r in agent.received_tasks()] == [1, 3]
-    assert client.get_task(task_id)["assigned_to"] == agent.agent_id
+    assert client.get_task(task_id).assigned_to == agent.agent_id
 
 
 def test_hub_going_away_marks_the_connection_lost(run_id: str) -> None:

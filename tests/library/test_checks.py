@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from AgentComLibrary import AgentComLibrary, Behaviour
+from AgentComLibrary.hubapi.model import Task
 from AgentComLibrary.report.summary import SUMMARY_MARKER
 
 MS = timedelta(milliseconds=1)
@@ -23,7 +24,7 @@ def completed_pair(lib: AgentComLibrary) -> tuple[str, str]:
 
 
 def fake_tasks(lib: AgentComLibrary, monkeypatch: pytest.MonkeyPatch, tasks: list[dict]) -> None:
-    by_id = {t["id"]: t for t in tasks}
+    by_id = {t["id"]: Task.parse(t) for t in tasks}
     monkeypatch.setattr(lib.ctx.session.client, "find_task", lambda task_id: by_id.get(task_id))
 
 
@@ -130,15 +131,14 @@ def test_exactly_once_fails_on_two_completions(
 def test_rejection_check(lib: AgentComLibrary) -> None:
     lib.start_agent("buggy", behaviour=Behaviour.OMIT_GENERATION)
     task = lib.submit_task("never done")
-    lib.agent_report_should_have_been_rejected("buggy", task, "stale_generation")
-    lib.agent_report_should_have_been_rejected(
-        "buggy", task, "task_complete_failed: stale_generation"
-    )
+    lib.wait_until_agent_report_is_rejected("buggy", task, "stale_generation")
+    lib.wait_until_agent_report_is_rejected("buggy", task, "task_complete_failed: stale_generation")
     with pytest.raises(AssertionError) as info:
-        lib.agent_report_should_have_been_rejected("buggy", task, "invalid_state", timeout=MS * 200)
+        lib.wait_until_agent_report_is_rejected("buggy", task, "invalid_state", timeout=MS * 200)
     assert str(info.value) == (
         f"Agent 'buggy' should have had a report on {task} rejected with 'invalid_state' "
-        "within 200 ms, but saw rejections: task_complete: stale_generation; acks: accepted."
+        "within 200 milliseconds, but saw rejections: task_complete: stale_generation; "
+        "acks: accepted."
     )
 
 
@@ -198,7 +198,7 @@ def test_priority_checks_pass_on_the_real_hub(lib: AgentComLibrary) -> None:
     lib.start_agent("solo")
     lib.wait_until_tasks_are_completed(tasks)
     lib.no_priority_should_be_starved(tasks)
-    lib.urgent_tasks_should_be_assigned_before_low_tasks(tasks)
+    lib.urgent_tasks_should_be_assigned_before_low_tasks_on_average(tasks)
     lib.every_urgent_task_should_be_assigned_before_any_low_task(tasks)
     lib.each_priority_should_be_assigned_oldest_first(tasks)
 
@@ -218,7 +218,7 @@ def test_priority_checks_catch_ignore_priority() -> None:
             "was assigned at +"
         )
         with pytest.raises(AssertionError, match="Urgent tasks should be assigned before low"):
-            lib.urgent_tasks_should_be_assigned_before_low_tasks(tasks)
+            lib.urgent_tasks_should_be_assigned_before_low_tasks_on_average(tasks)
     finally:
         lib.close()
 
@@ -240,7 +240,7 @@ def test_starvation_is_named(lib: AgentComLibrary) -> None:
 def test_priority_order_needs_both_levels(lib: AgentComLibrary) -> None:
     tasks = lib.submit_tasks(2, priority="high")
     with pytest.raises(AssertionError, match="needs both, but the 2 tasks include 0 urgent and 0"):
-        lib.urgent_tasks_should_be_assigned_before_low_tasks(tasks)
+        lib.urgent_tasks_should_be_assigned_before_low_tasks_on_average(tasks)
 
 
 def test_oldest_first_violation(lib: AgentComLibrary, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -337,25 +337,3 @@ def test_every_assignment_reached_its_agent(lib: AgentComLibrary) -> None:
     tasks = lib.submit_tasks(4)
     lib.wait_until_tasks_are_completed(tasks)
     lib.every_assignment_should_have_reached_its_agent(tasks)
-
-
-def test_lost_assignment_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("AgentComLibrary.keywords.base.ACK_GRACE", 0.3)
-    lib = AgentComLibrary()
-    lib.open_hub_session(hub_faults="lose-assignment")
-    try:
-        lib.start_agent("w")
-        tasks = lib.submit_tasks(5)
-        lib.wait_until_some_tasks_are_completed(tasks, count=4)
-        with pytest.raises(AssertionError) as info:
-            lib.every_assignment_should_have_reached_its_agent(tasks)
-        message = str(info.value)
-        assert message.startswith(
-            "Every assignment should have reached its agent, but 1 assignment recorded by the "
-            "hub never arrived:"
-        )
-        assert [line.split()[1:4] for line in message.splitlines() if line.startswith("task-")] == [
-            ["w", "1", "assigned"]
-        ]
-    finally:
-        lib.close()

@@ -55,7 +55,7 @@ def test_restart_keeps_port_token_and_tasks(mode: RestartMode) -> None:
         hub.restart(mode)
         assert (hub.url, hub.token) == (url, token)
         assert hub.pid != old_pid and not pid_alive(old_pid)
-        assert client.get_task(task_id)["description"] == "survives"
+        assert client.get_task(task_id).description == "survives"
     finally:
         hub.stop()
 

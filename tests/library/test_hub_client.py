@@ -125,8 +125,9 @@ def test_task_routes(client: HubClient, run_id: str) -> None:
     answer = client.submit_task(body)
     assert answer["priority"] == 1
     task = client.get_task(answer["task_id"])
-    assert task["status"] == "queued" and task["generation"] == 0
-    assert any(t["id"] == answer["task_id"] for t in client.list_tasks(status="queued"))
+    assert task.status == "queued" and task.generation == 0 and task.priority_name == "high"
+    assert task.raw["id"] == task.id == answer["task_id"]  # the JSON is kept as received
+    assert any(t.id == answer["task_id"] for t in client.list_tasks(status="queued"))
     assert "by_status" in client.task_stats()
     assert isinstance(client.dead_letter_tasks(), list)
     assert isinstance(client.agents(), list) and isinstance(client.agent_states(), list)

@@ -9,8 +9,8 @@ from AgentComLibrary.checker.ledger import (
     Ledger,
     build_ledger,
     describe_ledger_problems,
-    render_ledger_html,
 )
+from AgentComLibrary.report.ledger_html import render_ledger_html
 from taskfactory import RUN, agent, make_task
 
 NAMES = {f"{RUN}-{n}": n for n in ("worker1", "worker2", "victim", "rescuer")}

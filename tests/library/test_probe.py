@@ -36,7 +36,9 @@ def test_replies_in_order_and_pushes_skipped(hub: EmbeddedHub, client: HubClient
         assert (assign["task_id"], assign["generation"]) == (task_id, 1)
         probe.send_json({"type": "ping"})
         assert probe.next_reply(10)["type"] == "pong"  # the task_assign push is skipped
-        with pytest.raises(ProbeError, match=r"expected a reply within 200 ms, but none came"):
+        with pytest.raises(
+            ProbeError, match=r"expected a reply within 200 milliseconds, but none came"
+        ):
             probe.next_reply(0.2)
     finally:
         probe.close()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from AgentComLibrary.util.process import ManagedProcess, ProcessError
+from AgentComLibrary.util.waiting import holds_within
 
 
 def test_ready_file_is_read_and_stop_ends_the_group(tmp_path: Path) -> None:
@@ -24,7 +25,8 @@ def test_ready_file_is_read_and_stop_ends_the_group(tmp_path: Path) -> None:
     assert info is not None and proc.running
     assert proc.close(grace=2) is not None
     assert not proc.running
-    assert not Path(f"/proc/{info['child']}").exists() or _zombie(info["child"])
+    # SIGKILL to the group is sent; the kernel ends the grandchild a moment later
+    assert holds_within(lambda: _gone(info["child"]), timeout=5, interval=0.02)
 
 
 def test_an_early_exit_fails_with_the_log_tail(tmp_path: Path) -> None:
@@ -46,8 +48,27 @@ def test_an_early_exit_fails_with_the_log_tail(tmp_path: Path) -> None:
     proc.close()
 
 
+def _gone(pid: int) -> bool:
+    return not Path(f"/proc/{pid}").exists() or _zombie(pid)
+
+
 def _zombie(pid: int) -> bool:
     try:
         return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
     except OSError:
         return True
+
+
+def test_wait_returns_the_code_of_a_process_that_ends_by_itself(tmp_path: Path) -> None:
+    sleeper = ManagedProcess(
+        "sleeper", [sys.executable, "-c", "import time; time.sleep(60)"], log_path=tmp_path / "s"
+    )
+    sleeper.start()
+    assert sleeper.wait(0.1) is None and sleeper.running  # nothing is sent to it
+    sleeper.close(grace=2)
+    quitter = ManagedProcess(
+        "quitter", [sys.executable, "-c", "import sys; sys.exit(4)"], log_path=tmp_path / "q"
+    )
+    quitter.start()
+    assert quitter.wait(10) == 4
+    assert quitter.close() == 4

@@ -7,12 +7,12 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
+from AgentComLibrary.hubapi.model import Task
 from AgentComLibrary.report.charts import format_ms, nice_scale
 from AgentComLibrary.report.summary import (
     SUMMARY_MARKER,
     render_test_summary,
     short_id,
-    task_facts,
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -119,12 +119,12 @@ def test_table_rows(html: str) -> None:
 
 
 def test_latency_is_last_assignment(html: str) -> None:
-    facts = task_facts(mixed_tasks()[2])
-    assert facts.latency_ms == 405
+    facts = Task.parse(mixed_tasks()[2])
+    assert facts.last_latency_ms == 405
     assert facts.first_latency_ms == 4
-    assert facts.reclaims == 1
+    assert facts.count("reclaimed") == 1
     assert facts.generation == 3
-    assert facts.agent_id == agent("rescuer")
+    assert facts.last_assignee == agent("rescuer")
     assert "first assignment after 4 ms" in html
 
 
@@ -203,7 +203,7 @@ def test_capped_history_is_flagged() -> None:
     steps += [("assigned", 400, agent("rescuer")), ("completed", 410)]
     task = make_task(1, steps)
     task["history"] = task["history"][:50]
-    facts = task_facts(task)
+    facts = Task.parse(task)
     assert facts.history_truncated and facts.first_latency_ms is None
     html = render_test_summary([task], NAMES, {})
     assert "older history not kept by the hub" in html

@@ -1,8 +1,5 @@
 """A raw WebSocket connection for contract tests: sends exactly what it is told, keeps every
 message the hub sends, and hands out replies in order. Knows nothing of Robot Framework.
-
-(Rewritten by the library helper from the way ``keywords/contract.py`` uses it, after the
-first version of this file was overwritten by mistake.)
 """
 
 from __future__ import annotations
@@ -12,12 +9,13 @@ import json
 import logging
 import socket
 import threading
+from collections.abc import Callable
 
 import websocket
 
 from ..util.errors import AgentComAssertion
 from ..util.masking import mask_text
-from ..util.timeutil import human
+from ..util.waiting import within
 
 LOG = logging.getLogger(__name__)
 
@@ -74,33 +72,61 @@ class ProbeConnection:
     def next_reply(self, timeout: float) -> dict:
         """The next reply (``identified``, ``error``, ``task_ack``, ``pong``, ...) not handed
         out yet; pushes in between are skipped. Raises :class:`ProbeError` on timeout."""
-        return self._next("reply", lambda m: m.get("type") in REPLY_TYPES, timeout)
+        return self._next("reply", timeout)
 
     def next_of_type(self, kind: str, timeout: float) -> dict:
         """The next message of type ``kind`` not handed out yet by this method."""
-        return self._next(kind, lambda m: m.get("type") == kind, timeout)
+        return self._next(kind, timeout)
 
-    def _next(self, key: str, wanted, timeout: float) -> dict:
-        def find() -> int | None:
+    def take(self, key: str) -> dict | None:
+        """Hand out the next message of ``key`` (``reply`` or a message type) that has
+        arrived, or None when none has yet (does not wait)."""
+        wanted = _wanted(key)
+        with self._cond:
             start = self._read_upto.get(key, 0)
             for index in range(start, len(self.received)):
                 if wanted(self.received[index]):
-                    return index
+                    self._read_upto[key] = index + 1
+                    return self.received[index]
             return None
 
-        with self._cond:
-            self._cond.wait_for(lambda: find() is not None or self.closed, timeout)
-            index = find()
-            if index is None:
-                what = "reply" if key == "reply" else f"'{key}' message"
-                state = "the connection is closed" if self.closed else "none came"
-                seen = ", ".join(str(m.get("type")) for m in self.received[-5:]) or "nothing"
-                raise ProbeError(
-                    f"Probe '{self.name}': expected a {what} within {human(timeout)}, but "
-                    f"{state} (last messages: {seen})."
-                )
-            self._read_upto[key] = index + 1
-            return self.received[index]
+    def wait_for(self, predicate: Callable[[], bool], timeout: float) -> bool:
+        """Wait until ``predicate`` holds, re-checking whenever a message arrives or the
+        connection closes; whether it held in time. ``predicate`` is not asked again once it
+        held (it may hand out a message with :meth:`take`)."""
+        held = False
+
+        def check() -> bool:
+            nonlocal held
+            held = held or bool(predicate())  # asked until it holds once: it may consume
+            return held or self.closed
+
+        with self._cond:  # an RLock: ``predicate`` may call :meth:`take`
+            self._cond.wait_for(check, timeout)
+        return held
+
+    def missing(self, key: str, timeout: float) -> str:
+        """The failure text when no message of ``key`` came within ``timeout``."""
+        what = "reply" if key == "reply" else f"'{key}' message"
+        state = "the connection is closed" if self.closed else "none came"
+        seen = ", ".join(str(m.get("type")) for m in self.received[-5:]) or "nothing"
+        return (
+            f"Probe '{self.name}': expected a {what} {within(timeout)}, but {state} "
+            f"(last messages: {seen})."
+        )
+
+    def _next(self, key: str, timeout: float) -> dict:
+        found: list[dict] = []
+
+        def arrived() -> bool:
+            message = found[0] if found else self.take(key)
+            if message is not None and not found:
+                found.append(message)
+            return bool(found)
+
+        if not self.wait_for(arrived, timeout):
+            raise ProbeError(self.missing(key, timeout))
+        return found[0]
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -136,3 +162,9 @@ class ProbeConnection:
             with self._cond:
                 self.closed = True
                 self._cond.notify_all()
+
+
+def _wanted(key: str) -> Callable[[dict], bool]:
+    if key == "reply":
+        return lambda m: m.get("type") in REPLY_TYPES
+    return lambda m: m.get("type") == key

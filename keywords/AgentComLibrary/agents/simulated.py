@@ -30,7 +30,6 @@ from ..util.timeutil import Deadline, now_ms
 LOG = logging.getLogger(__name__)
 PING_INTERVAL = 20.0
 IDENTIFY_TIMEOUT = 10.0
-REPLY_TIMEOUT = 10.0
 CLOSE_TIMEOUT = 5.0
 
 _SEQUENCE = itertools.count(1)

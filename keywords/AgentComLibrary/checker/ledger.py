@@ -9,21 +9,12 @@ duplicated, unexpected, mismatched or unfinished.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..report.charts import esc
-from ..report.summary import (
-    CARD_STYLE,
-    HEAD_STYLE,
-    NUM_STYLE,
-    ROW_STYLE,
-    TD_STYLE,
-    TH_STYLE,
-    count_events,
-    hub_agent,
-    status_word,
-)
+from ..hubapi.model import Task
+from ..util.formatting import status_word
 
 PROBLEM_CATEGORIES = ("lost", "duplicated", "unexpected", "mismatched", "unfinished")
 
@@ -70,14 +61,14 @@ class Ledger:
 def build_ledger(
     attempted: int,
     acknowledged: list[str],
-    hub_tasks: dict[str, dict | None],
+    hub_tasks: Mapping[str, Task | Mapping[str, Any] | None],
     agent_completions: dict[str, list[str]],
     agent_names: dict[str, str],
 ) -> Ledger:
     """Reconcile submissions, hub records and agent-acknowledged completions.
 
     attempted: submissions tried. acknowledged: ids of submissions the hub answered 201.
-    hub_tasks: task id -> TASK object, or None when the hub answered 404.
+    hub_tasks: task id -> :class:`Task` (or TASK object), or None when the hub answered 404.
     agent_completions: short agent name -> task ids whose completion was acknowledged to
     that agent. agent_names: hub agent_id -> short name.
     """
@@ -94,7 +85,9 @@ def build_ledger(
             continue
         seen.add(task_id)
         ledger.acknowledged.append(task_id)
-        _classify(ledger, task_id, hub_tasks.get(task_id), acked_to.get(task_id, []), agent_names)
+        raw = hub_tasks.get(task_id)
+        task = None if raw is None else Task.parse(raw)
+        _classify(ledger, task_id, task, acked_to.get(task_id, []), agent_names)
 
     for task_id, agents in acked_to.items():
         if task_id not in seen:
@@ -115,7 +108,7 @@ def _names(agents: list[str]) -> str:
 def _classify(
     ledger: Ledger,
     task_id: str,
-    task: dict[str, Any] | None,
+    task: Task | None,
     acked: list[str],
     agent_names: dict[str, str],
 ) -> None:
@@ -128,8 +121,8 @@ def _classify(
             f"task_not_found (completion acknowledged to: {_names(acked)})",
         )
         return
-    status = str(task.get("status"))
-    hub_id = hub_agent(task)
+    status = task.status
+    hub_id = task.last_assignee
     hub_name = agent_names.get(hub_id, hub_id) if hub_id else None
     if hub_name is None:
         hub_label = "no agent on record"
@@ -140,8 +133,8 @@ def _classify(
 
     if status == "completed":
         ledger.completed.append(task_id)
-        events = count_events(task, "completed")
-        reclaims = count_events(task, "reclaimed")
+        events = task.count("completed")
+        reclaims = task.count("reclaimed")
         if reclaims:
             ledger.add("recovered", task_id)
         twice = [name for name, n in Counter(acked).items() if n > 1]
@@ -173,7 +166,7 @@ def _classify(
 
     if status == "dead_letter":
         ledger.dead_lettered.append(task_id)
-        error = task.get("last_error")
+        error = task.last_error
         reason = f"last_error {error!r}" if error else "no last_error recorded"
         if acked:
             ledger.add(
@@ -186,7 +179,7 @@ def _classify(
 
     detail = f"status {status_word(status)}"
     if status == "assigned" and hub_name:
-        detail += f" with {hub_label}, generation {task.get('generation')}"
+        detail += f" with {hub_label}, generation {task.generation}"
     ledger.add(
         "unfinished",
         task_id,
@@ -199,72 +192,6 @@ def _classify(
             f"completion acknowledged to {_names(acked)}, expected the hub to record it as "
             f"completed, seen {detail}",
         )
-
-
-# --- rendering -------------------------------------------------------------------------------
-
-_ROWS = (
-    ("attempted", "submissions tried"),
-    ("acknowledged", "hub answered 201"),
-    ("completed", "hub status completed"),
-    ("dead_lettered", "dead letter (explained by last_error)"),
-    ("recovered", "completed after a reclaim"),
-    ("unfinished", "still queued or assigned"),
-    ("lost", "acknowledged, then 404 at the hub"),
-    ("duplicated", "completed more than once"),
-    ("unexpected", "completed, never submitted by the test"),
-    ("mismatched", "hub and agents disagree"),
-)
-
-
-def _count(ledger: Ledger, name: str) -> int:
-    value = getattr(ledger, name)
-    return value if isinstance(value, int) else len(value)
-
-
-def render_ledger_html(ledger: Ledger) -> str:
-    """Small table of counts (as Jepsen prints them) and the ids of every problem category."""
-    verdict = (
-        '<span style="color:#1a7f37;font-weight:600">valid</span>'
-        if ledger.valid
-        else '<span style="color:#82071e;font-weight:600">NOT valid</span>'
-    )
-    rows = []
-    for name, meaning in _ROWS:
-        count = _count(ledger, name)
-        bad = name in PROBLEM_CATEGORIES and count
-        style = NUM_STYLE + (";color:#82071e;font-weight:600" if bad else "")
-        rows.append(
-            f'<tr style="{ROW_STYLE}"><td style="{TD_STYLE};font-family:monospace">{esc(name)}</td>'
-            f'<td style="{style}">{count}</td>'
-            f'<td style="{TD_STYLE};color:#57606a">{esc(meaning)}</td></tr>'
-        )
-    table = (
-        '<table style="border-collapse:collapse;font-size:12px;table-layout:auto">'
-        f'<thead><tr><th style="{TH_STYLE}">ledger</th><th style="{TH_STYLE}">count</th>'
-        f'<th style="{TH_STYLE}"></th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
-    )
-    details = []
-    for name in (*PROBLEM_CATEGORIES, "dead_lettered", "recovered"):
-        ids = getattr(ledger, name)
-        if ids:
-            shown = ", ".join(esc(i) for i in ids[:50])
-            more = f" and {len(ids) - 50} more" if len(ids) > 50 else ""
-            details.append(
-                f'<div style="margin:3px 0"><b>{esc(name)}</b>: '
-                f'<span style="font-family:monospace">{shown}</span>{more}</div>'
-            )
-    problems = describe_ledger_problems(ledger)
-    problem_html = (
-        '<pre style="white-space:pre-wrap;font-size:11px;background:#ffebe9;color:#82071e;'
-        f'padding:6px 8px;border-radius:4px;margin:6px 0 0 0">{esc(problems)}</pre>'
-        if problems
-        else ""
-    )
-    return (
-        f'<div style="{CARD_STYLE}"><div style="{HEAD_STYLE};margin-top:0">Task ledger: '
-        f"{verdict}</div>{table}{''.join(details)}{problem_html}</div>"
-    )
 
 
 def describe_ledger_problems(ledger: Ledger) -> str:

@@ -13,6 +13,7 @@ import requests
 
 from ..util.errors import AgentComError
 from ..util.masking import mask, mask_text
+from .model import Task
 
 LOG = logging.getLogger(__name__)
 BODY_LOG_LIMIT = 2048
@@ -67,7 +68,8 @@ def _cap(text: str, limit: int = BODY_LOG_LIMIT) -> str:
 
 
 class HubClient:
-    """Calls to the routes of the contract; each returns the decoded JSON body.
+    """Calls to the routes of the contract. Task records come back parsed as :class:`Task`
+    (its ``raw`` keeps the JSON); every other answer is the decoded JSON body.
 
     Every request has a timeout. Non-2xx answers raise :class:`HubRequestError`,
     network failures :class:`HubUnavailable`.
@@ -184,20 +186,20 @@ class HubClient:
     def submit_task(self, task: dict) -> dict:
         return self.request("POST", "/api/tasks", json_body=task, expect=(201,))
 
-    def list_tasks(self, **filters: str) -> list[dict]:
+    def list_tasks(self, **filters: str) -> list[Task]:
         params = {key: value for key, value in filters.items() if value is not None}
-        return self.request("GET", "/api/tasks", params=params or None)["tasks"]
+        return _tasks(self.request("GET", "/api/tasks", params=params or None))
 
-    def dead_letter_tasks(self) -> list[dict]:
-        return self.request("GET", "/api/tasks/dead-letter")["tasks"]
+    def dead_letter_tasks(self) -> list[Task]:
+        return _tasks(self.request("GET", "/api/tasks/dead-letter"))
 
     def task_stats(self) -> dict:
         return self.request("GET", "/api/tasks/stats")
 
-    def get_task(self, task_id: str) -> dict:
-        return self.request("GET", f"/api/tasks/{quote(task_id, safe='')}")
+    def get_task(self, task_id: str) -> Task:
+        return Task.parse(self.request("GET", f"/api/tasks/{quote(task_id, safe='')}"))
 
-    def find_task(self, task_id: str) -> dict | None:
+    def find_task(self, task_id: str) -> Task | None:
         """The task, or None when the hub answers 404."""
         try:
             return self.get_task(task_id)
@@ -217,6 +219,11 @@ class HubClient:
 
     def agent_state(self, agent_id: str) -> dict:
         return self.request("GET", f"/api/agents/{quote(agent_id, safe='')}/state")
+
+
+def _tasks(body: Any) -> list[Task]:
+    """The ``tasks`` of a list answer, parsed (entries that are not objects are left out)."""
+    return [Task.parse(t) for t in body["tasks"] if isinstance(t, dict)]
 
 
 def _decode(response: requests.Response) -> Any:

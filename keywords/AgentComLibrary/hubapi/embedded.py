@@ -28,6 +28,34 @@ class EmbeddedHubError(AgentComError):
     """The hub process could not be started or did not get ready."""
 
 
+def hub_command(
+    data_dir: Path,
+    ready_file: Path,
+    *,
+    port: int = 0,
+    faults: Sequence[str] = (),
+    options: Sequence[str] = (),
+    bootstrap_agent: str | None = None,
+    parent_pid: int | None = None,
+    python: str = sys.executable,
+) -> list[str]:
+    """The command line of one ``python -m agentcom_hub`` on 127.0.0.1 that writes its ready
+    file and stops by itself when ``parent_pid`` (default: this process) is gone."""
+    cmd = [
+        python, "-m", "agentcom_hub",
+        "--host", "127.0.0.1",
+        "--port", str(port),
+        "--data-dir", str(data_dir),
+        "--ready-file", str(ready_file),
+        "--parent-pid", str(os.getpid() if parent_pid is None else parent_pid),
+    ]  # fmt: skip
+    if bootstrap_agent:
+        cmd += ["--bootstrap-agent", bootstrap_agent]
+    for fault in faults:
+        cmd += ["--fault", fault]
+    return cmd + list(options)
+
+
 class EmbeddedHub:
     """One ``python -m agentcom_hub`` process with its own temporary data directory.
 
@@ -83,18 +111,15 @@ class EmbeddedHub:
 
     def command(self) -> list[str]:
         """The command line of the hub process."""
-        cmd = [
-            self.python, "-m", "agentcom_hub",
-            "--host", "127.0.0.1",
-            "--port", str(self.port),
-            "--data-dir", str(self.data_dir),
-            "--ready-file", str(self.ready_file),
-            "--bootstrap-agent", BOOTSTRAP_AGENT,
-            "--parent-pid", str(os.getpid()),
-        ]  # fmt: skip
-        for fault in self.faults:
-            cmd += ["--fault", fault]
-        return cmd + self.options
+        return hub_command(
+            self.data_dir,
+            self.ready_file,
+            port=self.port,
+            faults=self.faults,
+            options=self.options,
+            bootstrap_agent=BOOTSTRAP_AGENT,
+            python=self.python,
+        )
 
     def start(self) -> EmbeddedHub:
         """Start the hub in a fresh temporary directory and wait until it is ready."""

@@ -62,6 +62,11 @@ class TaskEvent:
             return f"assigned to {(names or {}).get(self.agent_id, self.agent_id)}"
         return self.event
 
+    @property
+    def tokens_used(self) -> int | None:
+        """The ``tokens_used`` of a ``completed`` event's details, if any."""
+        return _int(self.details.get("tokens_used")) if isinstance(self.details, Mapping) else None
+
 
 @dataclass(frozen=True)
 class Task:
@@ -83,6 +88,7 @@ class Task:
     created_at: int | None
     updated_at: int | None
     metadata: Mapping[str, Any]
+    submitted_by: str | None
     events: tuple[TaskEvent, ...]  # oldest first
     raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
@@ -113,6 +119,7 @@ class Task:
             created_at=_int(raw.get("created_at")),
             updated_at=_int(raw.get("updated_at")),
             metadata=metadata if isinstance(metadata, Mapping) else {},
+            submitted_by=None if raw.get("submitted_by") is None else str(raw["submitted_by"]),
             # the wire order is newest first; reversing keeps the hub's own order of
             # events that share a millisecond
             events=tuple(TaskEvent.parse(e) for e in reversed(history)),
@@ -143,6 +150,12 @@ class Task:
     def history_truncated(self) -> bool:
         """True when the hub may have dropped older events (history at its cap)."""
         return len(self.events) >= HISTORY_CAP
+
+    @property
+    def run_id(self) -> str | None:
+        """The ``smoke_run`` the library writes in the metadata of its tasks."""
+        run = self.metadata.get("smoke_run")
+        return None if run is None else str(run)
 
     # -- history ---------------------------------------------------------------------------
 

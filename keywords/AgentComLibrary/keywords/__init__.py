@@ -1,9 +1,22 @@
-"""Robot Framework keyword components, one per concern."""
+"""Robot Framework keyword components, one per concern; ``base.LibraryComponent`` gives each
+the shared context, the one ``wait`` and the log helpers."""
 
 from .agents import AgentKeywords
 from .checks import CheckKeywords
+from .contract import ContractKeywords
+from .network import NetworkKeywords
 from .reporting import ReportingKeywords
 from .session import SessionKeywords
+from .sidecars import SidecarKeywords
 from .tasks import TaskKeywords
 
-__all__ = ["AgentKeywords", "CheckKeywords", "ReportingKeywords", "SessionKeywords", "TaskKeywords"]
+__all__ = [
+    "AgentKeywords",
+    "CheckKeywords",
+    "ContractKeywords",
+    "NetworkKeywords",
+    "ReportingKeywords",
+    "SessionKeywords",
+    "SidecarKeywords",
+    "TaskKeywords",
+]

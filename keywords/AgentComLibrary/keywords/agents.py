@@ -11,12 +11,12 @@ from ..hubapi.client import HubError
 from ..pool.remote_agent import RemoteAgent
 from ..util.choices import Behaviour
 from ..util.formatting import id_list
-from ..util.timeutil import human
+from ..util.waiting import Outcome, within
 from .base import LibraryComponent
 
 
 class AgentKeywords(LibraryComponent):
-    @keyword
+    @keyword(tags=["Agent"])
     def start_agent(
         self,
         name: str,
@@ -55,8 +55,7 @@ class AgentKeywords(LibraryComponent):
         agent_id = session.agent_id(name)
         extra = capabilities.split(",") if isinstance(capabilities, str) else capabilities or []
         caps = list(dict.fromkeys([session.capability, *(c.strip() for c in extra if c.strip())]))
-        token = self.client.create_token(agent_id)
-        session.token_owners.append(agent_id)
+        token = session.create_token(agent_id)
         where = self.ctx.pools.choose(pool)
         agent: SimulatedAgent | RemoteAgent
         if where is not None:
@@ -72,7 +71,7 @@ class AgentKeywords(LibraryComponent):
                 delay=delay.total_seconds(),
                 tokens_used=tokens_used,
                 ping_interval=where.ping_interval,
-                timeout=self.ctx.config.timeout,
+                timeout=self.ctx.config.connect_timeout,
             )
         else:
             agent = SimulatedAgent(
@@ -86,7 +85,7 @@ class AgentKeywords(LibraryComponent):
                 delay=delay.total_seconds(),
                 tokens_used=tokens_used,
             )
-            agent.start(self.ctx.config.timeout)
+            agent.start(self.ctx.config.connect_timeout)
         self.ctx.agents.add(agent)
         place = f"pool {where.alias}" if where is not None else "local"
         self.info(
@@ -95,7 +94,7 @@ class AgentKeywords(LibraryComponent):
         )
         return name
 
-    @keyword
+    @keyword(tags=["Agent"])
     def start_agents(
         self,
         count: int,
@@ -121,7 +120,7 @@ class AgentKeywords(LibraryComponent):
             self.start_agent(f"{prefix}-{n}", behaviour, delay=delay) for n in range(1, count + 1)
         ]
 
-    @keyword
+    @keyword(tags=["Agent"])
     def stop_agent(self, name: str) -> None:
         """Closes the agent's connection cleanly and revokes its token.
 
@@ -138,7 +137,7 @@ class AgentKeywords(LibraryComponent):
         self._revoke(agent.agent_id)
         self.info(f"Agent '{name}' stopped.")
 
-    @keyword
+    @keyword(tags=["Agent"])
     def stop_all_agents(self) -> None:
         """Stops every running agent (see `Stop Agent`). Safe with none running.
 
@@ -158,21 +157,18 @@ class AgentKeywords(LibraryComponent):
         if names:
             self.info(f"Stopped agents: {', '.join(names)}")
         if errors:
-            raise RuntimeError(f"Some agents did not stop cleanly: {'; '.join(errors)}")
+            raise AgentError(f"Some agents did not stop cleanly: {'; '.join(errors)}")
 
     def _revoke(self, agent_id: str) -> None:
         session = self.ctx.session
         if session is None:
             return
         try:
-            session.client.revoke_tokens(agent_id)
+            session.revoke_tokens(agent_id)
         except HubError as error:
             self.debug(f"Could not revoke the tokens of {agent_id}: {error}")
-            return
-        while agent_id in session.token_owners:
-            session.token_owners.remove(agent_id)
 
-    @keyword
+    @keyword(tags=["Agent"])
     def kill_agent_connection(self, name: str) -> None:
         """Breaks the agent's TCP connection without a WebSocket close frame (a reset).
 
@@ -188,7 +184,7 @@ class AgentKeywords(LibraryComponent):
         self.agent(name).kill()
         self.info(f"Agent '{name}': TCP connection reset (no close frame).")
 
-    @keyword
+    @keyword(tags=["Agent"])
     def close_agent_connection(self, name: str) -> None:
         """Closes the agent's WebSocket cleanly (close frame 1000, then waits for the hub's).
 
@@ -202,7 +198,7 @@ class AgentKeywords(LibraryComponent):
         agent.close()
         self.info(f"Agent '{name}': connection closed cleanly ({agent.state}).")
 
-    @keyword
+    @keyword(tags=["Agent"])
     def reconnect_agent(self, name: str) -> None:
         """Opens a new connection for the agent with the same agent id and token and
         identifies again; an open connection is closed cleanly first.
@@ -214,10 +210,10 @@ class AgentKeywords(LibraryComponent):
         | `Reconnect Agent` | victim |
         """
         agent = self.simulated(name)
-        agent.reconnect(self.ctx.config.timeout)
+        agent.reconnect(self.ctx.config.connect_timeout)
         self.info(f"Agent '{name}' reconnected (connection #{agent.connections}).")
 
-    @keyword
+    @keyword(tags=["Agent"])
     def reconnect_all_agents(self) -> list[str]:
         """Reconnects every simulated agent whose connection is gone (killed, closed, or
         ended by the hub, e.g. after `Restart Embedded Hub`).
@@ -232,12 +228,12 @@ class AgentKeywords(LibraryComponent):
         names = []
         for name, agent in list(self.ctx.agents.active.items()):
             if isinstance(agent, (SimulatedAgent, RemoteAgent)) and not agent.connected:
-                agent.reconnect(self.ctx.config.timeout)
+                agent.reconnect(self.ctx.config.connect_timeout)
                 names.append(name)
         self.info(f"Reconnected agents: {', '.join(names) or 'none needed it'}")
         return names
 
-    @keyword
+    @keyword(tags=["Agent"])
     def set_agent_behaviour(
         self, name: str, behaviour: Behaviour, delay: timedelta | None = None
     ) -> None:
@@ -259,16 +255,17 @@ class AgentKeywords(LibraryComponent):
         agent.set_behaviour(behaviour, None if delay is None else delay.total_seconds())
         self.info(f"Agent '{name}' now behaves: {behaviour.value}")
 
-    @keyword
+    @keyword(tags=["Wait", "Agent"])
     def wait_until_agent_receives_task(
-        self, name: str, timeout: timedelta = timedelta(seconds=10)
+        self, name: str, timeout: timedelta | None = None, message: str | None = None
     ) -> str:
         """Waits until the agent has been assigned a task this keyword has not returned yet
         in this test, and returns that task's id (the oldest such).
 
         Args:
             name: short name of the agent.
-            timeout: how long to wait.
+            timeout: how long to wait; default: the library's ``timeout`` (see `Timeouts`).
+            message: a failure message to use instead of the library's own.
 
         Returns:
             The task id.
@@ -279,15 +276,22 @@ class AgentKeywords(LibraryComponent):
         agent = self.agent(name)
         cursor = self.ctx.test.cursors.get(name, 0)
         mark = self.ctx.test.mark
-        seconds = timeout.total_seconds()
-        self.wait_for_agent(agent, lambda: len(agent.received_ids(mark)) > cursor, seconds)
-        received = agent.received_ids(mark)
-        if len(received) <= cursor:
-            raise AssertionError(self._no_task_message(name, received, seconds))
+        seconds = self.wait_timeout(timeout)
+
+        def attempt() -> Outcome[str]:
+            received = agent.received_ids(mark)
+            new = len(received) > cursor
+            return Outcome(new, received[cursor] if new else None, received)
+
+        def failure(outcome: Outcome[str]) -> str:
+            return self._no_task_message(name, list(outcome.state or []), seconds)
+
+        task_id = self.wait(
+            attempt, seconds, failure, message, f"agent '{name}' received a task", agent
+        )
         self.ctx.test.cursors[name] = cursor + 1
-        task_id = received[cursor]
         self.info(f"Agent '{name}' received {task_id}.")
-        return task_id
+        return str(task_id)
 
     def _no_task_message(self, name: str, received: list[str], timeout: float) -> str:
         agent = self.agent(name)
@@ -303,12 +307,12 @@ class AgentKeywords(LibraryComponent):
             else ""
         )
         return (
-            f"Agent '{name}' received no new task within {human(timeout)}: connection "
+            f"Agent '{name}' received no new task {within(timeout)}: connection "
             f"{getattr(agent, 'state', '?')}, {hub}; tasks received in this test: "
             f"{id_list(received)}{note}."
         )
 
-    @keyword
+    @keyword(tags=["Agent"])
     def get_completed_count(self, name: str) -> int:
         """Returns how many task completions the hub acknowledged to the agent in this test.
 
@@ -323,7 +327,7 @@ class AgentKeywords(LibraryComponent):
         """
         return len(self.ctx.completions(self.agent(name)))
 
-    @keyword
+    @keyword(tags=["Agent"])
     def get_received_tasks(self, name: str) -> list[str]:
         """Returns the ids of the tasks assigned to the agent in this test, oldest first.
 
@@ -338,7 +342,7 @@ class AgentKeywords(LibraryComponent):
         """
         return self.agent(name).received_ids(self.ctx.test.mark)
 
-    @keyword
+    @keyword(tags=["Agent", "Task"])
     def report_task_complete(
         self,
         name: str,
@@ -365,12 +369,12 @@ class AgentKeywords(LibraryComponent):
         agent = self.simulated(name)
         generation = self._generation(agent, task_id, generation)
         answer = agent.complete(
-            task_id, generation, tokens_used=tokens_used, wait=self.ctx.config.timeout
+            task_id, generation, tokens_used=tokens_used, wait=self.ctx.config.reply_timeout
         )
         self.info(f"Agent '{name}' reported {task_id} complete (generation {generation}): {answer}")
         return answer or {}
 
-    @keyword
+    @keyword(tags=["Agent", "Task"])
     def report_task_failed(
         self,
         name: str,
@@ -396,7 +400,7 @@ class AgentKeywords(LibraryComponent):
         """
         agent = self.simulated(name)
         generation = self._generation(agent, task_id, generation)
-        answer = agent.fail(task_id, generation, error, wait=self.ctx.config.timeout)
+        answer = agent.fail(task_id, generation, error, wait=self.ctx.config.reply_timeout)
         self.info(f"Agent '{name}' reported {task_id} failed (generation {generation}): {answer}")
         return answer or {}
 

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import html
-import time
 from collections.abc import Callable
+from datetime import timedelta
+from typing import TypeVar
 
 from robot.api import logger
+from robot.utils import secs_to_timestr
 
 from ..agents.simulated import AgentHandle, SimulatedAgent
 from ..context import HubSession, LibraryContext
 from ..hubapi.client import HubClient
 from ..pool.remote_agent import RemoteAgent
-from ..util.timeutil import Deadline
+from ..util.formatting import plural
+from ..util.timeutil import Deadline, seconds
+from ..util.waiting import Outcome, Waited, holds_within, wait_until
 
-ACK_GRACE = 5.0  # how long to wait for an agent to receive a task_ack the hub already sent
+T = TypeVar("T")
+
+ACK_GRACE = 5.0  # how long a wait gives agents to receive a task_ack the hub already sent
 
 
 class LibraryComponent:
@@ -42,20 +48,56 @@ class LibraryComponent:
             raise TypeError(f"Agent '{name}' is not a simulated agent; this keyword needs one.")
         return agent  # type: ignore[return-value]  (a RemoteAgent offers the same calls)
 
+    # -- waiting -------------------------------------------------------------------------
+
+    def wait_timeout(self, timeout: timedelta | None) -> float:
+        """A wait keyword's ``timeout`` in seconds; left out: the library's ``timeout``."""
+        return seconds(timeout, self.ctx.config.timeout)
+
+    def wait(
+        self,
+        attempt: Callable[[], Outcome[T]],
+        timeout: float,
+        failure: Callable[[Outcome[T]], str],
+        message: str | None,
+        what: str,
+        source: object = None,
+    ) -> T | None:
+        """Wait until ``attempt`` is done (see :func:`~..util.waiting.wait_until`) and log
+        how long it took. Without ``source`` it polls the hub every ``poll_interval``,
+        keeping only the last attempt's request logs; with a ``source`` that can signal its
+        own events (an agent's journal, a probe's messages: ``wait_for(predicate,
+        timeout)``) it wakes on those instead. Returns the value of the last attempt, else
+        its state."""
+        waiter = getattr(source, "wait_for", None)
+        with self.client.hold_logs() as new_attempt:
+
+            def logged_attempt() -> Outcome[T]:
+                new_attempt()  # request logs of earlier attempts are dropped
+                return attempt()
+
+            waited = wait_until(
+                logged_attempt,
+                timeout,
+                interval=self.ctx.config.poll_interval,
+                failure=failure,
+                message=message,
+                waiter=waiter,
+            )
+        self._log_wait(what, waited, "poll" if waiter is None else "check")
+        return waited.value if waited.value is not None else waited.outcome.state  # type: ignore[return-value]
+
+    def _log_wait(self, what: str, waited: Waited, unit: str) -> None:
+        elapsed = secs_to_timestr(round(waited.elapsed, 3) or 0.001)
+        self.info(f"{what[0].upper()}{what[1:]} after {elapsed} ({plural(waited.attempts, unit)}).")
+
     def wait_for_agent(
         self, agent: AgentHandle, predicate: Callable[[], bool], timeout: float
     ) -> bool:
-        """Wait until ``predicate`` (about the agent's journal) holds: on the agent's own
-        events when it offers ``wait_for``, else by polling."""
+        """Whether ``predicate`` (about the agent's journal) holds within ``timeout``: on the
+        agent's own events when it offers ``wait_for``, else by polling."""
         waiter = getattr(agent, "wait_for", None)
-        if waiter is not None:
-            return bool(waiter(predicate, timeout))
-        deadline = Deadline(timeout)
-        while not predicate():
-            if deadline.expired:
-                return False
-            time.sleep(self.ctx.config.poll_interval)
-        return True
+        return holds_within(predicate, timeout, self.ctx.config.poll_interval, waiter)
 
     def agents_by_id(self, agent_id: str | None) -> list[AgentHandle]:
         """This test's agents with that hub agent id (an agent started twice is listed twice)."""
@@ -67,7 +109,8 @@ class LibraryComponent:
     def wait_for_acks(self, completers: dict[str, str | None]) -> list[str]:
         """Wait (once, up to the ack grace in all) until each task's completing agent, if it is
         one of this test's, has received the hub's ``task_ack`` ``complete``: the hub records
-        a completion before it sends the ack. Returns the tasks whose ack did not come."""
+        a completion before it sends the ack. Waits call this before they return, so checks
+        that follow read settled journals. Returns the tasks whose ack did not come."""
         deadline = Deadline(self.ack_grace())
         mark = self.ctx.test.mark
         missing = []

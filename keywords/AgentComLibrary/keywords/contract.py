@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import secrets
 from datetime import timedelta
-from enum import Enum
 from typing import Any
 
 import requests
@@ -15,27 +14,12 @@ from robotlibcore import keyword
 from ..agents.probe import ProbeConnection, ProbeError
 from ..context import LibraryContext
 from ..hubapi.client import HubUnavailable
-from ..util.timeutil import seconds
+from ..util.choices import TokenChoice
+from ..util.errors import AgentComAssertion
+from ..util.waiting import Outcome
 from .base import LibraryComponent
 
 UNAUTHORIZED_HINT = "provide Authorization: Bearer <token>"
-
-
-class TokenChoice(Enum):
-    """Which token a probe or a raw request presents.
-
-    | `own` | a valid token created for this agent id |
-    | `unknown` | 64 hex characters the hub never issued |
-    | `another agent` | a valid token that belongs to a different agent id |
-    | `none` | no token at all (HTTP: no ``Authorization`` header) |
-    | `valid` | the session's bootstrap token (HTTP only) |
-    """
-
-    OWN = "own"
-    UNKNOWN = "unknown"
-    ANOTHER_AGENT = "another agent"
-    NONE = "none"
-    VALID = "valid"
 
 
 class ContractKeywords(LibraryComponent):
@@ -47,7 +31,7 @@ class ContractKeywords(LibraryComponent):
 
     # -- WebSocket probes --------------------------------------------------------------------
 
-    @keyword
+    @keyword(tags=["Contract"])
     def open_probe_connection(self, name: str = "probe") -> str:
         """Opens a raw WebSocket to the hub that sends only what it is told to.
 
@@ -68,7 +52,7 @@ class ContractKeywords(LibraryComponent):
         self.ctx.on_agents_stopped(self._close_all)
         return name
 
-    @keyword
+    @keyword(tags=["Contract"])
     def close_probe_connection(self, name: str = "probe") -> None:
         """Closes the named probe connection if it is open.
 
@@ -91,7 +75,7 @@ class ContractKeywords(LibraryComponent):
                 f"No probe connection named '{name}' is open; use 'Open Probe Connection'."
             ) from None
 
-    @keyword
+    @keyword(tags=["Contract"])
     def send_identify(
         self,
         name: str = "probe",
@@ -136,11 +120,9 @@ class ContractKeywords(LibraryComponent):
         )
 
     def _token_for(self, agent_id: str) -> str:
-        token = self.client.create_token(agent_id)
-        self.session.token_owners.append(agent_id)
-        return token
+        return self.session.create_token(agent_id)
 
-    @keyword
+    @keyword(tags=["Contract"])
     def send_frame(self, name: str, frame: str) -> None:
         """Sends ``frame`` from the probe as one text frame, byte for byte.
 
@@ -153,11 +135,16 @@ class ContractKeywords(LibraryComponent):
         """
         self._probe(name).send(frame)
 
-    @keyword
+    @keyword(tags=["Contract", "Wait"])
     def next_reply_should_be_error(
-        self, name: str, error: str, timeout: timedelta = timedelta(seconds=10)
+        self,
+        name: str,
+        error: str,
+        timeout: timedelta | None = None,
+        message: str | None = None,
     ) -> None:
-        """Checks that the hub's next reply to the probe is ``{"type":"error","error":error}``.
+        """Waits for the hub's next reply to the probe and checks that it is
+        ``{"type":"error","error":error}``.
 
         Presence messages and assignments in between are skipped.
 
@@ -165,71 +152,113 @@ class ContractKeywords(LibraryComponent):
             name: the probe.
             error: the exact error text, e.g. ``invalid_json`` or
                 ``task_complete_failed: stale_generation``.
-            timeout: how long to wait for the reply.
+            timeout: how long to wait for the reply; default: the library's ``timeout``.
+            message: a failure message to use instead of the library's own.
 
         Example:
         | `Next Reply Should Be Error` | probe | unknown_message_type |
         """
-        reply = self._probe(name).next_reply(seconds(timeout))
+        reply = self._wait_for_message(name, "reply", timeout, message)
         expected = {"type": "error", "error": error}
         if reply != expected:
             raise ProbeError(
-                f"Probe '{name}': expected the reply {json.dumps(expected)}, "
+                message
+                or f"Probe '{name}': expected the reply {json.dumps(expected)}, "
                 f"got {json.dumps(reply)}."
             )
 
-    @keyword
+    @keyword(tags=["Contract", "Wait"])
     def next_reply_should_be(
-        self, name: str, message_type: str, timeout: timedelta = timedelta(seconds=10)
+        self,
+        name: str,
+        message_type: str,
+        timeout: timedelta | None = None,
+        message: str | None = None,
     ) -> dict[str, Any]:
-        """Checks that the hub's next reply to the probe has type ``message_type``; returns it.
+        """Waits for the hub's next reply to the probe and checks that it has type
+        ``message_type``; returns it.
 
         Args:
             name: the probe.
             message_type: e.g. ``identified``, ``pong``, ``task_ack``.
-            timeout: how long to wait for the reply.
+            timeout: how long to wait for the reply; default: the library's ``timeout``.
+            message: a failure message to use instead of the library's own.
 
         Example:
         | ${reply} = | `Next Reply Should Be` | probe | identified |
         """
-        reply = self._probe(name).next_reply(seconds(timeout))
+        reply = self._wait_for_message(name, "reply", timeout, message)
         if reply.get("type") != message_type:
             raise ProbeError(
-                f"Probe '{name}': expected a '{message_type}' reply, got {json.dumps(reply)}."
+                message
+                or f"Probe '{name}': expected a '{message_type}' reply, got {json.dumps(reply)}."
             )
         return reply
 
-    @keyword
-    def probe_should_still_answer_ping(self, name: str = "probe") -> None:
-        """Sends ``ping`` and checks for ``pong`` with an integer timestamp: the connection
+    @keyword(tags=["Contract", "Wait"])
+    def probe_should_still_answer_ping(
+        self, name: str = "probe", timeout: timedelta | None = None, message: str | None = None
+    ) -> None:
+        """Sends ``ping`` and waits for ``pong`` with an integer timestamp: the connection
         survived whatever was sent before.
+
+        Args:
+            name: the probe.
+            timeout: how long to wait for the pong; default: the library's ``timeout``.
+            message: a failure message to use instead of the library's own.
 
         Example:
         | `Probe Should Still Answer Ping` | probe |
         """
         self._probe(name).send_json({"type": "ping"})
-        reply = self._probe(name).next_reply(10.0)
+        reply = self._wait_for_message(name, "reply", timeout, message)
         if reply.get("type") != "pong" or not isinstance(reply.get("timestamp"), int):
             raise ProbeError(
-                f'Probe \'{name}\': expected {{"type":"pong","timestamp":<ms>}} after a '
+                message
+                or f'Probe \'{name}\': expected {{"type":"pong","timestamp":<ms>}} after a '
                 f"ping, got {json.dumps(reply)}; the connection did not stay usable."
             )
 
-    @keyword
+    @keyword(tags=["Contract", "Wait"])
     def wait_until_probe_receives_task(
-        self, name: str = "probe", timeout: timedelta = timedelta(seconds=10)
+        self, name: str = "probe", timeout: timedelta | None = None, message: str | None = None
     ) -> dict[str, Any]:
         """Waits for a ``task_assign`` to the (identified) probe and returns it as a dict.
+
+        Args:
+            name: the probe.
+            timeout: how long to wait; default: the library's ``timeout`` (see `Timeouts`).
+            message: a failure message to use instead of the library's own.
 
         Example:
         | ${assign} = | `Wait Until Probe Receives Task` | probe |
         | `Log` | ${assign}[task_id] has generation ${assign}[generation] |
         """
-        return self._probe(name).next_of_type("task_assign", seconds(timeout))
+        return self._wait_for_message(name, "task_assign", timeout, message)
+
+    def _wait_for_message(
+        self, name: str, key: str, timeout: timedelta | None, message: str | None
+    ) -> dict[str, Any]:
+        """The probe's next ``reply`` (or message of type ``key``), through the library's
+        one wait helper."""
+        probe = self._probe(name)
+        seconds = self.wait_timeout(timeout)
+
+        def attempt() -> Outcome[dict]:
+            found = probe.take(key)
+            return Outcome(found is not None, found)
+
+        def failure(_: Outcome[dict]) -> str:
+            return probe.missing(key, seconds)
+
+        what = f"probe '{name}' got a {key.replace('_', ' ')}"
+        found = self.wait(attempt, seconds, failure, message, what, probe)
+        assert found is not None
+        return found
 
     # -- raw HTTP ------------------------------------------------------------------------------
 
-    @keyword
+    @keyword(tags=["Contract"])
     def request_should_be_refused(
         self,
         method: str,
@@ -266,7 +295,13 @@ class ContractKeywords(LibraryComponent):
             raise ValueError(f"HTTP requests take token=valid, unknown or none, not '{token}'.")
         url = self.session.url + path
         try:
-            response = requests.request(method.upper(), url, data=body, headers=headers, timeout=10)
+            response = requests.request(
+                method.upper(),
+                url,
+                data=body,
+                headers=headers,
+                timeout=self.ctx.config.reply_timeout,
+            )
         except requests.RequestException as reason:
             raise HubUnavailable(self.session.url, reason) from None
         try:
@@ -276,14 +311,14 @@ class ContractKeywords(LibraryComponent):
         what = f"{method.upper()} {path} with token={token.value}"
         seen = f"{response.status_code} {json.dumps(answer)[:300]}"
         if response.status_code != status:
-            raise AssertionError(
+            raise AgentComAssertion(
                 f"{what}: expected {status} with error '{error}', got {seen}. "
                 + ("The hub accepts requests it should refuse." if response.ok else "")
             )
         if error != "*" and (not isinstance(answer, dict) or answer.get("error") != error):
-            raise AssertionError(f"{what}: expected the error '{error}', got {seen}.")
+            raise AgentComAssertion(f"{what}: expected the error '{error}', got {seen}.")
         if status == 401 and answer.get("hint") != UNAUTHORIZED_HINT:
-            raise AssertionError(
+            raise AgentComAssertion(
                 f"{what}: expected the hint '{UNAUTHORIZED_HINT}' in the 401 answer, got {seen}."
             )
         self.info(f"{what} -> {seen}")

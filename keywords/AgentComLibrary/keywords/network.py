@@ -61,7 +61,7 @@ class NetworkKeywords(LibraryComponent):
         | `Connect Agent Pool` | http://10.0.0.2:8270 | alias=far | ping_interval=500ms |
         """
         entry = self.ctx.pools.connect(
-            url, alias, secret, self.ctx.config.timeout, ping_interval.total_seconds()
+            url, alias, secret, self.ctx.config.connect_timeout, ping_interval.total_seconds()
         )
         self.info(f"Agent pool '{entry.alias}' at {entry.client.url} answers.")
         return entry.alias
@@ -259,7 +259,7 @@ class NetworkKeywords(LibraryComponent):
         self._stop_proxy(pool)
         host = self.lab["hub_addr"]
         proxy = DelayProxy(host, (host, self._hub_port()), delay_s, jitter_s)
-        port = proxy.start(self.ctx.config.timeout)
+        port = proxy.start(self.ctx.config.connect_timeout)
         self._proxies[pool] = proxy
         self.ctx.pools.get(pool).ws_url = f"ws://{host}:{port}/ws"
         self._nemesis().apply()

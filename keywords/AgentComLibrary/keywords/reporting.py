@@ -9,7 +9,7 @@ from .base import LibraryComponent
 
 
 class ReportingKeywords(LibraryComponent):
-    @keyword
+    @keyword(tags=["Report"])
     def log_test_summary(self) -> None:
         """Logs the summary of this test's tasks: a table and charts of status, agent,
         latency and history (HTML). Does nothing when the test submitted no task or no

@@ -16,6 +16,7 @@ from ..context import HubSession
 from ..hubapi.client import HubClient, HubError, HubRequestError, HubUnavailable
 from ..hubapi.embedded import EmbeddedHub
 from ..util.choices import RestartMode
+from ..util.errors import AgentComAssertion
 from ..util.formatting import id_list, plural
 from ..util.masking import mask
 from ..util.timeutil import hub_duration
@@ -25,7 +26,7 @@ TOKEN_ENV = "AGENTCOM_TOKEN"
 
 
 class SessionKeywords(LibraryComponent):
-    @keyword
+    @keyword(tags=["Session"])
     def open_hub_session(
         self,
         hub_url: str | None = None,
@@ -105,9 +106,10 @@ class SessionKeywords(LibraryComponent):
         return session.run_id
 
     def _embedded(self, faults: list[str], options: list[str]) -> HubSession:
-        hub = EmbeddedHub(faults=faults, options=options, start_timeout=self.ctx.config.timeout)
+        config = self.ctx.config
+        hub = EmbeddedHub(faults=faults, options=options, start_timeout=config.connect_timeout)
         hub.start()
-        client = HubClient(hub.url, hub.token, timeout=self.ctx.config.timeout)
+        client = HubClient(hub.url, hub.token, timeout=config.reply_timeout)
         session = HubSession(client, secrets.token_hex(4), hub.ws_url, embedded=hub)
         try:
             _health(client)
@@ -126,7 +128,7 @@ class SessionKeywords(LibraryComponent):
                 f"No bootstrap token for the hub at {url}: set BOOTSTRAP_TOKEN or the "
                 f"environment variable {TOKEN_ENV} to a token the hub knows."
             )
-        client = HubClient(url, value, timeout=self.ctx.config.timeout)
+        client = HubClient(url, value, timeout=self.ctx.config.reply_timeout)
         _health(client)
         return HubSession(client, secrets.token_hex(4), client.ws_url)
 
@@ -135,17 +137,16 @@ class SessionKeywords(LibraryComponent):
             queued = session.client.list_tasks(status="queued")
         except HubRequestError as error:
             if error.status == 401:
-                raise AssertionError(
+                raise AgentComAssertion(
                     f"The hub at {session.url} rejected the bootstrap token "
                     f"{mask(session.client.token)} (401 unauthorized)."
                 ) from None
             raise
-        open_to_all = [t for t in queued if not t.get("needed_capabilities")]
+        open_to_all = [t for t in queued if not t.needed_capabilities]
         if not open_to_all:
             return
         listing = "; ".join(
-            f"{t.get('id')} '{t.get('description')}' (submitted by {t.get('submitted_by')})"
-            for t in open_to_all[:10]
+            f"{t.id} '{t.description}' (submitted by {t.submitted_by})" for t in open_to_all[:10]
         )
         message = (
             f"The hub at {session.url} has {plural(len(open_to_all), 'queued task')} that "
@@ -154,11 +155,11 @@ class SessionKeywords(LibraryComponent):
         if allow:
             self.warn(message + " Running anyway (allow_foreign_tasks).")
             return
-        raise AssertionError(
+        raise AgentComAssertion(
             message + " Drain them first, or set ALLOW_FOREIGN_TASKS to True to run anyway."
         )
 
-    @keyword
+    @keyword(tags=["Session"])
     def close_hub_session(self) -> None:
         """Stops every agent, revokes the tokens it made and stops the embedded hub.
 
@@ -174,7 +175,7 @@ class SessionKeywords(LibraryComponent):
         for note in self.ctx.close_session():
             self.warn(f"Close Hub Session: {note}")
 
-    @keyword
+    @keyword(tags=["Session"])
     def hub_should_be_healthy(self) -> None:
         """Fails unless ``GET /health`` answers ``{"status": "ok", ...}``.
 
@@ -184,7 +185,7 @@ class SessionKeywords(LibraryComponent):
         body = _health(self.client)
         self.info(f"Hub at {self.client.base_url} is healthy: {body}")
 
-    @keyword
+    @keyword(tags=["Session"])
     def create_agent_token(self, agent_id: str) -> Secret:
         """Creates a token for ``agent_id`` and returns it as a Robot ``Secret``.
 
@@ -199,12 +200,11 @@ class SessionKeywords(LibraryComponent):
         Example:
         | ${token} = | `Create Agent Token` | smoke-${run}-outsider |
         """
-        token = self.client.create_token(agent_id)
-        self.session.token_owners.append(agent_id)
+        token = self.session.create_token(agent_id)
         self.info(f"Created a token for {agent_id}: {mask(token)}")
         return Secret(token)
 
-    @keyword
+    @keyword(tags=["Session"])
     def revoke_agent_token(self, agent_id: str) -> None:
         """Revokes every token of ``agent_id``.
 
@@ -214,13 +214,10 @@ class SessionKeywords(LibraryComponent):
         Example:
         | `Revoke Agent Token` | smoke-${run}-outsider |
         """
-        body = self.client.revoke_tokens(agent_id)
-        owners = self.session.token_owners
-        while agent_id in owners:
-            owners.remove(agent_id)
+        body = self.session.revoke_tokens(agent_id)
         self.info(f"Revoked the tokens of {agent_id}: {body}")
 
-    @keyword
+    @keyword(tags=["Session"])
     def restart_embedded_hub(self, mode: RestartMode = RestartMode.KILL) -> None:
         """Stops the embedded hub and starts it again on the same data dir and port.
 
@@ -235,7 +232,7 @@ class SessionKeywords(LibraryComponent):
         """
         session = self.session
         if session.embedded is None:
-            raise AssertionError(
+            raise AgentComAssertion(
                 f"Restart Embedded Hub needs the embedded hub, but this session uses the hub "
                 f"at {session.url}; tag the test 'embedded-only' and skip it there."
             )
@@ -249,7 +246,7 @@ class SessionKeywords(LibraryComponent):
             f"still at {session.url}"
         )
 
-    @keyword
+    @keyword(tags=["Session"])
     def skip_test_if_it_needs_the_embedded_hub(self, tag: str = "embedded-only") -> None:
         """Skips the current test when it has ``tag`` and the session uses an external hub
         (tests that restart or break the hub can only run on the embedded one).
@@ -270,7 +267,7 @@ class SessionKeywords(LibraryComponent):
                 f"embedded hub allows; this run uses the hub at {session.url}."
             )
 
-    @keyword
+    @keyword(tags=["Session"])
     def get_run_id(self) -> str:
         """Returns the run id of the open session (agents are ``smoke-<run>-<name>``).
 
@@ -286,9 +283,9 @@ def _health(client: HubClient) -> dict:
     except HubUnavailable:
         raise
     except HubError as error:
-        raise AssertionError(f"Hub at {client.base_url} is not healthy: {error}") from None
+        raise AgentComAssertion(f"Hub at {client.base_url} is not healthy: {error}") from None
     if not isinstance(body, dict) or body.get("status") != "ok":
-        raise AssertionError(
+        raise AgentComAssertion(
             f"Hub at {client.base_url} is not healthy: expected GET /health to answer "
             f'{{"status": "ok"}}, got {body!r}'
         )

@@ -71,7 +71,7 @@ class SidecarKeywords(LibraryComponent):
 
     # -- keywords --------------------------------------------------------------------------
 
-    @keyword
+    @keyword(tags=["Sidecar"])
     def skip_if_sidecars_are_not_configured(self, sidecar_dir: str | None = None) -> None:
         """Skips the current test (or, in a suite setup, the whole suite) when no sidecar
         checkout is configured, with a message saying how to enable the tests.
@@ -96,7 +96,7 @@ class SidecarKeywords(LibraryComponent):
         check_node_version(node, path)
         self.info(f"Real sidecars from {path}, Node.js {node.version} ({node.path}).")
 
-    @keyword
+    @keyword(tags=["Sidecar"])
     def start_sidecar_agent(
         self,
         name: str,
@@ -158,10 +158,10 @@ class SidecarKeywords(LibraryComponent):
             warn=self.warn,
         )
         try:
-            sidecar.start(seconds(timeout, self.ctx.config.timeout))
+            sidecar.start(seconds(timeout, self.ctx.config.connect_timeout))
         finally:
             if sidecar.token:
-                session.token_owners.append(agent_id)
+                session.token_owners.append(agent_id)  # created by the sidecar's own call
             if sidecar.dir.exists():
                 self._link_logs(sidecar)
         self.ctx.agents.add(sidecar)
@@ -171,19 +171,19 @@ class SidecarKeywords(LibraryComponent):
         )
         return name
 
-    @keyword
-    def kill_agent_process(self, name: str) -> None:
+    @keyword(tags=["Sidecar"])
+    def kill_sidecar_process(self, name: str) -> None:
         """Kills the sidecar's whole process group with SIGKILL, like a crash.
 
         The operating system closes its TCP connection (no WebSocket close frame), and
         its ``queue.json`` keeps the task it was working on. The agent stays registered
-        and can come back with `Restart Agent Process`.
+        and can come back with `Restart Sidecar Process`.
 
         Args:
             name: short name of the sidecar.
 
         Example:
-        | `Kill Agent Process` | victim |
+        | `Kill Sidecar Process` | victim |
         """
         sidecar = self.sidecar(name)
         pid = sidecar.pid
@@ -192,8 +192,8 @@ class SidecarKeywords(LibraryComponent):
         held = f"; its queue.json holds {active}" if active else "; its queue.json is empty"
         self.info(f"Sidecar '{name}' (pid {pid}) killed with SIGKILL (exit code {code}){held}.")
 
-    @keyword
-    def restart_agent_process(
+    @keyword(tags=["Sidecar"])
+    def restart_sidecar_process(
         self,
         name: str,
         wake: WakeBehaviour | None = None,
@@ -212,7 +212,7 @@ class SidecarKeywords(LibraryComponent):
             timeout: how long to wait for the connection; default: the library timeout.
 
         Example:
-        | `Restart Agent Process` | victim | wake=succeed |
+        | `Restart Sidecar Process` | victim | wake=succeed |
         """
         sidecar = self.sidecar(name)
         if wake is not None or delay is not None:
@@ -221,14 +221,14 @@ class SidecarKeywords(LibraryComponent):
                 None if delay is None else delay.total_seconds(),
             )
         held = (sidecar.queue().get("active") or {}).get("task_id")
-        sidecar.restart(seconds(timeout, self.ctx.config.timeout))
+        sidecar.restart(seconds(timeout, self.ctx.config.connect_timeout))
         note = f"; it will report {held} as recovering" if held else ""
         self.info(
             f"Sidecar '{name}' restarted (pid {sidecar.pid}, wake "
             f"{sidecar.behaviour.behaviour.value}){note}."
         )
 
-    @keyword
+    @keyword(tags=["Sidecar"])
     def set_sidecar_wake_behaviour(
         self, name: str, wake: WakeBehaviour, delay: timedelta | None = None
     ) -> None:
@@ -245,7 +245,7 @@ class SidecarKeywords(LibraryComponent):
         self.sidecar(name).set_behaviour(wake, None if delay is None else delay.total_seconds())
         self.info(f"Sidecar '{name}' wake behaviour: {wake.value}")
 
-    @keyword
+    @keyword(tags=["Sidecar"])
     def wait_until_sidecar_is_working_on_task(
         self, name: str, task_id: str | None = None, timeout: timedelta = timedelta(seconds=15)
     ) -> str:
@@ -281,7 +281,7 @@ class SidecarKeywords(LibraryComponent):
                 )
             time.sleep(POLL)
 
-    @keyword
+    @keyword(tags=["Sidecar"])
     def wait_until_sidecar_reports_recovery(
         self, name: str, task_id: str, timeout: timedelta = timedelta(seconds=15)
     ) -> str:
@@ -345,7 +345,7 @@ class SidecarKeywords(LibraryComponent):
         names = self.ctx.agent_names()
         return f"status {task.status}, history " + ", ".join(e.describe(names) for e in task.events)
 
-    @keyword
+    @keyword(tags=["Sidecar"])
     def sidecar_recovery_answer_should_be(self, name: str, task_id: str, expected: str) -> None:
         """Fails unless the hub's latest answer to the sidecar's ``task_recovering`` for
         the task was ``expected`` (``task_continue`` or ``task_reassign``).
@@ -375,7 +375,7 @@ class SidecarKeywords(LibraryComponent):
             )
         self.info(f"Sidecar '{name}': {source} {expected} for {task_id}.")
 
-    @keyword
+    @keyword(tags=["Sidecar"])
     def sidecar_log_should_match_hub_records(self, name: str) -> None:
         """Cross-checks the sidecar's own log with the hub's records, which are the
         authority.
@@ -425,7 +425,7 @@ class SidecarKeywords(LibraryComponent):
         )
         self.info(f"Sidecar '{name}': {len(from_hub)} completions agree in {checked}.")
 
-    @keyword
+    @keyword(tags=["Sidecar"])
     def get_sidecar_log_summary(self, name: str) -> dict:
         """Returns what the sidecar's log says it did, as a dictionary: ``format``,
         ``received``, ``sent_completions``, ``acknowledged_completions``,

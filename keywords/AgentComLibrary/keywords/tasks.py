@@ -2,33 +2,25 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import timedelta
-from typing import Literal
 
 from robotlibcore import keyword
 
 from ..hubapi.client import HubError
-from ..util.formatting import (
-    PRIORITY_LEVELS,
-    id_list,
-    last_assignee,
-    plural,
-    short_agent,
-    task_table,
-)
-from ..util.timeutil import human, now_ms
-from ..util.waiting import Outcome, poll
+from ..hubapi.model import Task
+from ..util.choices import Priority, TaskStatus
+from ..util.errors import AgentComAssertion
+from ..util.formatting import id_list, plural, short_agent, task_table
+from ..util.timeutil import now_ms
+from ..util.waiting import Outcome, within
 from .base import LibraryComponent
-
-TaskStatus = Literal["queued", "assigned", "completed", "dead_letter"]
 
 
 class TaskKeywords(LibraryComponent):
     # -- submitting ------------------------------------------------------------------------
 
-    @keyword
+    @keyword(tags=["Task"])
     def submit_task(
         self,
         description: str,
@@ -45,8 +37,8 @@ class TaskKeywords(LibraryComponent):
 
         Args:
             description: the task's description.
-            priority: ``urgent``, ``high``, ``normal`` or ``low`` (the hub treats any other
-                string as normal).
+            priority: ``urgent``, ``high``, ``normal`` or ``low`` (any other word is an error:
+                the hub would silently treat it as normal).
             metadata: more metadata (a dict).
             max_retries: failures allowed before the task goes to the dead letter.
             complete_by: deadline relative to now; the hub reclaims the task when it passes.
@@ -59,6 +51,7 @@ class TaskKeywords(LibraryComponent):
         | ${task} = | `Submit Task` | Say hello | priority=urgent |
         """
         session = self.session
+        priority = Priority.from_word(priority).word
         body: dict = {
             "description": description,
             "priority": priority,
@@ -76,7 +69,7 @@ class TaskKeywords(LibraryComponent):
         self.debug(f"Submitted {task_id} ({priority}): {description}")
         return task_id
 
-    @keyword
+    @keyword(tags=["Task"])
     def submit_tasks(
         self, count: int, description: str = "Task {n}", priority: str = "normal"
     ) -> list[str]:
@@ -106,7 +99,7 @@ class TaskKeywords(LibraryComponent):
 
     # -- reading ---------------------------------------------------------------------------
 
-    @keyword
+    @keyword(tags=["Task"])
     def get_task(self, task_id: str) -> dict:
         """Returns the hub's record of the task (``GET /api/tasks/<id>``).
 
@@ -120,9 +113,9 @@ class TaskKeywords(LibraryComponent):
         | ${task} = | `Get Task` | ${id} |
         | Should Be Equal | ${task}[status] | completed |
         """
-        return self.client.get_task(task_id)
+        return dict(self.client.get_task(task_id).raw)
 
-    @keyword
+    @keyword(tags=["Task"])
     def get_submitted_tasks(self) -> list[str]:
         """Returns the ids of the tasks submitted in this test, in submission order.
 
@@ -134,7 +127,7 @@ class TaskKeywords(LibraryComponent):
         """
         return list(self.ctx.test.submitted)
 
-    @keyword
+    @keyword(tags=["Task"])
     def get_dead_letter_tasks(self) -> list[dict]:
         """Returns this run's tasks in the dead-letter store.
 
@@ -145,13 +138,9 @@ class TaskKeywords(LibraryComponent):
         | @{dead} = | `Get Dead Letter Tasks` |
         """
         run = self.session.run_id
-        return [
-            t
-            for t in self.client.dead_letter_tasks()
-            if (t.get("metadata") or {}).get("smoke_run") == run
-        ]
+        return [dict(t.raw) for t in self.client.dead_letter_tasks() if t.run_id == run]
 
-    @keyword
+    @keyword(tags=["Task"])
     def retry_dead_letter_task(self, task_id: str) -> dict:
         """Puts a dead-letter task back in the queue.
 
@@ -166,7 +155,7 @@ class TaskKeywords(LibraryComponent):
         """
         return self.client.retry_task(task_id)
 
-    @keyword
+    @keyword(tags=["Agent"])
     def get_agent_state(self, name: str) -> dict:
         """Returns the hub's state record of the agent (``GET /api/agents/<id>/state``).
 
@@ -184,48 +173,53 @@ class TaskKeywords(LibraryComponent):
 
     # -- waiting ---------------------------------------------------------------------------
 
-    @keyword
+    @keyword(tags=["Wait", "Task"])
     def wait_until_task_is_completed(
-        self, task_id: str, timeout: timedelta = timedelta(seconds=30)
+        self, task_id: str, timeout: timedelta | None = None, message: str | None = None
     ) -> dict:
         """Waits until the hub reports the task ``completed``; fails at once if it is
         dead-lettered.
 
         Args:
             task_id: the task.
-            timeout: how long to wait.
+            timeout: how long to wait; default: the library's ``timeout`` (see `Timeouts`).
+            message: a failure message to use instead of the library's own.
 
         Returns:
-            The completed task.
+            The completed task (a dict, as `Get Task` returns it).
 
         Example:
         | `Wait Until Task Is Completed` | ${task} | timeout=10s |
         """
-        return self.wait_until_tasks_are_completed([task_id], timeout)[0]
+        return self.wait_until_tasks_are_completed([task_id], timeout, message)[0]
 
-    @keyword
+    @keyword(tags=["Wait", "Task"])
     def wait_until_tasks_are_completed(
-        self, task_ids: list[str], timeout: timedelta = timedelta(seconds=30)
+        self, task_ids: list[str], timeout: timedelta | None = None, message: str | None = None
     ) -> list[dict]:
         """Waits until the hub reports every task ``completed``.
 
         Fails at once when one is dead-lettered. On timeout the failure lists the
         unfinished tasks and, if that is what happened, says the queue stalled: tasks
-        queued while agents that could take them were idle.
+        queued while agents that could take them were idle. Before it returns, the agents
+        that completed the tasks are given a moment to receive the hub's acks (see
+        `Timeouts`), so the checks that follow count them.
 
         Args:
             task_ids: the tasks.
-            timeout: how long to wait.
+            timeout: how long to wait; default: the library's ``timeout``.
+            message: a failure message to use instead of the library's own.
 
         Returns:
-            The completed tasks, in the order given.
+            The completed tasks (dicts), in the order given.
 
         Example:
         | `Wait Until Tasks Are Completed` | ${tasks} | timeout=1 min |
         """
+        seconds = self.wait_timeout(timeout)
         pending = list(dict.fromkeys(task_ids))
-        done: dict[str, dict] = {}
-        latest: dict[str, dict | None] = {}
+        done: dict[str, Task] = {}
+        latest: dict[str, Task | None] = {}
 
         def attempt() -> Outcome:
             self._fail_on_foreign_tasks()
@@ -234,41 +228,44 @@ class TaskKeywords(LibraryComponent):
                 latest[task_id] = task
                 if task is None:
                     continue
-                if task.get("status") == "completed":
+                if task.completed:
                     done[task_id] = task
                     pending.remove(task_id)
-                elif task.get("status") == "dead_letter":
-                    raise AssertionError(
+                elif task.dead_lettered:
+                    raise AgentComAssertion(
                         f"Task {task_id} will never complete: it is in the dead letter "
-                        f"(last error: {task.get('last_error')!r}).\n"
+                        f"(last error: {task.last_error!r}).\n"
                         + task_table({task_id: task}, self.ctx.agent_names())
                     )
             return Outcome(not pending)
 
         def failure(_: Outcome) -> str:
-            names = self.ctx.agent_names()
-            unfinished = {t: latest.get(t) for t in pending}
-            text = (
-                f"{plural(len(pending), 'task')} of {len(task_ids)} not completed within "
-                f"{human(timeout)}:\n{task_table(unfinished, names)}"
+            return self._unfinished(
+                f"{plural(len(pending), 'task')} of {len(task_ids)} not completed "
+                f"{within(seconds)}",
+                {t: latest.get(t) for t in pending},
             )
-            diagnosis = self._diagnosis(unfinished)
-            return f"{diagnosis}\n{text}" if diagnosis else text
 
-        self._poll(attempt, timeout, failure, f"{plural(len(pending), 'task')} completed")
-        self._settle_acks(done)
-        return [done[t] for t in task_ids]
+        what = f"{plural(len(pending), 'task')} completed"
+        self.wait(attempt, seconds, failure, message, what)
+        self._settle_acks(done.values())
+        return [dict(done[t].raw) for t in task_ids]
 
-    @keyword
+    @keyword(tags=["Wait", "Task"])
     def wait_until_some_tasks_are_completed(
-        self, task_ids: list[str], count: int, timeout: timedelta = timedelta(seconds=30)
+        self,
+        task_ids: list[str],
+        count: int,
+        timeout: timedelta | None = None,
+        message: str | None = None,
     ) -> list[str]:
         """Waits until at least ``count`` of the tasks are ``completed``.
 
         Args:
             task_ids: the tasks.
             count: how many of them must be completed.
-            timeout: how long to wait.
+            timeout: how long to wait; default: the library's ``timeout``.
+            message: a failure message to use instead of the library's own.
 
         Returns:
             The ids of the completed tasks, in the order given.
@@ -276,36 +273,44 @@ class TaskKeywords(LibraryComponent):
         Example:
         | ${done} = | `Wait Until Some Tasks Are Completed` | ${tasks} | count=4 |
         """
+        seconds = self.wait_timeout(timeout)
         ids = list(dict.fromkeys(task_ids))
         if count > len(ids):
             raise ValueError(f"Cannot wait for {count} completed tasks out of {len(ids)}.")
-        latest: dict[str, dict | None] = {}
+        latest: dict[str, Task | None] = {}
+
+        def completed() -> list[str]:
+            return [t for t in ids if (task := latest.get(t)) is not None and task.completed]
 
         def attempt() -> Outcome:
             self._fail_on_foreign_tasks()
             for task_id in ids:
-                if (latest.get(task_id) or {}).get("status") != "completed":
+                task = latest.get(task_id)
+                if task is None or not task.completed:
                     latest[task_id] = self.client.find_task(task_id)
-            done = [t for t in ids if (latest.get(t) or {}).get("status") == "completed"]
+            done = completed()
             return Outcome(len(done) >= count, done)
 
         def failure(_: Outcome) -> str:
-            done = [t for t in ids if (latest.get(t) or {}).get("status") == "completed"]
-            unfinished = {t: latest.get(t) for t in ids if t not in done}
-            text = (
-                f"{len(done)} of {len(ids)} tasks completed within {human(timeout)}, expected "
-                f"at least {count}:\n{task_table(unfinished, self.ctx.agent_names())}"
+            done = completed()
+            return self._unfinished(
+                f"{len(done)} of {len(ids)} tasks completed {within(seconds)}, expected "
+                f"at least {count}",
+                {t: latest.get(t) for t in ids if t not in done},
             )
-            diagnosis = self._diagnosis(unfinished)
-            return f"{diagnosis}\n{text}" if diagnosis else text
 
-        done = self._poll(attempt, timeout, failure, f"{count} of {len(ids)} tasks completed")
-        self._settle_acks({t: latest[t] for t in done})
+        what = f"{count} of {len(ids)} tasks completed"
+        done = self.wait(attempt, seconds, failure, message, what) or []
+        self._settle_acks(latest[t] for t in done)
         return done
 
-    @keyword
+    @keyword(tags=["Wait", "Task"])
     def wait_until_task_is_assigned(
-        self, task_id: str, agent: str | None = None, timeout: timedelta = timedelta(seconds=10)
+        self,
+        task_id: str,
+        agent: str | None = None,
+        timeout: timedelta | None = None,
+        message: str | None = None,
     ) -> dict:
         """Waits until the task is assigned (to ``agent`` when given).
 
@@ -314,113 +319,118 @@ class TaskKeywords(LibraryComponent):
         Args:
             task_id: the task.
             agent: short name of the agent it must be assigned to; any agent when left out.
-            timeout: how long to wait.
+            timeout: how long to wait; default: the library's ``timeout``.
+            message: a failure message to use instead of the library's own.
 
         Returns:
-            The task.
+            The task (a dict, as `Get Task` returns it).
 
         Example:
         | `Wait Until Task Is Assigned` | ${task} | agent=victim |
         """
+        seconds = self.wait_timeout(timeout)
         agent_id = self.agent(agent).agent_id if agent else None
 
-        def attempt() -> Outcome:
+        def attempt() -> Outcome[Task]:
             self._fail_on_foreign_tasks()
             task = self.client.get_task(task_id)
-            status = task.get("status")
-            holder = task.get("assigned_to") or last_assignee(task)
-            ok = status in ("assigned", "completed") and (agent_id is None or holder == agent_id)
+            ok = task.status in ("assigned", "completed") and (
+                agent_id is None or task.last_assignee == agent_id
+            )
             return Outcome(ok, task, task)
 
-        def failure(outcome: Outcome) -> str:
+        def failure(outcome: Outcome[Task]) -> str:
             whom = f"to '{agent}'" if agent else "to any agent"
-            return (
-                f"Task {task_id} was not assigned {whom} within {human(timeout)}:\n"
-                + task_table({task_id: outcome.state}, self.ctx.agent_names())
+            return f"Task {task_id} was not assigned {whom} {within(seconds)}:\n" + task_table(
+                {task_id: outcome.value}, self.ctx.agent_names()
             )
 
-        return self._poll(attempt, timeout, failure, f"{task_id} assigned")
+        task = self.wait(attempt, seconds, failure, message, f"{task_id} assigned")
+        assert task is not None
+        self._settle_acks([task])
+        return dict(task.raw)
 
-    @keyword
+    @keyword(tags=["Wait", "Task"])
     def wait_until_task_status_is(
-        self, task_id: str, status: TaskStatus, timeout: timedelta = timedelta(seconds=10)
+        self,
+        task_id: str,
+        status: TaskStatus,
+        timeout: timedelta | None = None,
+        message: str | None = None,
     ) -> dict:
         """Waits until the hub reports the task in ``status``.
 
         Args:
             task_id: the task.
             status: ``queued``, ``assigned``, ``completed`` or ``dead_letter``.
-            timeout: how long to wait.
+            timeout: how long to wait; default: the library's ``timeout``.
+            message: a failure message to use instead of the library's own.
 
         Returns:
-            The task.
+            The task (a dict, as `Get Task` returns it).
 
         Example:
         | `Wait Until Task Status Is` | ${task} | dead_letter |
         """
+        seconds = self.wait_timeout(timeout)
 
-        def attempt() -> Outcome:
+        def attempt() -> Outcome[Task]:
             self._fail_on_foreign_tasks()
             task = self.client.get_task(task_id)
-            return Outcome(task.get("status") == status, task, task)
+            return Outcome(task.status == status, task, task)
 
-        def failure(outcome: Outcome) -> str:
-            task = outcome.state or {}
+        def failure(outcome: Outcome[Task]) -> str:
+            task = outcome.value
             return (
-                f"Task {task_id} did not reach status '{status}' within {human(timeout)} "
-                f"(status is '{task.get('status')}'):\n"
+                f"Task {task_id} did not reach status '{status}' {within(seconds)} "
+                f"(status is '{task.status if task else None}'):\n"
                 + task_table({task_id: task}, self.ctx.agent_names())
             )
 
-        return self._poll(attempt, timeout, failure, f"{task_id} {status}")
+        task = self.wait(attempt, seconds, failure, message, f"{task_id} {status}")
+        assert task is not None
+        self._settle_acks([task])
+        return dict(task.raw)
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _poll(self, attempt: Callable[[], Outcome], timeout: timedelta, failure, what: str):
-        started = time.monotonic()
-        with self.client.hold_logs() as new_attempt:
-
-            def logged_attempt() -> Outcome:
-                new_attempt()  # request logs of earlier attempts are dropped
-                return attempt()
-
-            value, outcome, attempts = poll(
-                logged_attempt, timeout.total_seconds(), self.ctx.config.poll_interval, failure
-            )
-        elapsed = human(time.monotonic() - started)
-        self.info(f"{what[0].upper()}{what[1:]} after {elapsed} ({plural(attempts, 'poll')}).")
-        return value if value is not None else outcome.state
-
-    def _settle_acks(self, completed: dict[str, dict | None]) -> None:
+    def _settle_acks(self, tasks: Iterable[Task | None]) -> None:
         """The hub records a completion before it sends the ack: let the completing agents
         receive their acks, so counts read right after a wait are complete."""
         missing = self.wait_for_acks(
-            {task_id: last_assignee(task) for task_id, task in completed.items() if task}
+            {task.id: task.completed_by for task in tasks if task is not None and task.completed}
         )
         if missing:
             self.info(
                 f"The hub shows {id_list(missing)} completed, but the completing agent has not "
-                f"received the ack within {human(self.ack_grace())}."
+                f"received the ack {within(self.ack_grace())}."
             )
 
     def _fail_on_foreign_tasks(self) -> None:
-        foreign = self.ctx.foreign_tasks()
-        if foreign:
-            raise AssertionError(foreign_message(foreign))
+        message = self.ctx.foreign_failure()
+        if message:
+            raise AgentComAssertion(message)
 
-    def _diagnosis(self, unfinished: dict[str, dict | None]) -> str:
+    def _unfinished(self, headline: str, unfinished: dict[str, Task | None]) -> str:
+        """``headline:`` and the table of the unfinished tasks, after the diagnosis of why
+        they are not done when the hub's state tells."""
+        text = f"{headline}:\n{task_table(unfinished, self.ctx.agent_names())}"
+        diagnosis = self._diagnosis(unfinished)
+        return f"{diagnosis}\n{text}" if diagnosis else text
+
+    def _diagnosis(self, unfinished: dict[str, Task | None]) -> str:
         """Why the tasks are not done, when the hub's state says so: a stalled queue, a
         task held by an agent that is gone, an assignment the agent never received."""
         notes = [self._stall_note(unfinished), *self._assignment_notes(unfinished)]
         return "\n".join(note for note in notes if note)
 
-    def _assignment_notes(self, unfinished: dict[str, dict | None]) -> list[str]:
+    def _assignment_notes(self, unfinished: dict[str, Task | None]) -> list[str]:
         agents = {agent.agent_id: agent for agent in self.ctx.agents.all()}
         notes = []
         for task_id, task in unfinished.items():
-            if not task or task.get("status") != "assigned":
+            if not task or task.status != "assigned" or task.assigned_to is None:
                 continue
-            agent = agents.get(task.get("assigned_to"))
+            agent = agents.get(task.assigned_to)
             if agent is None:
                 continue
             if not agent.connected:
@@ -431,13 +441,13 @@ class TaskKeywords(LibraryComponent):
             elif task_id not in agent.received_ids(0):
                 notes.append(
                     f"{task_id} is assigned to '{agent.name}' (generation "
-                    f"{task.get('generation')}), but '{agent.name}' never received it: "
+                    f"{task.generation}), but '{agent.name}' never received it: "
                     "the assignment was recorded but not delivered"
                 )
         return notes
 
-    def _stall_note(self, unfinished: dict[str, dict | None]) -> str:
-        queued = [t for t, task in unfinished.items() if task and task.get("status") == "queued"]
+    def _stall_note(self, unfinished: dict[str, Task | None]) -> str:
+        queued = [task for task in unfinished.values() if task and task.status == "queued"]
         if not queued:
             return ""
         try:
@@ -445,11 +455,13 @@ class TaskKeywords(LibraryComponent):
         except HubError as error:
             return f"({plural(len(queued), 'task')} queued; agent states unavailable: {error})"
         names = self.ctx.agent_names()
-        capability = self.session.capability
+        # an idle agent only stalls the queue if it could take one of the queued tasks
+        needs = [{self.session.capability, *task.needed_capabilities} for task in queued]
         idle = [
             short_agent(s.get("agent_id"), names)
             for s in states
-            if s.get("fsm_state") == "idle" and capability in _capability_names(s)
+            if s.get("fsm_state") == "idle"
+            and any(need <= set(_capability_names(s)) for need in needs)
         ]
         if not idle:
             return ""
@@ -458,19 +470,6 @@ class TaskKeywords(LibraryComponent):
             f"queue stalled: {plural(len(queued), 'task')} queued while "
             f"{plural(len(idle), 'agent')} {verb} idle ({', '.join(idle)})"
         )
-
-
-def foreign_message(foreign: Iterable[tuple[str, dict]]) -> str:
-    """The failure text for tasks of another run handed to this run's agents."""
-    items = [
-        f"{task.get('task_id')} '{task.get('description')}' to '{agent}' "
-        f"(smoke_run {(task.get('metadata') or {}).get('smoke_run')!r})"
-        for agent, task in foreign
-    ]
-    return (
-        "The hub is shared: it assigned tasks of another run to this run's agents, which left "
-        f"them alone: {'; '.join(items)}. Run on a hub of your own, or drain those tasks."
-    )
 
 
 def priority_plan(count: int, spec: str) -> list[str]:
@@ -501,7 +500,7 @@ def priority_plan(count: int, spec: str) -> list[str]:
 
 
 def _count_summary(levels: list[str]) -> str:
-    order = sorted(set(levels), key=lambda p: PRIORITY_LEVELS.get(p, 9))
+    order = sorted(set(levels), key=Priority.level_of)
     return ", ".join(f"{levels.count(p)} {p}" for p in order)
 
 

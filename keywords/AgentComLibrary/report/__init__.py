@@ -1,2 +1,2 @@
-"""What a test's log shows (Robot-free): summary facts, HTML tables, SVG charts, and the
-rebot modifier that puts each summary first."""
+"""What a test's log shows (Robot-free): the per-test summary, the task ledger as a table,
+the inline styles they share, SVG charts, and the rebot modifier that puts each summary first."""

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from ..report.charts import (
+from ..hubapi.model import Task
+from ..util.formatting import status_word
+from .charts import (
     QUEUED,
     WARN,
     Bar,
@@ -30,50 +31,28 @@ from ..report.charts import (
     natural_key,
     timeline,
 )
+from .styles import (
+    ALERT_STYLE,
+    CARD_STYLE,
+    HEAD_STYLE,
+    NOTE_STYLE,
+    ROW_STYLE,
+    STATUS_STYLES,
+    TABLE_STYLE,
+    TD_STYLE,
+    TH_STYLE,
+)
 
 SUMMARY_MARKER = "<!-- agentcom-test-summary -->"
 
 NameOf = Callable[[str | None], str]
 
-PRIORITY_WORDS = {0: "urgent", 1: "high", 2: "normal", 3: "low"}
-HISTORY_CAP = 50
 MAX_ROWS = 100
 MAX_COLUMNS = 100
 MAX_AGENT_BARS = 32
 # Latency bars by priority: one blue, darker is more urgent (orange is kept for "over limit").
 PRIORITY_COLOURS = {"urgent": "#08306b", "high": "#2171b5", "normal": "#4f9bd4", "low": "#9cc7e8"}
 DESCRIPTION_CHARS = 48
-
-# Shared inline styles (also used by the ledger table).
-CARD_STYLE = (
-    "white-space:normal;font-family:Helvetica,Arial,sans-serif;font-size:12px;line-height:1.4;"
-    "color:#1f2328;background:#fff;border:1px solid #d0d7de;border-radius:6px;"
-    "padding:10px 12px;margin:2px 0 6px 0;max-width:980px"
-)
-TABLE_STYLE = (
-    "border-collapse:collapse;table-layout:auto;font-size:12px;width:100%;"
-    "font-variant-numeric:tabular-nums;white-space:nowrap"
-)
-TH_STYLE = (
-    "text-align:left;font-weight:600;color:#57606a;background:#f6f8fa;padding:3px 8px;"
-    "border-bottom:1px solid #d0d7de;white-space:nowrap;position:sticky;top:0"
-)
-TD_STYLE = "padding:2px 8px"
-NUM_STYLE = TD_STYLE + ";text-align:right;font-variant-numeric:tabular-nums"
-ROW_STYLE = "border-top:1px solid #eaeef2"
-HEAD_STYLE = "font-weight:600;font-size:13px;margin:10px 0 4px 0"
-NOTE_STYLE = "color:#57606a;font-size:11px;margin:2px 0"
-ALERT_STYLE = (
-    "color:#82071e;background:#ffebe9;border:1px solid #ffcecb;border-radius:4px;"
-    "padding:3px 8px;margin:6px 0"
-)
-
-STATUS_STYLES = {
-    "completed": ("completed", "#1a7f37", "#dafbe1"),
-    "assigned": ("assigned", "#0550ae", "#ddf4ff"),
-    "queued": ("queued", "#57606a", "#eaeef2"),
-    "dead_letter": ("dead letter", "#82071e", "#ffebe9"),
-}
 
 
 def short_id(task_id: str) -> str:
@@ -82,108 +61,11 @@ def short_id(task_id: str) -> str:
     return text[5:13] if text.startswith("task-") and len(text) > 13 else text
 
 
-def priority_word(priority: object) -> str:
-    """Integer priority as the word a submitter uses (unknown values as they are)."""
-    return (
-        PRIORITY_WORDS.get(priority, str(priority)) if isinstance(priority, int) else str(priority)
-    )
-
-
-def status_word(status: object) -> str:
-    """``dead_letter`` -> ``dead letter``."""
-    return str(status).replace("_", " ")
-
-
-def events_oldest_first(task: dict[str, Any]) -> list[dict[str, Any]]:
-    """The task's history (newest first on the wire), oldest first."""
-    history = task.get("history") or []
-    return [event for event in reversed(history) if isinstance(event, dict)]
-
-
-def _details_agent(event: dict[str, Any]) -> str | None:
-    details = event.get("details")
-    if isinstance(details, dict) and details.get("agent_id") is not None:
-        return str(details["agent_id"])
-    return None
-
-
-def hub_agent(task: dict[str, Any]) -> str | None:
-    """The agent the hub holds responsible: ``assigned_to``, else the last ``assigned`` event.
-
-    The contract clears ``assigned_to`` on reclaim and retry but says nothing of completion,
-    so a hub that clears it on completion is still read correctly through the history.
-    """
-    if task.get("assigned_to"):
-        return str(task["assigned_to"])
-    for event in reversed(events_oldest_first(task)):
-        if event.get("event") == "assigned":
-            return _details_agent(event)
-    return None
-
-
-def count_events(task: dict[str, Any], name: str) -> int:
-    """How many history events of this name the hub still keeps."""
-    return sum(1 for event in events_oldest_first(task) if event.get("event") == name)
-
-
-def _int(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-@dataclass(frozen=True)
-class TaskFacts:
-    """What the summary shows about one task, read from its TASK object."""
-
-    task_id: str
-    description: str
-    priority: str
-    status: str
-    agent_id: str | None
-    generation: int | None
-    created_at: int | None
-    latency_ms: int | None
-    first_latency_ms: int | None
-    completions: int
-    reclaims: int
-    history_truncated: bool
-    events: list[dict[str, Any]] = field(default_factory=list)
-
-
-def task_facts(task: dict[str, Any]) -> TaskFacts:
-    """Derive the summary facts of one TASK object (missing fields are tolerated)."""
-    events = events_oldest_first(task)
-    created = _int(task.get("created_at"))
-    assigned_times = [_int(e.get("timestamp")) for e in events if e.get("event") == "assigned"]
-    assigned_times = [t for t in assigned_times if t is not None]
-    last_assigned = _int(task.get("assigned_at"))
-    if last_assigned is None and assigned_times:
-        last_assigned = assigned_times[-1]
-    truncated = len(task.get("history") or []) >= HISTORY_CAP
-    first_assigned = assigned_times[0] if assigned_times and not truncated else None
-    return TaskFacts(
-        task_id=str(task.get("id") or task.get("task_id") or "?"),
-        description=str(task.get("description") or ""),
-        priority=priority_word(task.get("priority")),
-        status=str(task.get("status") or "unknown"),
-        agent_id=hub_agent(task),
-        generation=_int(task.get("generation")),
-        created_at=created,
-        latency_ms=None if created is None or last_assigned is None else last_assigned - created,
-        first_latency_ms=None
-        if created is None or first_assigned is None
-        else first_assigned - created,
-        completions=sum(1 for e in events if e.get("event") == "completed"),
-        reclaims=sum(1 for e in events if e.get("event") == "reclaimed"),
-        history_truncated=truncated,
-        events=events,
-    )
-
-
 # --- summary ---------------------------------------------------------------------------------
 
 
 def render_test_summary(
-    tasks: list[dict],
+    tasks: Iterable[Task | Mapping[str, Any] | None],
     agent_names: dict[str, str],
     agent_completions: dict[str, list[str]],
     *,
@@ -192,16 +74,17 @@ def render_test_summary(
 ) -> str:
     """HTML (starts with SUMMARY_MARKER) for one test: totals, task table and SVG charts.
 
-    tasks: TASK objects exactly as ``GET /api/tasks/:id`` returns them (with history);
-    a None entry (hub answered 404) is counted in an alert line.
+    tasks: the test's tasks (:class:`Task`, or TASK objects as ``GET /api/tasks/:id``
+    returns them); a None entry (hub answered 404) is counted in an alert line.
     agent_names: hub agent_id -> short display name used in the test (e.g. ``victim``).
     agent_completions: short agent name -> task ids whose completion that agent had
     acknowledged (``task_ack`` status ``complete``).
     latency_limit_ms: drawn as a threshold line on the latency chart when it fits the scale.
     """
-    indexed = [(i, t) for i, t in enumerate(tasks) if isinstance(t, dict)]
-    indexed.sort(key=lambda it: (_int(it[1].get("created_at")) or 0, it[0]))
-    facts = [task_facts(t) for _, t in indexed]
+    given = list(tasks)
+    indexed = [(i, Task.parse(t)) for i, t in enumerate(given) if t is not None]
+    indexed.sort(key=lambda it: (it[1].created_at or 0, it[0]))
+    facts = [t for _, t in indexed]
 
     def name_of(agent_id: str | None) -> str:
         return "" if agent_id is None else agent_names.get(agent_id, agent_id)
@@ -210,7 +93,7 @@ def render_test_summary(
     colours = agent_colours(agents)
     parts = [SUMMARY_MARKER, f'<div style="{CARD_STYLE}">']
     parts.append(_totals(facts, agents, title))
-    missing = len(tasks) - len(indexed)
+    missing = len(given) - len(indexed)
     if missing:
         parts.append(
             f'<div style="{ALERT_STYLE}">&#9888; {missing} task record'
@@ -230,32 +113,32 @@ def render_test_summary(
 
 
 def _agents_in_test(
-    facts: list[TaskFacts], agent_completions: dict[str, list[str]], name_of: NameOf
+    facts: list[Task], agent_completions: dict[str, list[str]], name_of: NameOf
 ) -> list[str]:
     """Short names of the agents of this test: those that reported or appear in a history."""
     names = set(agent_completions)
     for fact in facts:
-        names.update(name_of(_details_agent(e)) for e in fact.events if _details_agent(e))
-        if fact.agent_id:
-            names.add(name_of(fact.agent_id))
+        names.update(name_of(e.agent_id) for e in fact.events if e.agent_id)
+        if fact.last_assignee:
+            names.add(name_of(fact.last_assignee))
     return sorted(names, key=natural_key)
 
 
-def _totals(facts: list[TaskFacts], agents: list[str], title: str) -> str:
+def _totals(facts: list[Task], agents: list[str], title: str) -> str:
     statuses = Counter(f.status for f in facts)
     pieces = [f"<b>{len(facts)}</b> task{'s' if len(facts) != 1 else ''}"]
     pieces.append(f"<b>{statuses.pop('completed', 0)}</b> completed")
     for status, count in sorted(statuses.items()):
         pieces.append(f"<b>{count}</b> {esc(status_word(status))}")
     pieces.append(f"<b>{len(agents)}</b> agent{'s' if len(agents) != 1 else ''}")
-    latencies = [f.latency_ms for f in facts if f.latency_ms is not None]
+    latencies = [f.last_latency_ms for f in facts if f.last_latency_ms is not None]
     if latencies:
         pieces.append(
             "assignment latency median "
             f"<b>{esc(format_ms(statistics.median(latencies)))}</b>, "
             f"max <b>{esc(format_ms(max(latencies)))}</b>"
         )
-    reclaims = sum(f.reclaims for f in facts)
+    reclaims = sum(f.count("reclaimed") for f in facts)
     if reclaims:
         pieces.append(f"<b>{reclaims}</b> reclaim{'s' if reclaims != 1 else ''}")
     return (
@@ -264,21 +147,21 @@ def _totals(facts: list[TaskFacts], agents: list[str], title: str) -> str:
     )
 
 
-def _alerts(facts: list[TaskFacts], limit: int | None) -> str:
+def _alerts(facts: list[Task], limit: int | None) -> str:
     lines = []
-    odd = [f for f in facts if f.status == "completed" and f.completions != 1]
+    odd = [f for f in facts if f.status == "completed" and f.count("completed") != 1]
     if odd:
-        ids = ", ".join(f"{esc(short_id(f.task_id))} ({f.completions}&times;)" for f in odd[:10])
+        ids = ", ".join(f"{esc(short_id(f.id))} ({f.count('completed')}&times;)" for f in odd[:10])
         more = f" and {len(odd) - 10} more" if len(odd) > 10 else ""
         lines.append(
             f"{len(odd)} completed task{'s' if len(odd) != 1 else ''} with a completion count "
             f"other than 1: {ids}{more}"
         )
     if limit is not None:
-        slow = [f for f in facts if f.latency_ms is not None and f.latency_ms > limit]
+        slow = [f for f in facts if f.last_latency_ms is not None and f.last_latency_ms > limit]
         if slow:
             ids = ", ".join(
-                f"{esc(short_id(f.task_id))} ({esc(format_ms(f.latency_ms or 0))})"
+                f"{esc(short_id(f.id))} ({esc(format_ms(f.last_latency_ms or 0))})"
                 for f in slow[:10]
             )
             more = f" and {len(slow) - 10} more" if len(slow) > 10 else ""
@@ -305,7 +188,7 @@ def _td(content: str, *, right: bool = False, style: str = "", title: str = "") 
 
 
 def _task_table(
-    facts: list[TaskFacts],
+    facts: list[Task],
     name_of: NameOf,
     agent_completions: dict[str, list[str]],
     limit: int | None,
@@ -336,11 +219,12 @@ def _task_table(
     for number, fact in enumerate(facts[:MAX_ROWS], start=1):
         desc = fact.description
         shown = desc if len(desc) <= DESCRIPTION_CHARS else desc[: DESCRIPTION_CHARS - 1] + "\u2026"
-        agent = name_of(fact.agent_id)
-        acks = acked_by.get(fact.task_id, [])
+        holder = fact.last_assignee
+        agent = name_of(holder)
+        acks = acked_by.get(fact.id, [])
         comp_style = ""
         comp_title = ""
-        if fact.status == "completed" and fact.completions != 1:
+        if fact.status == "completed" and fact.count("completed") != 1:
             comp_style = "color:#82071e;background:#ffebe9;font-weight:600"
         if fact.history_truncated:
             comp_title = "the hub keeps only the newest 50 history events; "
@@ -349,18 +233,18 @@ def _task_table(
         rows.append(
             f'<tr style="{ROW_STYLE}">'
             + _td(str(number), right=True, style="color:#57606a")
-            + _td(esc(short_id(fact.task_id)), style="font-family:monospace", title=fact.task_id)
+            + _td(esc(short_id(fact.id)), style="font-family:monospace", title=fact.id)
             + _td(esc(shown), title=desc if shown != desc else "")
-            + _td(esc(fact.priority))
+            + _td(esc(fact.priority_name))
             + _td(
                 esc(agent) if agent else "&ndash;",
-                title=fact.agent_id if fact.agent_id and fact.agent_id != agent else "",
+                title=holder if holder and holder != agent else "",
             )
             + _latency_cell(fact, limit)
             + _td(_status_pill(fact.status))
             + _td(esc(_dash(fact.generation)), right=True)
-            + _td(str(fact.completions), right=True, style=comp_style, title=comp_title)
-            + _td(str(fact.reclaims or ""), right=True)
+            + _td(str(fact.count("completed")), right=True, style=comp_style, title=comp_title)
+            + _td(str(fact.count("reclaimed") or ""), right=True)
             + "</tr>"
         )
     scroll = "max-height:460px;overflow-y:auto;" if len(rows) > 25 else ""
@@ -382,16 +266,16 @@ def _dash(value: object) -> str:
     return "\u2013" if value is None else str(value)
 
 
-def _latency_cell(fact: TaskFacts, limit: int | None) -> str:
-    if fact.latency_ms is None:
+def _latency_cell(fact: Task, limit: int | None) -> str:
+    if fact.last_latency_ms is None:
         return _td("&ndash;", right=True, style="color:#8c959f", title="never assigned")
     style = ""
-    if limit is not None and fact.latency_ms > limit:
+    if limit is not None and fact.last_latency_ms > limit:
         style = "color:#82071e;font-weight:600"
     title = ""
-    if fact.first_latency_ms is not None and fact.first_latency_ms != fact.latency_ms:
+    if fact.first_latency_ms is not None and fact.first_latency_ms != fact.last_latency_ms:
         title = f"first assignment after {fact.first_latency_ms:,} ms"
-    return _td(f"{fact.latency_ms:,}", right=True, style=style, title=title)
+    return _td(f"{fact.last_latency_ms:,}", right=True, style=style, title=title)
 
 
 def _chart_block(heading: str, note: str, svg: str, width: int) -> str:
@@ -403,14 +287,14 @@ def _chart_block(heading: str, note: str, svg: str, width: int) -> str:
 
 
 def _agent_chart(
-    facts: list[TaskFacts],
+    facts: list[Task],
     agents: list[str],
     colours: dict[str, str],
     name_of: NameOf,
     agent_completions: dict[str, list[str]],
 ) -> str:
-    hub_counts = Counter(name_of(f.agent_id) for f in facts if f.status == "completed")
-    test_ids = {f.task_id for f in facts}
+    hub_counts = Counter(name_of(f.last_assignee) for f in facts if f.status == "completed")
+    test_ids = {f.id for f in facts}
     bars = []
     for agent in agents:
         acked = sum(1 for t in agent_completions.get(agent, []) if str(t) in test_ids)
@@ -441,8 +325,8 @@ def _agent_chart(
     return _chart_block("Tasks completed per agent", note, svg, 440)
 
 
-def _latency_chart(facts: list[TaskFacts], limit: int | None) -> str:
-    latencies = [f.latency_ms for f in facts if f.latency_ms is not None]
+def _latency_chart(facts: list[Task], limit: int | None) -> str:
+    latencies = [f.last_latency_ms for f in facts if f.last_latency_ms is not None]
     data_max = max([*latencies, 0])
     show_limit = limit is not None and data_max >= 0.4 * limit
     y_max = max(data_max, limit * 1.1) if show_limit and limit is not None else data_max
@@ -455,16 +339,17 @@ def _latency_chart(facts: list[TaskFacts], limit: int | None) -> str:
     columns: list[Column] = []
     if len(facts) <= MAX_COLUMNS:
         for number, f in enumerate(facts, start=1):
-            if f.latency_ms is None:
-                tip = f"#{number} {f.task_id}: never assigned"
+            if f.last_latency_ms is None:
+                tip = f"#{number} {f.id}: never assigned"
             else:
-                tip = f"#{number} {f.task_id}: {f.latency_ms:,} ms ({f.priority}, {f.status})"
-            columns.append(Column(str(number), f.latency_ms, tip, colour(f.latency_ms, f.priority)))
+                tip = f"#{number} {f.id}: {f.last_latency_ms:,} ms ({f.priority_name}, {f.status})"
+            latency = f.last_latency_ms
+            columns.append(Column(str(number), latency, tip, colour(latency, f.priority_name)))
         keys = "".join(
             f'<span style="white-space:nowrap;margin-left:8px"><span style="display:inline-block;'
             f'width:9px;height:9px;background:{c};margin-right:3px"></span>{w}</span>'
             for w, c in [*PRIORITY_COLOURS.items(), ("over the limit", WARN)]
-            if any(f.priority == w for f in facts)
+            if any(f.priority_name == w for f in facts)
             or (c == WARN and limit is not None and data_max > limit)
         )
         note = (
@@ -475,7 +360,7 @@ def _latency_chart(facts: list[TaskFacts], limit: int | None) -> str:
         size = -(-len(facts) // MAX_COLUMNS)
         for start in range(0, len(facts), size):
             group = facts[start : start + size]
-            values = [f.latency_ms for f in group if f.latency_ms is not None]
+            values = [f.last_latency_ms for f in group if f.last_latency_ms is not None]
             first, last = start + 1, start + len(group)
             if values:
                 tip = (
@@ -501,7 +386,7 @@ def _latency_chart(facts: list[TaskFacts], limit: int | None) -> str:
     return _chart_block("Assignment latency per task (last assignment)", note, svg, 460)
 
 
-def _timeline(facts: list[TaskFacts], colours: dict[str, str], name_of: NameOf) -> str:
+def _timeline(facts: list[Task], colours: dict[str, str], name_of: NameOf) -> str:
     origin = min((f.created_at for f in facts if f.created_at is not None), default=0)
     end = max(_times(facts), default=origin)
     span = max(end - origin, 1)
@@ -530,36 +415,34 @@ def _timeline(facts: list[TaskFacts], colours: dict[str, str], name_of: NameOf) 
     )
 
 
-def _times(facts: Iterable[TaskFacts]) -> Iterable[int]:
+def _times(facts: Iterable[Task]) -> Iterable[int]:
     for f in facts:
         if f.created_at is not None:
             yield f.created_at
         for e in f.events:
-            t = _int(e.get("timestamp"))
+            t = e.timestamp
             if t is not None:
                 yield t
 
 
-def _assigned_agents(fact: TaskFacts) -> list[str]:
-    return [
-        a for e in fact.events if e.get("event") == "assigned" for a in [_details_agent(e)] if a
-    ]
+def _assigned_agents(fact: Task) -> list[str]:
+    return [a for e in fact.events if e.event == "assigned" for a in [e.agent_id] if a]
 
 
 def _timeline_row(
     number: int,
-    fact: TaskFacts,
+    fact: Task,
     origin: int,
     end: int,
     colours: dict[str, str],
     name_of: NameOf,
 ) -> TimelineRow:
     """Segments and marks of one task, replayed from its history (oldest first)."""
-    sid = short_id(fact.task_id)
+    sid = short_id(fact.id)
     row = TimelineRow(
         label=sid,
         key=str(number),
-        tooltip=f"#{number} {fact.task_id} ({fact.priority}): {fact.description[:80]}",
+        tooltip=f"#{number} {fact.id} ({fact.priority_name}): {fact.description[:80]}",
     )
     open_kind: str | None = None
     open_at = 0
@@ -585,22 +468,22 @@ def _timeline_row(
         if fact.created_at is not None:
             open_kind, open_at = "queued", fact.created_at
     elif fact.history_truncated and fact.created_at is not None:
-        first = _int(events[0].get("timestamp")) or fact.created_at
+        first = events[0].timestamp or fact.created_at
         tip = f"{sid}: older history not kept by the hub (only the newest 50 events)"
         row.segments.append(
             Segment(fact.created_at - origin, first - origin, QUEUED, tip, unknown=True)
         )
     for event in events:
-        kind = event.get("event")
-        at = _int(event.get("timestamp"))
+        kind = event.event
+        at = event.timestamp
         if at is None:
             continue
-        details = event.get("details")
+        details = event.details
         if kind in ("queued", "assigned"):
             close(at)
             open_kind, open_at = kind, at
-            open_agent = _details_agent(event) if kind == "assigned" else None
-            open_gen = details.get("generation") if isinstance(details, dict) else None
+            open_agent = event.agent_id if kind == "assigned" else None
+            open_gen = event.generation
         elif kind in ("completed", "reclaimed", "retry", "dead_letter"):
             agent = name_of(open_agent) if open_kind == "assigned" else ""
             close(at)
@@ -626,6 +509,6 @@ def _mark_tip(sid: str, kind: str, at: int, agent: str, details: object) -> str:
         text += f" ({agent})"
     if isinstance(details, str) and details:
         text += f": {details[:120]}"
-    elif isinstance(details, dict) and details.get("tokens_used") is not None:
+    elif isinstance(details, Mapping) and details.get("tokens_used") is not None:
         text += f", tokens used {details['tokens_used']}"
     return text

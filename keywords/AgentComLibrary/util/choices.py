@@ -1,5 +1,5 @@
 """Every named choice the library knows, in one place: task priorities and statuses, agent
-behaviours, hub restart modes."""
+behaviours, hub restart modes, the tokens a contract probe presents."""
 
 from __future__ import annotations
 
@@ -87,3 +87,20 @@ class RestartMode(Enum):
 
     KILL = "kill"
     TERMINATE = "terminate"
+
+
+class TokenChoice(Enum):
+    """Which token a probe or a raw request presents.
+
+    | `own` | a valid token created for this agent id |
+    | `unknown` | 64 hex characters the hub never issued |
+    | `another agent` | a valid token that belongs to a different agent id |
+    | `none` | no token at all (HTTP: no ``Authorization`` header) |
+    | `valid` | the session's bootstrap token (HTTP only) |
+    """
+
+    OWN = "own"
+    UNKNOWN = "unknown"
+    ANOTHER_AGENT = "another agent"
+    NONE = "none"
+    VALID = "valid"

@@ -149,6 +149,16 @@ class ManagedProcess:
                 return False
         return ready() if ready is not None else True
 
+    def wait(self, timeout: float) -> int | None:
+        """Wait up to ``timeout`` seconds for the process to exit by itself (nothing is sent);
+        its exit code, or None while it still runs."""
+        if self.popen is None:
+            return None
+        try:
+            return self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
     # -- stop ------------------------------------------------------------------------------
 
     def signal(self, sig: signal.Signals) -> None:
