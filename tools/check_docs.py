@@ -24,7 +24,9 @@ from pathlib import Path
 from robot.libdoc import libdoc
 
 UNTYPED_KINDS_ALLOWED = {"VAR_POSITIONAL", "VAR_NAMED"}
-KEYWORD_TAGS = {"Check", "Wait", "Agent", "Sidecar", "Contract", "Session", "Task", "Report"}
+KEYWORD_TAGS = {
+    "Check", "Wait", "Agent", "Sidecar", "Contract", "Session", "Task", "Report", "Network",
+}  # fmt: skip
 ATEST = Path(__file__).resolve().parents[1] / "atest"
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -11,13 +10,13 @@ from urllib.parse import urlsplit
 from robot.api.exceptions import SkipExecution
 from robotlibcore import keyword
 
-from ..hubapi.model import Task
 from ..network.nemesis import DelayProxy, FirewallNemesis, NetemDelay, netem_available
 from ..network.netns import unavailable
 from ..pool.registry import parse_pools
 from ..pool.remote_agent import RemoteAgent
 from ..util.errors import AgentComError
 from ..util.timeutil import human, human_ms, now_ms
+from ..util.waiting import Outcome, within
 from .base import LibraryComponent
 
 
@@ -35,7 +34,7 @@ class NetworkKeywords(LibraryComponent):
 
     # -- pools -----------------------------------------------------------------------------
 
-    @keyword
+    @keyword(tags=["Agent"])
     def connect_agent_pool(
         self,
         url: str,
@@ -66,7 +65,7 @@ class NetworkKeywords(LibraryComponent):
         self.info(f"Agent pool '{entry.alias}' at {entry.client.url} answers.")
         return entry.alias
 
-    @keyword
+    @keyword(tags=["Agent"])
     def connect_agent_pools(
         self,
         pools: str,
@@ -96,7 +95,7 @@ class NetworkKeywords(LibraryComponent):
         self.ctx.pools.spread = spread and bool(aliases)
         return aliases
 
-    @keyword
+    @keyword(tags=["Agent"])
     def get_agent_journal(self, name: str) -> list[dict]:
         """Returns the raw journal of an agent running in a pool, oldest first, as plain
         dicts (kind ``received``/``foreign``/``report``/``ack``/``rejection``, ``task_id``,
@@ -118,7 +117,7 @@ class NetworkKeywords(LibraryComponent):
 
     # -- lab -------------------------------------------------------------------------------
 
-    @keyword
+    @keyword(tags=["Network"])
     def open_network_lab(self, lab_file: str = "") -> str:
         """Loads the network lab (two namespaces, see ``make network``) and returns the
         address the hub must bind so that the agent host reaches it. Without a lab file
@@ -173,7 +172,7 @@ class NetworkKeywords(LibraryComponent):
 
     # -- faults ----------------------------------------------------------------------------
 
-    @keyword
+    @keyword(tags=["Network"])
     def partition_agent_host(self, pool: str) -> int:
         """Drops every packet both ways between the pool's host and the hub (nftables in
         the hub's namespace): no FIN, no RST; the hub can only notice by its ping timer.
@@ -183,7 +182,7 @@ class NetworkKeywords(LibraryComponent):
             pool: the lab pool whose host is cut off, e.g. ``far``.
 
         Returns:
-            When the partition began (Unix ms), for `Task Should Be Reclaimed Within`.
+            When the partition began (Unix ms), for `Wait Until Task Is Reclaimed`.
 
         Example:
         | ${cut} = | `Partition Agent Host` | far |
@@ -193,7 +192,7 @@ class NetworkKeywords(LibraryComponent):
         self.info(f"Partitioned {pool} ({path['addr']}) from the hub: all packets dropped.")
         return now_ms()
 
-    @keyword
+    @keyword(tags=["Network"])
     def heal_partition(self, pool: str) -> None:
         """Lets packets between the pool's host and the hub through again.
 
@@ -207,7 +206,7 @@ class NetworkKeywords(LibraryComponent):
         self._nemesis().heal_partition(path["addr"])
         self.info(f"Partition of {pool} ({path['addr']}) healed.")
 
-    @keyword
+    @keyword(tags=["Network"])
     def add_packet_loss(self, pool: str, percent: int) -> None:
         """Drops ``percent`` % of the packets, at random, both ways between the pool's host
         and the hub (nftables ``numgen random mod 100 < N drop``); TCP retransmits them.
@@ -223,7 +222,7 @@ class NetworkKeywords(LibraryComponent):
         self._nemesis().set_loss(path["addr"], percent)
         self.info(f"{percent} % packet loss between {pool} ({path['addr']}) and the hub.")
 
-    @keyword
+    @keyword(tags=["Network"])
     def add_network_delay(
         self, pool: str, delay: timedelta, jitter: timedelta = timedelta(0)
     ) -> str:
@@ -277,7 +276,7 @@ class NetworkKeywords(LibraryComponent):
         if pool in self.ctx.pools.pools:
             self.ctx.pools.get(pool).ws_url = ""
 
-    @keyword
+    @keyword(tags=["Network"])
     def heal_network(self) -> None:
         """Removes every network fault: partitions, packet loss, netem delays and delay
         proxies (connections through a proxy end with it). Safe with none active.
@@ -296,7 +295,7 @@ class NetworkKeywords(LibraryComponent):
 
     # -- checks ----------------------------------------------------------------------------
 
-    @keyword
+    @keyword(tags=["Network"])
     def get_dropped_packet_count(self) -> int:
         """Returns how many packets the active partition and loss rules have dropped.
 
@@ -310,9 +309,13 @@ class NetworkKeywords(LibraryComponent):
         self.info(f"The network faults dropped {dropped} packets so far.")
         return dropped
 
-    @keyword
+    @keyword(tags=["Wait", "Task"])
     def wait_until_task_is_reclaimed(
-        self, task_id: str, since: int, timeout: timedelta = timedelta(seconds=10)
+        self,
+        task_id: str,
+        since: int,
+        timeout: timedelta | None = None,
+        message: str | None = None,
     ) -> int:
         """Waits until the hub's history shows the task ``reclaimed`` at or after ``since``
         (Unix ms, e.g. what `Partition Agent Host` returned) and returns how long after
@@ -321,7 +324,9 @@ class NetworkKeywords(LibraryComponent):
         Args:
             task_id: the task.
             since: the start of the window, Unix ms.
-            timeout: the longest acceptable time from ``since`` to the reclaim.
+            timeout: the longest acceptable time from ``since`` to the reclaim; default:
+                the library's ``timeout``.
+            message: a failure message to use instead of the library's own.
 
         Returns:
             Milliseconds from ``since`` to the reclaim.
@@ -329,28 +334,37 @@ class NetworkKeywords(LibraryComponent):
         Example:
         | ${ms} = | `Wait Until Task Is Reclaimed` | ${task} | ${cut} | timeout=5s |
         """
-        limit_ms = timeout.total_seconds() * 1000
-        task = Task.parse(self.client.get_task(task_id))
-        while True:
+        limit = self.wait_timeout(timeout)
+        names = self.ctx.agent_names()
+
+        def attempt() -> Outcome[int]:
+            task = self.client.get_task(task_id)
             reclaims = [e for e in task.events_named("reclaimed") if (e.timestamp or 0) >= since]
-            if reclaims or now_ms() - since > limit_ms:
-                break
-            time.sleep(self.ctx.config.poll_interval)
-            task = Task.parse(self.client.get_task(task_id))
-        took = (reclaims[0].timestamp or 0) - since if reclaims else None
-        if took is None or took > limit_ms:
-            seen = " > ".join(e.describe(self.ctx.agent_names()) for e in task.events) or "none"
-            when = "it was not reclaimed" if took is None else f"it took {human_ms(took)}"
-            raise AssertionError(
-                f"Task {task_id} should have been reclaimed within {human(timeout)}, but "
-                f"{when} (status {task.status}, assigned to "
-                f"{self.ctx.agent_names().get(task.assigned_to or '', task.assigned_to)}); "
-                f"history: {seen}."
+            took = (reclaims[0].timestamp or 0) - since if reclaims else None
+            return Outcome(took is not None, took, task)
+
+        def failure(outcome: Outcome[int]) -> str:
+            task = outcome.state
+            seen = " > ".join(e.describe(names) for e in task.events) or "none"
+            holder = names.get(task.assigned_to or "", task.assigned_to)
+            return (
+                f"Task {task_id} should have been reclaimed {within(limit)} of {since}, but it "
+                f"was not reclaimed (status {task.status}, assigned to {holder}); history: "
+                f"{seen}."
             )
-        self.info(f"Task {task_id} reclaimed {human_ms(took)} after {since}.")
+
+        remaining = max(0.0, limit - (now_ms() - since) / 1000)
+        took = self.wait(attempt, remaining, failure, message, f"{task_id} reclaimed")
+        assert took is not None
+        if took > limit * 1000:  # the reclaim came, but later than the window allows
+            raise AssertionError(
+                message
+                or f"Task {task_id} should have been reclaimed {within(limit)} of {since}, but "
+                f"it took {human_ms(took)}."
+            )
         return took
 
-    @keyword
+    @keyword(tags=["Check", "Agent"])
     def delivery_latency_should_be_at_least(self, task_ids: list[str], limit: timedelta) -> int:
         """Fails unless every assignment of the tasks reached its agent at least ``limit``
         after the hub assigned it (agent's receipt time minus the hub's ``assigned_at``:
@@ -371,7 +385,7 @@ class NetworkKeywords(LibraryComponent):
         samples = sorted(
             (r.received_at - r.assigned_at, r.task_id, agent.name)
             for agent in self.ctx.agents.all()
-            for r in getattr(agent, "received_tasks", lambda since=0: [])(self.ctx.test.mark)
+            for r in agent.received_tasks(self.ctx.test.mark)
             if r.task_id in wanted and r.assigned_at is not None
         )
         if not samples:
