@@ -24,6 +24,7 @@ Wait Until Task Is Reclaimed Shows The Task's History
     ...    separator=${EMPTY}
     Run Keyword And Expect Error    ${expected}
     ...    Wait Until Task Is Reclaimed    ${task}    ${record}[assigned_at]    timeout=300ms
+    Report Task Complete    holder    ${task}
 
 Wait Until Task Is Reclaimed Takes A Message
     Start Agent    keeper    behaviour=hold
@@ -35,6 +36,7 @@ Wait Until Task Is Reclaimed Takes A Message
     ...    ${record}[assigned_at]
     ...    timeout=200ms
     ...    message=The hub kept the task.
+    Report Task Complete    keeper    ${task}
 
 Delivery Latency Should Be At Least Names The Fast Assignments
     ${task}    Complete One Task With    quick
