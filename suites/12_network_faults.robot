@@ -81,7 +81,7 @@ NET-02 After The Partition Heals The Cut-Off Agent's Late Completion Is Refused
     Heal Partition    far
     Reconnect Agent    victim
     Report Task Complete    victim    ${task}
-    Agent Report Should Have Been Rejected    victim    ${task}    stale_generation
+    Wait Until Agent Report Is Rejected    victim    ${task}    stale_generation
     Report Task Complete    survivor    ${task}
     Wait Until Task Is Completed    ${task}
     Task Should Be Completed By    ${task}    survivor
