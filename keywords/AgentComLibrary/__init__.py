@@ -17,6 +17,7 @@ from .keywords import (
     TaskKeywords,
 )
 from .keywords.contract import ContractKeywords
+from .keywords.contract_checks import ContractCheckKeywords
 from .keywords.sidecars import SidecarKeywords
 from .keywords.tasks import foreign_message
 from .util.choices import Behaviour, RestartMode
@@ -164,6 +165,7 @@ class AgentComLibrary(DynamicCore):
             ReportingKeywords(self.ctx),
             SidecarKeywords(self.ctx),
             ContractKeywords(self.ctx),
+            ContractCheckKeywords(self.ctx),
         ]
         super().__init__(components)
 

@@ -229,8 +229,6 @@ class AgentKeywords(LibraryComponent):
         | `Set Agent Behaviour` | worker-1 | slow | delay=2s |
         """
         agent = self.agent(name)
-        if not hasattr(agent, "set_behaviour"):
-            raise TypeError(f"Agent '{name}' cannot change its behaviour.")
         agent.set_behaviour(behaviour, None if delay is None else delay.total_seconds())
         self.info(f"Agent '{name}' now behaves: {behaviour.value}")
 
@@ -279,7 +277,7 @@ class AgentKeywords(LibraryComponent):
         )
         return (
             f"Agent '{name}' received no new task within {human(timeout)}: connection "
-            f"{getattr(agent, 'state', '?')}, {hub}; tasks received in this test: "
+            f"{agent.state}, {hub}; tasks received in this test: "
             f"{id_list(received)}{note}."
         )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import time
 from collections.abc import Callable
 
 from robot.api import logger
@@ -43,17 +42,9 @@ class LibraryComponent:
     def wait_for_agent(
         self, agent: AgentHandle, predicate: Callable[[], bool], timeout: float
     ) -> bool:
-        """Wait until ``predicate`` (about the agent's journal) holds: on the agent's own
-        events when it offers ``wait_for``, else by polling."""
-        waiter = getattr(agent, "wait_for", None)
-        if waiter is not None:
-            return bool(waiter(predicate, timeout))
-        deadline = Deadline(timeout)
-        while not predicate():
-            if deadline.expired:
-                return False
-            time.sleep(self.ctx.config.poll_interval)
-        return True
+        """Wait until ``predicate`` (about the agent's journal) holds (the handle's own
+        ``wait_for``: on events, or by polling)."""
+        return bool(agent.wait_for(predicate, timeout))
 
     def agents_by_id(self, agent_id: str | None) -> list[AgentHandle]:
         """This test's agents with that hub agent id (an agent started twice is listed twice)."""

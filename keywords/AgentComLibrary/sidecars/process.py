@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..agents.simulated import journal_mark
+from ..agents.simulated import Received, journal_mark
 from ..sidecars.wake import (
     BEHAVIOUR_FILE,
     FOREIGN_FILE,
@@ -813,6 +813,11 @@ class SidecarProcess:
 
     def received_ids(self, since: int = 0) -> list[str]:
         return self.summary(since).received
+
+    def received_tasks(self, since: int = 0) -> list[Received]:
+        """The received tasks as journal entries; the sidecar log has no generations, so
+        ``generation`` (and the times) are None/0 (``AgentHandle``)."""
+        return [Received(task_id, None, None, 0) for task_id in self.received_ids(since)]
 
     def foreign_tasks(self, since: int = 0) -> list[dict]:
         """Tasks of another run that the wake command left alone."""
