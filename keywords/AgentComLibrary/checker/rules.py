@@ -785,6 +785,12 @@ def priority_order(view: View) -> list[Violation]:
 
 
 RULES: tuple[Rule, ...] = (
+    # first: the other rules read the task records and skip those this one finds malformed
+    Rule(
+        "history-well-formed",
+        "task histories newest first, capped, in lifecycle order",
+        history_well_formed,
+    ),
     Rule(
         "one-task-per-agent", "no task_assign to an agent still holding a task", one_task_per_agent
     ),
@@ -815,11 +821,6 @@ RULES: tuple[Rule, ...] = (
         "no-assign-after-disconnect",
         "no assignment to a closed connection before it identifies again",
         no_assign_after_disconnect,
-    ),
-    Rule(
-        "history-well-formed",
-        "task histories newest first, capped, in lifecycle order",
-        history_well_formed,
     ),
     Rule("agent-states-agree", "the hub's agent states match what agents know", agent_states_agree),
     Rule(

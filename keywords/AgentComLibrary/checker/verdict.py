@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -10,8 +11,9 @@ from .rules import RULES, Rule, Violation
 from .view import View
 
 PREFIX = "Contract rule '{rule}' broken: "
-MAX_DETAILED = 5
+MAX_DETAILED = 3
 MAX_EVIDENCE = 8
+WELL_FORMED = "history-well-formed"
 
 
 @dataclass
@@ -47,11 +49,19 @@ def check(view: View, rules: Sequence[Rule] = RULES) -> Verdict:
         tasks=len(view.tasks),
         connections=sum(1 for c in view.connections.values() if c.identified),
     )
+    judged = view
     for rule in rules:
         try:
-            verdict.violations.extend(rule.check(view))
+            found = rule.check(judged)
         except Exception as error:  # a checker bug must show, not hide the other rules
             verdict.errors[rule.name] = f"{type(error).__name__}: {error}"
+            continue
+        verdict.violations.extend(found)
+        if rule.name == WELL_FORMED and found:  # a malformed record proves nothing more
+            bad = {v.task_id for v in found}
+            judged = dataclasses.replace(
+                view, tasks={k: t for k, t in view.tasks.items() if k not in bad}
+            )
     verdict.seconds = time.perf_counter() - started
     return verdict
 
@@ -75,16 +85,17 @@ def failure_message(verdict: Verdict, names: dict[str, str] | None = None) -> st
         rule, error = next(iter(verdict.errors.items()))
         return f"Contract checker failed in rule '{rule}': {error}"
     first, rest = verdict.violations[0], verdict.violations[1:]
-    lines = [headline(first, names), "Evidence:"]
+    lines = [headline(first, names), "Evidence (seconds since the test started):"]
     lines += [f"  {line}" for line in first.evidence[:MAX_EVIDENCE]]
     if rest:
-        rules = sorted({v.rule for v in rest})
-        lines.append(f"{len(rest)} more violation(s) of: {', '.join(rules)}")
-        for violation in rest[:MAX_DETAILED]:
-            lines.append(f"- {headline(violation, names)}")
-            lines += [f"    {line}" for line in violation.evidence[:3]]
+        counts: dict[str, int] = {}
+        for violation in rest:
+            counts[violation.rule] = counts.get(violation.rule, 0) + 1
+        shown = ", ".join(f"{rule} x{n}" for rule, n in counts.items())
+        lines.append(f"{len(rest)} more violation(s): {shown}; the first ones:")
+        lines += [f"- {headline(v, names)}" for v in rest[:MAX_DETAILED]]
         if len(rest) > MAX_DETAILED:
-            lines.append(f"- ... and {len(rest) - MAX_DETAILED} more (see the log's panel)")
+            lines.append("- ... (all of them in the test's Contract checks panel)")
     for rule, error in verdict.errors.items():
         lines.append(f"Checker error in rule '{rule}': {error}")
     return "\n".join(lines)
