@@ -52,7 +52,7 @@ def check(view: View, rules: Sequence[Rule] = RULES) -> Verdict:
     judged = view
     for rule in rules:
         try:
-            found = rule.check(judged)
+            found = rule.check(view if rule.reads_malformed else judged)
         except Exception as error:  # a checker bug must show, not hide the other rules
             verdict.errors[rule.name] = f"{type(error).__name__}: {error}"
             continue
