@@ -31,7 +31,9 @@ from robot.result import TestCase
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = "none"
 MESSAGE_WIDTH = 110
-RULE_NAME = re.compile(r"Contract rule '([a-z0-9-]+)' broken")
+# a violation's headline, or a rule in the count line ("3 more violation(s): 'a' x2, ...")
+RULE_NAME = re.compile(r"Contract rule '([a-z0-9-]+)' broken|'([a-z0-9-]+)' x\d+")
+WRAPPERS = ("Teardown failed:", "Also teardown failed:", "Setup failed:")
 # The contract-checker rule each of these faults breaks: it must be named by a failure.
 OWN_RULE = {
     "double-assign": "one-task-per-agent",
@@ -62,7 +64,8 @@ class RunOutcome:
         """Contract rule -> tests whose failure message names it."""
         found: dict[str, list[str]] = {}
         for test, message in sorted(self.failed.items()):
-            for rule in dict.fromkeys(RULE_NAME.findall(message)):
+            names = [a or b for a, b in RULE_NAME.findall(message)]
+            for rule in dict.fromkeys(names):
                 found.setdefault(rule, []).append(test)
         return found
 
@@ -181,7 +184,8 @@ def normalise(message: str) -> str:
 def one_line(text: str, width: int = MESSAGE_WIDTH) -> str:
     """First line of a failure message, shortened for a table cell."""
     text = normalise(text)
-    first = " ".join(text.strip().splitlines()[0].split()) if text.strip() else ""
+    lines = [line for line in text.strip().splitlines() if line.strip() not in WRAPPERS]
+    first = " ".join(lines[0].split()) if lines else ""
     first = first.replace("|", "/")
     return first if len(first) <= width else first[: width - 3] + "..."
 

@@ -91,7 +91,7 @@ def failure_message(verdict: Verdict, names: dict[str, str] | None = None) -> st
         counts: dict[str, int] = {}
         for violation in rest:
             counts[violation.rule] = counts.get(violation.rule, 0) + 1
-        shown = ", ".join(f"{rule} x{n}" for rule, n in counts.items())
+        shown = ", ".join(f"'{rule}' x{n}" for rule, n in counts.items())
         lines.append(f"{len(rest)} more violation(s): {shown}; the first ones:")
         lines += [f"- {headline(v, names)}" for v in rest[:MAX_DETAILED]]
         if len(rest) > MAX_DETAILED:
