@@ -123,7 +123,12 @@ class Builder:
             at=received,
             actor="http",
             task_id=task,
-            info={"sent_wall_ms": sent, "answer_created_at": created_at},
+            info={
+                "sent_wall_ms": sent,
+                "answer_created_at": created_at,
+                "method": "POST",
+                "path": "/api/tasks",
+            },
         )
 
     # -- hub records -------------------------------------------------------------------------
@@ -195,3 +200,14 @@ def violations(builder: Builder, rule: str) -> list[Violation]:
 
 def all_violations(builder: Builder) -> list[Violation]:
     return check(builder.view()).violations
+
+
+def get_task_answer(builder: Builder, task: str, created_at: int, sent: int) -> None:
+    """A GET of a task record: its created_at is old and must not bound the clock."""
+    info = {
+        "sent_wall_ms": sent,
+        "answer_created_at": created_at,
+        "method": "GET",
+        "path": f"/api/tasks/{task}",
+    }
+    builder.add(HTTP, f"GET /api/tasks/{task}", at=sent + 1, actor="http", info=info)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from AgentComLibrary.checker.verdict import check, failure_message
-from histbuild import RUN, Builder, all_violations, assigned, violations
+from histbuild import RUN, Builder, all_violations, assigned, get_task_answer, violations
 
 W1, W2 = "w1", "w2"
 IDLE = {"agent_id": W1, "fsm_state": "idle", "current_task_id": None}
@@ -110,6 +110,12 @@ def undelivered(ended: bool) -> Builder:
 def test_a_recorded_assignment_that_never_arrives_is_a_violation() -> None:
     found = violations(undelivered(ended=False), "assignment-delivered")
     assert [(v.task_id, v.agent_id) for v in found] == [("t1", W1)]
+
+
+def test_reading_old_task_records_does_not_spoil_the_clock_bounds() -> None:
+    b = undelivered(ended=False)
+    get_task_answer(b, "t1", created_at=1010, sent=5000)
+    assert len(violations(b, "assignment-delivered")) == 1
 
 
 def test_an_assignment_to_a_connection_that_ended_is_not_judged() -> None:

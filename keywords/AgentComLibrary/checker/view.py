@@ -276,7 +276,12 @@ def clock_bounds(events: Iterable[Event]) -> Clock:
     ``assigned_at`` lies before we received it. 1 ms slack for whole-ms clocks."""
     lo, hi = -math.inf, math.inf
     for e in events:
-        if e.direction == HTTP and isinstance(e.info.get("answer_created_at"), int):
+        if (
+            e.direction == HTTP
+            and e.info.get("method") == "POST"
+            and e.info.get("path") == "/api/tasks"
+            and isinstance(e.info.get("answer_created_at"), int)
+        ):  # only a submission's created_at lies between our send and receive
             created = e.info["answer_created_at"]
             lo = max(lo, created - e.wall_ms - 1)
             sent = e.info.get("sent_wall_ms")
