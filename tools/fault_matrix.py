@@ -6,9 +6,11 @@ Usage: python tools/fault_matrix.py [--faults a,b] [--jobs N] [--outputdir DIR] 
 Every suite file runs as its own `robot` process, once against the correct embedded hub and
 once per fault (`--variable HUB_FAULTS:<fault>`), N processes at a time; tests tagged `sidecar`
 are left out, and `slow` ones unless --include-slow. The correct hub must pass every test;
-each fault must make at least one test fail. The tool prints a table (fault, tests that failed,
-first failure message), writes it to DIR/fault-matrix.md and DIR/<fault>/log.html, and exits 1
-when the baseline is not green, a fault went unnoticed, or (with --repeat) two repetitions
+each fault must make at least one test fail, and each fault of OWN_RULE must be caught by that
+contract rule (failure messages name it: "Contract rule '<name>' broken: ..."). The tool prints
+a table (fault, tests that failed, contract rules that caught it, first failure message),
+writes it to DIR/fault-matrix.md and DIR/<fault>/log.html, and exits 1 when the baseline is not
+green, a fault went unnoticed or unnamed by its rule, or (with --repeat) two repetitions
 disagree on which tests failed.
 """
 
@@ -29,6 +31,17 @@ from robot.result import TestCase
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = "none"
 MESSAGE_WIDTH = 110
+# a violation's headline, or a rule in the count line ("3 more violation(s): 'a' x2, ...")
+RULE_NAME = re.compile(r"Contract rule '([a-z0-9-]+)' broken|'([a-z0-9-]+)' x\d+")
+WRAPPERS = ("Teardown failed:", "Also teardown failed:", "Setup failed:")
+# The contract-checker rule each of these faults breaks: it must be named by a failure.
+OWN_RULE = {
+    "double-assign": "one-task-per-agent",
+    "stale-ack": "ack-current-generation",
+    "assign-disconnected": "no-assign-after-disconnect",
+    "ignore-capabilities": "capabilities",
+    "history-misorder": "history-well-formed",
+}
 
 
 @dataclass
@@ -45,6 +58,22 @@ class RunOutcome:
     @property
     def caught(self) -> bool:
         return bool(self.failed)
+
+    @property
+    def rules(self) -> dict[str, list[str]]:
+        """Contract rule -> tests whose failure message names it."""
+        found: dict[str, list[str]] = {}
+        for test, message in sorted(self.failed.items()):
+            names = [a or b for a, b in RULE_NAME.findall(message)]
+            for rule in dict.fromkeys(names):
+                found.setdefault(rule, []).append(test)
+        return found
+
+    @property
+    def named_by_own_rule(self) -> bool:
+        """True unless the fault has an own rule that no failure named."""
+        own = OWN_RULE.get(self.fault)
+        return own is None or own in self.rules
 
 
 class _Collector(ResultVisitor):
@@ -157,16 +186,18 @@ def normalise(message: str) -> str:
 def one_line(text: str, width: int = MESSAGE_WIDTH) -> str:
     """First line of a failure message, shortened for a table cell."""
     text = normalise(text)
-    first = " ".join(text.strip().splitlines()[0].split()) if text.strip() else ""
+    lines = [line for line in text.strip().splitlines() if line.strip() not in WRAPPERS]
+    first = " ".join(lines[0].split()) if lines else ""
     first = first.replace("|", "/")
     return first if len(first) <= width else first[: width - 3] + "..."
 
 
 def render_table(outcomes: list[RunOutcome]) -> str:
-    """Markdown table: fault, verdict, tests that failed, first failure message."""
+    """Markdown table: fault, verdict, tests that failed, contract rules that caught it
+    (with how many tests), first failure message."""
     lines = [
-        "| fault | verdict | tests that failed | first failure message |",
-        "|---|---|---|---|",
+        "| fault | verdict | tests that failed | contract rules | first failure message |",
+        "|---|---|---|---|---|",
     ]
     for o in outcomes:
         if o.error:
@@ -177,9 +208,18 @@ def render_table(outcomes: list[RunOutcome]) -> str:
             first = one_line(next(iter(o.failed.values()), ""))
         else:
             verdict = "caught" if o.caught else "MISSED"
+            if o.caught and not o.named_by_own_rule:
+                verdict = f"NOT NAMED by {OWN_RULE[o.fault]}"
             names = "; ".join(sorted(o.failed)) or "none"
             first = one_line(o.failed[sorted(o.failed)[0]]) if o.failed else ""
-        lines.append(f"| {o.fault} | {verdict} | {names} | {first} |")
+        rules = (
+            ", ".join(
+                f"`{r}` ({len(t)})" if r != OWN_RULE.get(o.fault) else f"**`{r}`** ({len(t)})"
+                for r, t in sorted(o.rules.items())
+            )
+            or "-"
+        )
+        lines.append(f"| {o.fault} | {verdict} | {names} | {rules} | {first} |")
     return "\n".join(lines)
 
 
@@ -240,11 +280,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nWall time {time.monotonic() - started:.0f} s. Logs: {outdir}/<fault>/log.html")
         baseline_ok = not ordered[0].failed and not ordered[0].error
         missed = [o.fault for o in ordered[1:] if not o.caught or o.error]
+        unnamed = [o.fault for o in ordered[1:] if o.caught and not o.named_by_own_rule]
         if not baseline_ok:
             print("FAIL: the correct hub did not pass every test.")
         if missed:
             print(f"FAIL: not caught by any test: {', '.join(missed)}")
-        ok = ok and baseline_ok and not missed
+        if unnamed:
+            print(
+                "FAIL: not named by their own contract rule: "
+                + ", ".join(f"{f} ({OWN_RULE[f]})" for f in unnamed)
+            )
+        ok = ok and baseline_ok and not missed and not unnamed
         signatures.append(signature(ordered))
     if args.repeat > 1:
         same = all(sig == signatures[0] for sig in signatures)

@@ -146,6 +146,11 @@ class AgentRegistry:
             self._set(record, IDLE)
         return True
 
+    def to_front(self, agent_id: str) -> None:
+        """Make an idle agent the first in line (used by the ``assign-disconnected`` fault)."""
+        if agent_id in self._idle:
+            self._idle = {agent_id: None, **{a: None for a in self._idle if a != agent_id}}
+
     def idle(self) -> list[tuple[str, frozenset[str]]]:
         """(agent_id, capabilities) of idle agents, preferred first: idle longest, or
         connected first under ``unfair-agent-choice``."""

@@ -20,6 +20,11 @@ class Fault(str, Enum):
     NO_AUTH = "no-auth"
     LOSE_ASSIGNMENT = "lose-assignment"
     NO_LIVENESS_EVICTION = "no-liveness-eviction"
+    DOUBLE_ASSIGN = "double-assign"
+    STALE_ACK = "stale-ack"
+    ASSIGN_DISCONNECTED = "assign-disconnected"
+    IGNORE_CAPABILITIES = "ignore-capabilities"
+    HISTORY_MISORDER = "history-misorder"
 
     @property
     def description(self) -> str:
@@ -50,6 +55,16 @@ DESCRIPTIONS: dict[Fault, str] = {
     "never sent",
     Fault.NO_LIVENESS_EVICTION: "an agent that stops pinging is never evicted (the ping "
     "reaper does nothing): a silently cut-off agent keeps its task",
+    Fault.DOUBLE_ASSIGN: "a scheduling pass may give an agent a second task before the first "
+    "is finished (the agent stays free for one more pairing in the same pass)",
+    Fault.STALE_ACK: "a completion with a stale generation is acknowledged as complete "
+    "(and changes nothing), instead of being refused",
+    Fault.ASSIGN_DISCONNECTED: "when a connection closes, its task is reclaimed and scheduled "
+    "before the agent is forgotten: the task can go straight back to the gone agent",
+    Fault.IGNORE_CAPABILITIES: "the scheduler ignores needed capabilities: any idle agent "
+    "may get any task",
+    Fault.HISTORY_MISORDER: "task histories are written oldest first (and capped by dropping "
+    "the newest)",
 }
 
 

@@ -56,9 +56,15 @@ class Hub:
             store = store or Store.open(config.data_dir)
         self.store = store
         self.tokens = TokenRegistry(store)
-        self.index = QueueIndex(ignore_priority=config.has(Fault.IGNORE_PRIORITY))
+        self.index = QueueIndex(
+            ignore_priority=config.has(Fault.IGNORE_PRIORITY),
+            ignore_capabilities=config.has(Fault.IGNORE_CAPABILITIES),
+        )
         self.tasks = TaskQueue(
-            store, self.index, fencing=not config.has(Fault.NO_GENERATION_FENCING)
+            store,
+            self.index,
+            fencing=not config.has(Fault.NO_GENERATION_FENCING),
+            newest_first=not config.has(Fault.HISTORY_MISORDER),
         )
         self.agents = AgentRegistry(unfair=config.has(Fault.UNFAIR_AGENT_CHOICE))
         self.connections: dict[str, Connection] = {}
@@ -125,7 +131,8 @@ class Hub:
         """Pair queued tasks with idle agents and push the assignments."""
         if self.closing or not len(self.index) or not self.agents.has_idle():
             return
-        for task_id, agent_id in pair(self.index, self.agents.idle()):
+        double = self.config.has(Fault.DOUBLE_ASSIGN)
+        for task_id, agent_id in pair(self.index, self.agents.idle(), double_assign=double):
             task = self.tasks.assign(task_id, agent_id)
             self.agents.assign(agent_id, task.id, task.generation)
             self._arm_acceptance(agent_id, task)
@@ -278,6 +285,8 @@ class Hub:
 
     def _detach(self, agent_id: str, conn: Connection, why: str) -> None:
         """Forget an agent's connection and record; reclaim its task."""
+        if self.config.has(Fault.ASSIGN_DISCONNECTED):
+            self._schedule_before_forgetting(agent_id)
         self.connections.pop(agent_id, None)
         self._last_ping.pop(agent_id, None)
         self._disarm(agent_id)
@@ -288,6 +297,19 @@ class Hub:
             return  # the task stays assigned to the gone agent
         if record is not None:
             self._reclaim(record.current_task_id, agent_id, "agent_disconnect")
+
+    def _schedule_before_forgetting(self, agent_id: str) -> None:
+        """Fault.ASSIGN_DISCONNECTED: reclaim the gone agent's task and schedule while its
+        record is still there, idle and first in line; the normal detach that follows
+        takes back whatever was just handed to it."""
+        record = self.agents.get(agent_id)
+        if record is None:
+            return
+        task_id = record.current_task_id
+        self.agents.release(agent_id)
+        self.agents.to_front(agent_id)
+        self._reclaim(task_id, agent_id, "agent_disconnect")
+        self.schedule()
 
     def identify(self, conn: Connection, msg: dict) -> None:
         """Handle ``identify``: check the token, (re)place the agent's record."""
@@ -356,6 +378,9 @@ class Hub:
         try:
             task = self.tasks.complete(task_id, msg.get("generation"), result, _int_or_none(tokens))
         except TaskError as err:
+            if err.reason == "stale_generation" and self.config.has(Fault.STALE_ACK):
+                conn.send({"type": "task_ack", "task_id": task_id, "status": "complete"})
+                return
             self._reject(conn, msg, err, "task_complete_failed")
             return
         log.info("task %s completed by %s gen=%d", task.id, conn.agent_id, task.generation)

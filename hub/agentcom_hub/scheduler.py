@@ -19,8 +19,9 @@ Caps = frozenset[str]
 class QueueIndex:
     """Queued task ids, one heap per capability set."""
 
-    def __init__(self, ignore_priority: bool = False) -> None:
+    def __init__(self, ignore_priority: bool = False, ignore_capabilities: bool = False) -> None:
         self.ignore_priority = ignore_priority
+        self.ignore_capabilities = ignore_capabilities
         self._groups: dict[Caps, list[tuple]] = {}
         self._size = 0
 
@@ -29,6 +30,8 @@ class QueueIndex:
 
     def push(self, task_id: str, priority: int, created_at: int, seq: int, caps: Caps) -> None:
         """Add a queued task."""
+        if self.ignore_capabilities:  # Fault.IGNORE_CAPABILITIES: every task needs nothing
+            caps = frozenset()
         if self.ignore_priority:  # Fault.IGNORE_PRIORITY: age only
             key: tuple = (created_at, seq, task_id)
         else:
@@ -54,14 +57,18 @@ class QueueIndex:
         return [key[-1] for heap in self._groups.values() for key in heap]
 
 
-def pair(index: QueueIndex, idle: Sequence[tuple[str, Caps]]) -> list[tuple[str, str]]:
+def pair(
+    index: QueueIndex, idle: Sequence[tuple[str, Caps]], double_assign: bool = False
+) -> list[tuple[str, str]]:
     """Pair queued tasks with idle agents; pops the paired tasks from ``index``.
 
     ``idle`` is (agent_id, capabilities) in preference order. Returns (task_id, agent_id)
     pairs in assignment order: best task first. A task no idle agent can serve is
-    skipped without blocking the tasks behind it.
+    skipped without blocking the tasks behind it. ``double_assign`` is the fault of that
+    name: an agent stays free for one more pairing in the same pass.
     """
     free = list(idle)
+    doubled: set[str] = set()
     pairs: list[tuple[str, str]] = []
     while free and len(index):
         best: tuple | None = None
@@ -75,6 +82,9 @@ def pair(index: QueueIndex, idle: Sequence[tuple[str, Caps]]) -> list[tuple[str,
         if best is None:
             break
         _, caps, pos = best
-        agent_id, _ = free.pop(pos)
+        agent_id, agent_caps = free.pop(pos)
+        if double_assign and agent_id not in doubled:  # Fault.DOUBLE_ASSIGN
+            doubled.add(agent_id)
+            free.insert(pos, (agent_id, agent_caps))
         pairs.append((index.pop(caps), agent_id))
     return pairs

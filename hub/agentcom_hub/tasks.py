@@ -80,9 +80,16 @@ class Task:
     history: list[dict] = field(default_factory=list)
     seq: int = 0
 
-    def record(self, event: str, timestamp: int, details: Any) -> None:
-        """Prepend a history entry (newest first), keeping at most HISTORY_CAP."""
-        self.history.insert(0, {"event": event, "timestamp": timestamp, "details": details})
+    def record(self, event: str, timestamp: int, details: Any, newest_first: bool = True) -> None:
+        """Prepend a history entry (newest first), keeping at most HISTORY_CAP.
+
+        ``newest_first=False`` is the ``history-misorder`` fault: appended, capped by
+        dropping the newest."""
+        entry = {"event": event, "timestamp": timestamp, "details": details}
+        if newest_first:
+            self.history.insert(0, entry)
+        else:  # Fault.HISTORY_MISORDER
+            self.history.append(entry)
         del self.history[HISTORY_CAP:]
 
     def caps(self) -> frozenset[str]:
@@ -129,10 +136,12 @@ class TaskQueue:
         index: QueueIndex,
         fencing: bool = True,
         clock: Callable[[], int] = now_ms,
+        newest_first: bool = True,
     ) -> None:
         self.store = store
         self.index = index
         self.fencing = fencing
+        self.newest_first = newest_first  # False: Fault.HISTORY_MISORDER
         self.clock = clock
         self.active: dict[str, Task] = {}
         self.assigned: dict[str, Task] = {}
@@ -243,7 +252,7 @@ class TaskQueue:
             needed_capabilities=list(needed_capabilities or []),
             seq=self._seq,
         )
-        task.record("queued", now, "submitted")
+        task.record("queued", now, "submitted", self.newest_first)
         self.store.insert_task(task.to_dict(), task.seq)
         self.active[task.id] = task
         self.by_status[QUEUED] = self.by_status.get(QUEUED, 0) + 1
@@ -262,7 +271,12 @@ class TaskQueue:
         task.assigned_at = now
         task.updated_at = now
         self._move(task, ASSIGNED)
-        task.record("assigned", now, {"agent_id": agent_id, "generation": task.generation})
+        task.record(
+            "assigned",
+            now,
+            {"agent_id": agent_id, "generation": task.generation},
+            self.newest_first,
+        )
         self.store.update_task(task.to_dict())
         return task
 
@@ -284,7 +298,7 @@ class TaskQueue:
         task.tokens_used = tokens_used
         task.updated_at = now
         self._move(task, COMPLETED)
-        task.record("completed", now, {"tokens_used": tokens_used})
+        task.record("completed", now, {"tokens_used": tokens_used}, self.newest_first)
         self.store.update_task(task.to_dict())
         return task
 
@@ -298,11 +312,11 @@ class TaskQueue:
             # Like the original: the dead-letter record keeps assigned_to / generation.
             task.updated_at = now
             self._move(task, DEAD_LETTER)
-            task.record("dead_letter", now, error)
+            task.record("dead_letter", now, error, self.newest_first)
             outcome = "dead_letter"
         else:
             self._requeue(task, now)
-            task.record("retry", now, error)
+            task.record("retry", now, error, self.newest_first)
             self._enqueue(task)
             outcome = "retried"
         self.store.update_task(task.to_dict())
@@ -314,7 +328,7 @@ class TaskQueue:
         if task is None:
             return None
         self._requeue(task, self.clock())
-        task.record("reclaimed", task.updated_at, reason)
+        task.record("reclaimed", task.updated_at, reason, self.newest_first)
         self.store.update_task(task.to_dict())
         self._enqueue(task)
         return task
@@ -328,7 +342,7 @@ class TaskQueue:
         task.retry_count = 0
         task.last_error = None
         self._requeue(task, now)
-        task.record("queued", now, "retried from dead-letter")
+        task.record("queued", now, "retried from dead-letter", self.newest_first)
         self.store.update_task(task.to_dict())
         self._enqueue(task)
         return task

@@ -12,6 +12,7 @@ from .context import LibraryConfig, LibraryContext
 from .keywords import (
     AgentKeywords,
     CheckKeywords,
+    ContractCheckKeywords,
     ContractKeywords,
     NetworkKeywords,
     ReportingKeywords,
@@ -204,6 +205,7 @@ class AgentComLibrary(DynamicCore):
             SidecarKeywords(self.ctx),
             ContractKeywords(self.ctx),
             NetworkKeywords(self.ctx),
+            ContractCheckKeywords(self.ctx),
         ]
         super().__init__(components)
 

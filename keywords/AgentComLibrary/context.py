@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .agents.simulated import AgentHandle, journal_mark
+from .checker import history as hist
 from .hubapi.client import HubClient, HubError
 from .hubapi.embedded import EmbeddedHub
 from .pool.registry import PoolRegistry
@@ -97,6 +98,7 @@ class TestState:
     attempted: int = 0
     submitted: list[str] = field(default_factory=list)
     cursors: dict[str, int] = field(default_factory=dict)  # agent name -> tasks returned
+    history: hist.History = field(default_factory=hist.History)  # what the checker judges
 
 
 class AgentRegistry:
@@ -156,7 +158,10 @@ class LibraryContext:
     def start_test(self, name: str) -> None:
         self.earlier_tasks.update(self.test.submitted)
         self.agents.retired.clear()
-        self.test = TestState(name=name, mark=journal_mark())
+        history = hist.begin(name)
+        self.test = TestState(name=name, mark=journal_mark(), history=history)
+        if self.session is not None:
+            self.session.client.observer = history.http
 
     def agent_names(self) -> dict[str, str]:
         """Hub agent id -> short name, for every agent of this test."""

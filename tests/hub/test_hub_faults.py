@@ -24,10 +24,15 @@ ALL_FAULTS = [
     "no-auth",
     "lose-assignment",
     "no-liveness-eviction",
+    "double-assign",
+    "stale-ack",
+    "assign-disconnected",
+    "ignore-capabilities",
+    "history-misorder",
 ]
 
 
-def test_list_faults_names_all_eight() -> None:
+def test_list_faults_names_them_all() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "agentcom_hub", "--list-faults"],
         capture_output=True,
@@ -196,6 +201,72 @@ def test_fault_lose_assignment(start_hub: StartHub) -> None:
     assert received == ids[:4]
 
 
+def test_fault_double_assign(start_hub: StartHub) -> None:
+    """Normal: test_one_task_per_agent (scheduler unit tests) and TEST-03c."""
+    hub = start_hub(faults=["double-assign"])
+    cap = f"cap-{uid()}"
+    ids = [hub.api.submit_id(f"queued {n}", needed_capabilities=[cap]) for n in range(3)]
+    agent = hub.agent("busy", [cap])  # joins: one pass with three queued tasks
+    first, second = agent.take(), agent.take()
+    assert [first["task_id"], second["task_id"]] == ids[:2], "two tasks in one pass"
+    tasks = [hub.api.task(i) for i in ids[:2]]
+    assert all(t["assigned_to"] == agent.agent_id for t in tasks)
+    assert hub.api.task(ids[2])["status"] == "queued"
+
+
+def test_fault_stale_ack(start_hub: StartHub) -> None:
+    """Normal: test_task_complete_errors (stale_generation)."""
+    hub = start_hub(faults=["stale-ack"])
+    cap = f"cap-{uid()}"
+    agent = hub.agent("late", [cap])
+    task_id = hub.api.submit_id("stale", needed_capabilities=[cap])
+    assign = agent.take()
+    ack = agent.complete(task_id, assign["generation"] + 3)
+    assert ack == {"type": "task_ack", "task_id": task_id, "status": "complete"}
+    task = hub.api.task(task_id)
+    assert task["status"] == "assigned" and "completed" not in events(task)
+
+
+def test_fault_assign_disconnected(start_hub: StartHub) -> None:
+    """Normal: test_disconnect_reclaims_and_reassigns_with_new_generation."""
+    hub = start_hub(faults=["assign-disconnected"])
+    cap = f"cap-{uid()}"
+    victim = hub.agent("victim", [cap])
+    task_id = hub.api.submit_id("ghost", needed_capabilities=[cap])
+    victim.take()
+    victim.accept(task_id)
+    survivor = hub.agent("survivor", [cap])
+    victim.reset()
+    task = hub.api.wait_task(
+        task_id, lambda t: t["assigned_to"] == survivor.agent_id, what="assigned to survivor"
+    )
+    assigned = [
+        h["details"]["agent_id"] for h in reversed(task["history"]) if h["event"] == "assigned"
+    ]
+    assert assigned == [victim.agent_id, victim.agent_id, survivor.agent_id], task["history"]
+    assert survivor.take()["generation"] == 5
+
+
+def test_fault_ignore_capabilities(start_hub: StartHub) -> None:
+    """Normal: test_capabilities_subset (scheduler) and TEST-03f."""
+    hub = start_hub(faults=["ignore-capabilities"])
+    agent = hub.agent("unskilled", [])
+    task_id = hub.api.submit_id("needs gpu", needed_capabilities=[f"gpu-{uid()}"])
+    assert agent.take()["task_id"] == task_id
+
+
+def test_fault_history_misorder(start_hub: StartHub) -> None:
+    """Normal: test_history_newest_first."""
+    hub = start_hub(faults=["history-misorder"])
+    cap = f"cap-{uid()}"
+    agent = hub.agent("writer", [cap])
+    task_id = hub.api.submit_id("misordered", needed_capabilities=[cap])
+    assign = agent.take()
+    assert agent.complete(task_id, assign["generation"])["status"] == "complete"
+    raw = [h["event"] for h in hub.api.task(task_id)["history"]]
+    assert raw == ["queued", "assigned", "completed"], "oldest first on the wire"
+
+
 @pytest.mark.parametrize("fault", ALL_FAULTS)
 def test_fault_leaves_other_behaviour_alone(start_hub: StartHub, fault: str) -> None:
     """With one fault on, a plain round trip, auth and fencing work unless the fault names them."""
@@ -208,6 +279,9 @@ def test_fault_leaves_other_behaviour_alone(start_hub: StartHub, fault: str) -> 
     stale = agent.complete(task_id, 99)
     if fault == "no-generation-fencing":
         assert stale["status"] == "complete"
+    elif fault == "stale-ack":  # acknowledged, but nothing changed
+        assert stale["status"] == "complete" and hub.api.task(task_id)["status"] == "assigned"
+        assert agent.complete(task_id, 1)["status"] == "complete"
     else:
         assert stale == {"type": "error", "error": "task_complete_failed: stale_generation"}
         assert agent.complete(task_id, 1)["status"] == "complete"

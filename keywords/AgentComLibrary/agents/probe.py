@@ -13,6 +13,8 @@ from collections.abc import Callable
 
 import websocket
 
+from ..checker import history as hist
+from ..checker.history import History
 from ..util.errors import AgentComAssertion
 from ..util.masking import mask_text
 from ..util.waiting import within
@@ -33,13 +35,20 @@ class ProbeError(AgentComAssertion):
 class ProbeConnection:
     """One WebSocket with a reader thread. The probe never answers the hub by itself."""
 
-    def __init__(self, name: str, ws_url: str, timeout: float = 10.0) -> None:
+    def __init__(
+        self, name: str, ws_url: str, timeout: float = 10.0, history: History | None = None
+    ) -> None:
         self.name = name
         self.ws_url = ws_url
+        self.history = history if history is not None else hist.current()
+        self.number = self.history.new_connection()
+        self.agent_id: str | None = None  # set by the hub's `identified`
         try:
             self.ws = websocket.create_connection(ws_url, timeout=timeout)
         except (OSError, websocket.WebSocketException) as error:
+            self._note("failed", {"error": str(error)[:200]})
             raise ProbeError(f"Probe '{name}' could not connect to {ws_url}: {error}") from None
+        self._note("open")
         self.ws.settimeout(None)
         self.received: list[dict] = []  # every JSON object, in arrival order
         self.non_json: list[str] = []
@@ -58,9 +67,11 @@ class ProbeConnection:
     def send(self, frame: str) -> None:
         """Send ``frame`` as one text frame, as is."""
         try:
-            with self._send_lock:
+            with self._send_lock:  # recorded before it leaves: the answer comes later
+                sent = self._record_frame(hist.OUT, frame)
                 self.ws.send(frame)
         except (OSError, websocket.WebSocketException) as error:
+            self._note("send_failed", {"ref": sent.seq, "error": str(error)[:200]})
             raise ProbeError(f"Probe '{self.name}' could not send a frame: {error}") from None
         LOG.debug("probe %s -> %s", self.name, mask_text(frame[:2000]))
 
@@ -132,6 +143,8 @@ class ProbeConnection:
 
     def close(self) -> None:
         """Close the socket and end the reader thread. Safe to call twice."""
+        if not self.closed:
+            self._note("close")
         self.closed = True
         sock = self.ws.sock
         if sock is not None:
@@ -150,6 +163,19 @@ class ProbeConnection:
                     message = json.loads(text)
                 except ValueError:
                     message = None
+                if isinstance(message, dict):
+                    if message.get("type") == "identified" and self.agent_id is None:
+                        agent = message.get("agent_id")
+                        self.agent_id = agent if isinstance(agent, str) else None
+                    self.history.frame(
+                        hist.IN,
+                        message,
+                        actor=self.name,
+                        agent_id=self.agent_id,
+                        conn=self.number,
+                    )
+                else:
+                    self._note("non-json-in")
                 with self._cond:
                     if isinstance(message, dict):
                         self.received.append(message)
@@ -159,9 +185,31 @@ class ProbeConnection:
         except (OSError, websocket.WebSocketException, ValueError):
             pass
         finally:
+            self._note("reader_end" if self.closed else "lost")
             with self._cond:
                 self.closed = True
                 self._cond.notify_all()
+
+    # -- history ---------------------------------------------------------------------------
+
+    def _note(self, kind: str, info: dict | None = None) -> None:
+        self.history.record(
+            hist.CONN, kind, actor=self.name, agent_id=self.agent_id, conn=self.number, info=info
+        )
+
+    def _record_frame(self, direction: str, frame: str) -> hist.Event:
+        """Record a frame the probe sends: its JSON fields, or ``non-json`` (text not kept)."""
+        try:
+            message = json.loads(frame)
+        except ValueError:
+            message = None
+        if not isinstance(message, dict):
+            return self.history.record(
+                direction, "non-json", actor=self.name, agent_id=self.agent_id, conn=self.number
+            )
+        return self.history.frame(
+            direction, message, actor=self.name, agent_id=self.agent_id, conn=self.number
+        )
 
 
 def _wanted(key: str) -> Callable[[dict], bool]:

@@ -10,7 +10,6 @@ variable so that waits wake on events instead of polling.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import json
 import logging
 import socket
@@ -22,6 +21,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import websocket
 
+from ..checker import history as hist
+from ..checker.history import History, journal_mark
 from ..util.choices import Behaviour
 from ..util.errors import AgentComError
 from ..util.masking import mask, mask_text
@@ -32,16 +33,7 @@ PING_INTERVAL = 20.0
 IDENTIFY_TIMEOUT = 10.0
 CLOSE_TIMEOUT = 5.0
 
-_SEQUENCE = itertools.count(1)
-
-
-def journal_mark() -> int:
-    """A sequence number: journal entries made after this call have a larger ``seq``.
-
-    Shared by all agents, so one mark taken at the start of a test splits every
-    agent's journal into before and during the test.
-    """
-    return next(_SEQUENCE)
+__all__ = ["AgentHandle", "SimulatedAgent", "journal_mark"]  # journal_mark: one counter
 
 
 class AgentError(AgentComError):
@@ -50,7 +42,11 @@ class AgentError(AgentComError):
 
 @runtime_checkable
 class AgentHandle(Protocol):
-    """What the library needs from any agent it counts (simulated or a sidecar process)."""
+    """What the library needs from any agent it counts (simulated or a sidecar process).
+
+    ``received_tasks`` entries of a handle that cannot see generations have
+    ``generation`` None. ``wait_for`` waits until a predicate about the handle's journal
+    holds (on events, or by polling)."""
 
     name: str
     agent_id: str
@@ -58,11 +54,20 @@ class AgentHandle(Protocol):
     @property
     def connected(self) -> bool: ...
 
+    @property
+    def state(self) -> str: ...
+
     def completed_ids(self, since: int = 0) -> list[str]: ...
 
     def received_ids(self, since: int = 0) -> list[str]: ...
 
+    def received_tasks(self, since: int = 0) -> list[Received]: ...
+
     def foreign_tasks(self, since: int = 0) -> list[dict]: ...
+
+    def wait_for(self, predicate: Callable[[], bool], timeout: float) -> bool: ...
+
+    def set_behaviour(self, behaviour: Behaviour, delay: float | None = None) -> None: ...
 
     def stop(self) -> None: ...
 
@@ -133,8 +138,9 @@ _ERROR_PREFIXES = {"task_complete_failed": "task_complete", "task_fail_failed": 
 class _Connection:
     """One WebSocket connection; a reconnect makes a new one."""
 
-    def __init__(self, ws: websocket.WebSocket) -> None:
+    def __init__(self, ws: websocket.WebSocket, number: int = 0) -> None:
         self.ws = ws
+        self.number = number  # unique in the process; names the connection in the history
         self.state = "connecting"  # identified, closing, closed, killed, lost
         self.close_code: int | None = None
         self.stop = threading.Event()
@@ -162,8 +168,10 @@ class SimulatedAgent:
         delay: float = 1.0,
         tokens_used: int = 0,
         ping_interval: float = PING_INTERVAL,
+        history: History | None = None,
     ) -> None:
         self.name = name
+        self.history = history if history is not None else hist.current()
         self.agent_id = agent_id
         self._token = token
         self.ws_url = ws_url
@@ -232,11 +240,13 @@ class SimulatedAgent:
                 self.ws_url, timeout=deadline.remaining() or 1.0, enable_multithread=True
             )
         except (OSError, websocket.WebSocketException) as error:
+            self._note(None, "failed", {"error": str(error)[:200]})
             raise AgentError(
                 f"Agent '{self.name}' could not connect to {self.ws_url}: {error}"
             ) from None
         ws.settimeout(None)
-        conn = _Connection(ws)
+        conn = _Connection(ws, self.history.new_connection())
+        self._note(conn, "open")
         with self._lock:
             self._conn = conn
             self._identify = None
@@ -295,6 +305,7 @@ class SimulatedAgent:
         conn = self._conn
         if conn is None or not conn.alive:
             return
+        self._note(conn, "kill")
         self._finish(conn, "killed")
         sock = conn.ws.sock
         if sock is not None:
@@ -313,6 +324,7 @@ class SimulatedAgent:
         conn = self._conn
         if conn is None or not conn.alive:
             return
+        self._note(conn, "close")
         self._finish(conn, "closing")
         try:
             with self._send_lock:
@@ -331,6 +343,7 @@ class SimulatedAgent:
             self._release(conn)
 
     def _abandon(self, conn: _Connection) -> None:
+        self._note(conn, "close", {"reason": "not identified"})
         self._finish(conn, "closed")
         self._release(conn)
 
@@ -358,6 +371,17 @@ class SimulatedAgent:
             if thread is not None and thread is not current:
                 thread.join(timeout)
 
+    def _note(self, conn: _Connection | None, kind: str, info: dict | None = None) -> None:
+        """Record a connection event in the history."""
+        self.history.record(
+            hist.CONN,
+            kind,
+            actor=self.name,
+            agent_id=self.agent_id,
+            conn=conn.number if conn is not None else None,
+            info=info,
+        )
+
     # -- sending ---------------------------------------------------------------------------
 
     def _send(self, message: dict, conn: _Connection | None = None) -> None:
@@ -369,9 +393,13 @@ class SimulatedAgent:
             )
         text = json.dumps(message)
         try:
-            with self._send_lock:
+            with self._send_lock:  # recorded before it leaves: the answer comes later
+                sent = self.history.frame(
+                    hist.OUT, message, actor=self.name, agent_id=self.agent_id, conn=conn.number
+                )
                 conn.ws.send(text)
         except (OSError, websocket.WebSocketException) as error:
+            self._note(conn, "send_failed", {"ref": sent.seq, "error": str(error)[:200]})
             raise AgentError(
                 f"Agent '{self.name}' could not send '{message.get('type')}': {error}"
             ) from None
@@ -480,12 +508,13 @@ class SimulatedAgent:
                     parts.append(frame.data)
                     if frame.fin:
                         data, parts = b"".join(parts), []
-                        self._dispatch(data.decode("utf-8", errors="replace"))
+                        self._dispatch(data.decode("utf-8", errors="replace"), conn)
         except (OSError, websocket.WebSocketException, ValueError) as error:
             LOG.debug("agent %s reader ended: %s", self.name, error)
         finally:
             with self._cond:
                 lost = conn.state in ("connecting", "identified")
+                self._note(conn, "lost" if lost else "reader_end", {"close_code": conn.close_code})
                 if lost:
                     conn.state = "lost"
                 elif conn.state == "closing":
@@ -495,14 +524,22 @@ class SimulatedAgent:
             if lost:  # the hub or the network ended it: release our end too
                 ws.shutdown()
 
-    def _dispatch(self, text: str) -> None:
+    def _dispatch(self, text: str, conn: _Connection | None = None) -> None:
+        conn = conn or self._conn
+        number = conn.number if conn is not None else None
         try:
             message = json.loads(text)
         except ValueError:
             LOG.debug("agent %s got non-JSON %r", self.name, text[:200])
+            self.history.record(
+                hist.IN, "non-json", actor=self.name, agent_id=self.agent_id, conn=number
+            )
             return
         if not isinstance(message, dict):
             return
+        self.history.frame(
+            hist.IN, message, actor=self.name, agent_id=self.agent_id, conn=number or 0
+        )
         LOG.debug("agent %s <- %s", self.name, mask_text(text[:2000]))
         kind = message.get("type")
         handler: Callable[[dict], None] | None = {

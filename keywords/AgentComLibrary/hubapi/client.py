@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import quote
@@ -16,6 +17,10 @@ from ..util.masking import mask, mask_text
 from .model import Task
 
 LOG = logging.getLogger(__name__)
+
+# Called after every request: (method, path, status or None, request body, answer or None,
+# wall ms when sent, error text). Must not raise; never gets the Authorization header.
+Observer = Callable[[str, str, "int | None", object, object, int, str], None]
 BODY_LOG_LIMIT = 2048
 REQUEST_TIMEOUT = 10.0
 
@@ -81,6 +86,14 @@ class HubClient:
         self.session = requests.Session()
         self.token = token
         self._held: list[str] | None = None
+        self.observer: Observer | None = None
+
+    def clone(self) -> HubClient:
+        """A new client (own ``requests.Session``) with the same URL, token, timeout and
+        observer: one per thread, since a client is not thread-safe."""
+        other = HubClient(self.base_url, self.token, self.timeout)
+        other.observer = self.observer
+        return other
 
     @property
     def token(self) -> str:
@@ -136,18 +149,28 @@ class HubClient:
     ) -> Any:
         """Send one request and return the decoded body; raise on other statuses."""
         url = self.base_url + path
+        sent = time.time_ns() // 1_000_000
         try:
             response = self.session.request(
                 method, url, json=json_body, params=params, timeout=self.timeout
             )
         except requests.RequestException as error:
             LOG.debug("%s %s failed: %s", method, path, error)
+            self._observe(method, path, None, json_body, None, sent, str(error))
             raise HubUnavailable(self.base_url, error) from None
         body = _decode(response)
+        self._observe(method, path, response.status_code, json_body, body, sent, "")
         self._log(method, path, json_body, params, response, body)
         if response.status_code not in expect:
             raise HubRequestError(method, path, response.status_code, body)
         return body
+
+    def _observe(self, *exchange: Any) -> None:
+        if self.observer is not None:
+            try:
+                self.observer(*exchange)
+            except Exception as error:  # an observer must never break a request
+                LOG.debug("HTTP observer failed: %s", error)
 
     def _log(self, method, path, json_body, params, response, body) -> None:
         if not LOG.isEnabledFor(logging.DEBUG):

@@ -4,6 +4,7 @@ the shared context, the one ``wait`` and the log helpers."""
 from .agents import AgentKeywords
 from .checks import CheckKeywords
 from .contract import ContractKeywords
+from .contract_checks import ContractCheckKeywords
 from .network import NetworkKeywords
 from .reporting import ReportingKeywords
 from .session import SessionKeywords
@@ -13,6 +14,7 @@ from .tasks import TaskKeywords
 __all__ = [
     "AgentKeywords",
     "CheckKeywords",
+    "ContractCheckKeywords",
     "ContractKeywords",
     "NetworkKeywords",
     "ReportingKeywords",

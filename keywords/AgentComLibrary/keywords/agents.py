@@ -250,8 +250,6 @@ class AgentKeywords(LibraryComponent):
         | `Set Agent Behaviour` | worker-1 | slow | delay=2s |
         """
         agent = self.agent(name)
-        if not hasattr(agent, "set_behaviour"):
-            raise TypeError(f"Agent '{name}' cannot change its behaviour.")
         agent.set_behaviour(behaviour, None if delay is None else delay.total_seconds())
         self.info(f"Agent '{name}' now behaves: {behaviour.value}")
 
@@ -308,7 +306,7 @@ class AgentKeywords(LibraryComponent):
         )
         return (
             f"Agent '{name}' received no new task {within(timeout)}: connection "
-            f"{getattr(agent, 'state', '?')}, {hub}; tasks received in this test: "
+            f"{agent.state}, {hub}; tasks received in this test: "
             f"{id_list(received)}{note}."
         )
 

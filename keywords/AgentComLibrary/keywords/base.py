@@ -94,10 +94,9 @@ class LibraryComponent:
     def wait_for_agent(
         self, agent: AgentHandle, predicate: Callable[[], bool], timeout: float
     ) -> bool:
-        """Whether ``predicate`` (about the agent's journal) holds within ``timeout``: on the
-        agent's own events when it offers ``wait_for``, else by polling."""
-        waiter = getattr(agent, "wait_for", None)
-        return holds_within(predicate, timeout, self.ctx.config.poll_interval, waiter)
+        """Whether ``predicate`` (about the agent's journal) holds within ``timeout``, woken
+        by the agent's own events (every handle offers ``wait_for``)."""
+        return holds_within(predicate, timeout, self.ctx.config.poll_interval, agent.wait_for)
 
     def agents_by_id(self, agent_id: str | None) -> list[AgentHandle]:
         """This test's agents with that hub agent id (an agent started twice is listed twice)."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from robotlibcore import keyword
@@ -71,7 +73,11 @@ class TaskKeywords(LibraryComponent):
 
     @keyword(tags=["Task"])
     def submit_tasks(
-        self, count: int, description: str = "Task {n}", priority: str = "normal"
+        self,
+        count: int,
+        description: str = "Task {n}",
+        priority: str = "normal",
+        concurrency: int = 1,
     ) -> list[str]:
         """Submits ``count`` tasks and returns their ids in submission order.
 
@@ -82,6 +88,8 @@ class TaskKeywords(LibraryComponent):
                 ...); or counts per level (``urgent:4, high:4, normal:8, low:4``, which
                 must add up to ``count``), submitted interleaved (urgent, high, normal,
                 low, urgent, ...) so that submission order is not priority order.
+            concurrency: how many submitters post at the same time (each its own HTTP
+                session); the ids still come back in the planned order.
 
         Returns:
             The list of task ids.
@@ -90,12 +98,53 @@ class TaskKeywords(LibraryComponent):
         | @{tasks} = | `Submit Tasks` | 20 | priority=urgent:5, high:5, normal:5, low:5 |
         """
         levels = priority_plan(count, priority)
-        ids = []
-        for n, level in enumerate(levels, start=1):
-            text = description.replace("{n}", str(n)).replace("{priority}", level)
-            ids.append(self.submit_task(text, priority=level))
+        texts = [
+            description.replace("{n}", str(n)).replace("{priority}", level)
+            for n, level in enumerate(levels, start=1)
+        ]
+        if concurrency > 1:
+            ids = self._submit_concurrently(texts, levels, concurrency)
+        else:
+            ids = [
+                self.submit_task(text, priority=level)
+                for text, level in zip(texts, levels, strict=True)
+            ]
         self.info(f"Submitted {plural(count, 'task')} ({_count_summary(levels)}): {id_list(ids)}")
         return ids
+
+    def _submit_concurrently(
+        self, texts: list[str], levels: list[str], concurrency: int
+    ) -> list[str]:
+        """`Submit Task` with default options from ``concurrency`` threads, one client each."""
+        session, test = self.session, self.ctx.test
+        local, clients = threading.local(), []
+
+        def submit(text: str, level: str) -> str:
+            client = getattr(local, "client", None)
+            if client is None:
+                client = local.client = self.client.clone()
+                clients.append(client)
+            body = {
+                "description": text,
+                "priority": level,
+                "metadata": {"smoke_run": session.run_id},
+                "max_retries": 3,
+                "needed_capabilities": [session.capability],
+            }
+            return client.submit_task(body)["task_id"]
+
+        test.attempted += len(texts)
+        try:
+            with ThreadPoolExecutor(max_workers=concurrency) as pool:
+                futures = [pool.submit(submit, t, lv) for t, lv in zip(texts, levels, strict=True)]
+            errors = [f.exception() for f in futures if f.exception() is not None]
+            test.submitted.extend(f.result() for f in futures if f.exception() is None)
+        finally:
+            for client in clients:
+                client.close()
+        if errors:
+            raise errors[0]
+        return [f.result() for f in futures]
 
     # -- reading ---------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..agents.simulated import Received
 from ..hubapi.model import Task
 from ..util.masking import mask
 from ..util.process import ManagedProcess, log_tail
@@ -467,6 +468,11 @@ class SidecarProcess:
                 if event.agent_id == self.agent_id and (event.timestamp or 0) >= self.started_ms:
                     received.append((event.timestamp or 0, task.id))
         return [task_id for _, task_id in sorted(received)]
+
+    def received_tasks(self, since: int = 0) -> list[Received]:
+        """The received tasks as journal entries; the sidecar log has no generations, so
+        ``generation`` (and the times) are None/0 (``AgentHandle``)."""
+        return [Received(task_id, None, None, 0) for task_id in self.received_ids(since)]
 
     def foreign_tasks(self, since: int = 0) -> list[dict]:
         """Tasks of another run that the wake command left alone."""

@@ -1,0 +1,266 @@
+"""One ordered history per test: what the library saw, for the contract checker to judge.
+
+Robot-free. Agents and probes append every frame they send and receive and every change of
+their connections; the hub client appends every HTTP exchange; at the end of the test the
+collector appends the hub's record of every task and its agent states. Each event has a
+sequence number from the same counter as the agents' journals (``journal_mark``), a
+monotonic time (``time.monotonic_ns``) and a wall-clock time in ms (to compare with the
+hub's millisecond timestamps).
+
+There is one *current* history (the running test's, see :func:`begin`); agents and probes
+made without an explicit history record into the one current when they were made.
+Tokens never enter a history: identify frames are recorded without theirs, HTTP bodies
+are masked and capped.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..util.masking import mask_text
+from ..util.timeutil import now_ms
+
+BODY_CAP = 300
+
+# directions
+IN = "in"  # a frame the hub sent to an agent or probe
+OUT = "out"  # a frame an agent or probe sent to the hub
+CONN = "conn"  # open, identified, close, kill, lost, closed, send_failed, failed
+HTTP = "http"  # one request of the library and its answer
+HUB = "hub"  # the hub's records at the end: task, task_missing, states
+MARK = "mark"  # markers the collector sets (snapshot)
+
+# connection event types that end a connection
+CONN_ENDS = frozenset({"close", "kill", "lost", "closed"})
+
+_SEQUENCE = itertools.count(1)
+_CONNECTIONS = itertools.count(1)
+
+
+def journal_mark() -> int:
+    """A sequence number: history events and journal entries made after this call have a
+    larger ``seq``. Shared by every agent, probe and history of the process."""
+    return next(_SEQUENCE)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One observation. ``actor`` is the short name of the agent or probe (``http`` and
+    ``hub`` for the others); ``conn`` numbers a connection uniquely in the process."""
+
+    seq: int
+    mono_ns: int
+    wall_ms: int
+    direction: str
+    type: str
+    actor: str = ""
+    agent_id: str | None = None
+    conn: int | None = None
+    task_id: str | None = None
+    generation: int | None = None
+    info: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def ends_connection(self) -> bool:
+        return self.direction == CONN and self.type in CONN_ENDS
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def frame_fields(message: Mapping[str, Any]) -> dict[str, Any]:
+    """The parts of a WebSocket frame the checker reads (never a token)."""
+    task_id = message.get("task_id")
+    info: dict[str, Any] = {}
+    for key in ("status", "error", "assigned_at", "timestamp", "agent_id", "name"):
+        if key in message and isinstance(message[key], str | int | float | bool | None):
+            info[key] = message[key]
+    if "generation" in message:
+        info["has_generation"] = True
+        info["raw_generation"] = (
+            message["generation"] if _int(message["generation"]) is not None else "not an int"
+        )
+    caps = message.get("capabilities")
+    if isinstance(caps, list):
+        info["capabilities"] = tuple(str(c) for c in caps if isinstance(c, str))
+    if message.get("type") == "task_assign":
+        caps_needed = message.get("needed_capabilities")
+        if isinstance(caps_needed, list):
+            info["needed_capabilities"] = tuple(str(c) for c in caps_needed)
+    return {
+        "type": str(message.get("type")),
+        "task_id": task_id if isinstance(task_id, str) else None,
+        "generation": _int(message.get("generation")),
+        "info": info,
+    }
+
+
+def capped(text: str, limit: int = BODY_CAP) -> str:
+    """Masked, and cut to ``limit`` characters."""
+    text = mask_text(text)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
+class History:
+    """The events of one test, thread-safe, in ``seq`` order."""
+
+    def __init__(self, name: str = "") -> None:
+        self.name = name
+        self.started_mono_ns = time.monotonic_ns()
+        self.started_wall_ms = now_ms()
+        self._events: list[Event] = []
+        self._lock = threading.RLock()  # wait_for predicates may read the history
+        self._cond = threading.Condition(self._lock)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._events)
+
+    def __repr__(self) -> str:
+        return f"History(name={self.name!r}, events={len(self)})"
+
+    def record(
+        self,
+        direction: str,
+        type: str,
+        *,
+        actor: str = "",
+        agent_id: str | None = None,
+        conn: int | None = None,
+        task_id: str | None = None,
+        generation: int | None = None,
+        info: Mapping[str, Any] | None = None,
+        wall_ms: int | None = None,
+    ) -> Event:
+        """Append one event (sequence number and times taken under the lock, so ``seq``
+        order is time order) and wake :meth:`wait_for` callers."""
+        with self._cond:
+            event = Event(
+                seq=journal_mark(),
+                mono_ns=time.monotonic_ns(),
+                wall_ms=now_ms() if wall_ms is None else wall_ms,
+                direction=direction,
+                type=type,
+                actor=actor,
+                agent_id=agent_id,
+                conn=conn,
+                task_id=task_id,
+                generation=generation,
+                info=dict(info or {}),
+            )
+            self._events.append(event)
+            self._cond.notify_all()
+            return event
+
+    def frame(
+        self,
+        direction: str,
+        message: Mapping[str, Any],
+        *,
+        actor: str,
+        agent_id: str | None,
+        conn: int,
+    ) -> Event:
+        """Record a WebSocket frame (a decoded JSON object)."""
+        return self.record(
+            direction, actor=actor, agent_id=agent_id, conn=conn, **frame_fields(message)
+        )
+
+    def http(
+        self,
+        method: str,
+        path: str,
+        status: int | None,
+        request_body: object,
+        answer: object,
+        sent_wall_ms: int,
+        error: str = "",
+    ) -> Event:
+        """Record one HTTP exchange (bodies masked and capped; hub times kept as ints)."""
+        info: dict[str, Any] = {"method": method, "path": path, "sent_wall_ms": sent_wall_ms}
+        if request_body is not None:
+            info["request"] = capped(_text(request_body))
+        if answer is not None:
+            info["answer"] = capped(_text(answer))
+        if isinstance(answer, Mapping):
+            for key in ("created_at", "task_id", "status"):
+                if key in answer and isinstance(answer[key], str | int):
+                    info[f"answer_{key}"] = answer[key]
+        if error:
+            info["error"] = error[:BODY_CAP]
+        return self.record(
+            HTTP,
+            f"{method} {path}",
+            actor="http",
+            info=info,
+            task_id=info.get("answer_task_id"),
+            generation=status,
+        )
+
+    def new_connection(self) -> int:
+        """A process-wide unique connection number."""
+        return next(_CONNECTIONS)
+
+    def events(self) -> list[Event]:
+        """A copy of the events so far."""
+        with self._lock:
+            return list(self._events)
+
+    def since(self, seq: int) -> list[Event]:
+        with self._lock:
+            return [e for e in self._events if e.seq > seq]
+
+    def wait_for(self, predicate: Callable[[], bool], timeout: float) -> bool:
+        """Wait until ``predicate()`` is true, waking on every new event."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not predicate():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(min(left, 0.05))
+            return True
+
+    def relative_s(self, event: Event) -> float:
+        """Seconds since the test started."""
+        return (event.mono_ns - self.started_mono_ns) / 1e9
+
+
+def _text(value: object) -> str:
+    import json
+
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, separators=(",", ":"))
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+_current_lock = threading.Lock()
+_current = History("(outside a test)")
+
+
+def current() -> History:
+    """The running test's history."""
+    with _current_lock:
+        return _current
+
+
+def begin(name: str) -> History:
+    """Start a new current history (called when a test starts) and return it."""
+    global _current
+    history = History(name)
+    with _current_lock:
+        _current = history
+    return history
+
+
+def of_actors(events: Iterable[Event], actors: set[str]) -> list[Event]:
+    return [e for e in events if e.actor in actors]

@@ -1,0 +1,832 @@
+"""The contract rules: small pure functions from a :class:`~.view.View` to violations.
+
+Each rule judges the HUB, and only what the history proves: wire order on one connection
+(the hub sends one connection's frames in order and answers its frames in order), the
+hub's own timestamps compared with each other, and our clock compared with the hub's only
+through the bounds of :class:`~.view.Clock`. What an agent does on purpose (stale or
+garbage reports) is never a violation; how the hub answers it may be.
+
+Rule names are stable: failure messages start with ``Contract rule '<name>' broken:``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from ..hubapi.model import Task, TaskEvent
+from .history import IN, OUT, Event
+from .view import (
+    RELEASING_ACKS,
+    Connection,
+    View,
+    assignment,
+    info_int,
+    next_event,
+)
+
+STUCK_THRESHOLD_MS = 5 * 60 * 1000  # the contract's stuck sweep: reclaims after 5 min
+QUEUE_ENTRIES = frozenset({"queued", "reclaimed", "retry"})
+KNOWN_EVENTS = frozenset({"queued", "assigned", "completed", "retry", "dead_letter", "reclaimed"})
+# task state machine of the contract: (state, event) -> new state
+TRANSITIONS = {
+    ("queued", "assigned"): "assigned",
+    ("assigned", "reclaimed"): "queued",
+    ("assigned", "retry"): "queued",
+    ("assigned", "completed"): "completed",
+    ("assigned", "dead_letter"): "dead_letter",
+    ("dead_letter", "queued"): "queued",
+}
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule, with the events that prove it."""
+
+    rule: str
+    task_id: str | None
+    agent_id: str | None
+    text: str
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    summary: str
+    check: Callable[[View], list[Violation]]
+    # False: skips task records that history-well-formed found malformed (their order
+    # proves nothing); True: counts in them still mean something
+    reads_malformed: bool = False
+
+
+# -- describing evidence ---------------------------------------------------------------------
+
+
+def seen(view: View, event: Event) -> str:
+    """``+1.234 s  worker-1 <- task_assign task-… gen 2``."""
+    arrow = {IN: "<-", OUT: "->"}.get(event.direction, "--")
+    parts = [
+        f"{view.rel(event):+.3f} s",
+        view.name(event.agent_id) if event.agent_id else event.actor,
+        arrow,
+        event.type,
+    ]
+    if event.task_id:
+        parts.append(event.task_id)
+    if event.generation is not None or event.info.get("has_generation"):
+        parts.append(f"gen {event.generation if event.generation is not None else '(none)'}")
+    for key in ("status", "error"):
+        if key in event.info:
+            parts.append(f"{key} {event.info[key]}")
+    if event.conn is not None:
+        parts.append(f"(connection #{event.conn})")
+    return " ".join(str(p) for p in parts)
+
+
+def hub_seen(view: View, task: Task, event: TaskEvent) -> str:
+    """``hub +1.230 s  task-…: assigned to worker-1 gen 2`` (hub clock, estimated)."""
+    when = view.hub_rel(event.timestamp)
+    stamp = f"{when:+.3f} s" if when is not None else f"at {event.timestamp} (hub ms)"
+    what = event.event
+    if event.event == "assigned":
+        what = f"assigned to {view.name(event.agent_id)} gen {event.generation}"
+    elif isinstance(event.details, str):
+        what = f"{event.event} ({event.details})"
+    return f"hub {stamp} {task.id}: {what}"
+
+
+def _agent_text(view: View, agent_id: str | None) -> str:
+    return f"'{view.name(agent_id)}' ({agent_id})"
+
+
+# -- connection walk shared by several rules ---------------------------------------------------
+
+
+@dataclass
+class Holding:
+    """A task a connection received and has not been released from."""
+
+    task_id: str
+    generation: int | None
+    received: Event
+
+
+def _released_by_hub(
+    view: View, held: Holding, agent_id: str | None, by_hub_ms: int | None
+) -> bool:
+    """True when the hub's record shows the held assignment ended (reclaimed, retried,
+    dead-lettered, completed) at or before ``by_hub_ms`` on the hub's clock, or when the
+    record cannot tell (missing, truncated): then nothing is claimed."""
+    task = view.tasks.get(held.task_id)
+    if task is None:
+        return True
+    index = assignment(task, agent_id, held.generation)
+    if index is None:
+        return True  # not recorded (another rule's business) or cut off at the cap
+    for event in task.events[index + 1 :]:
+        if by_hub_ms is None or event.timestamp is None:
+            return True
+        if event.event == "reclaimed" and event.timestamp <= by_hub_ms:
+            return True  # no message tells the agent: the hub's own clock decides
+        if event.event in ("completed", "retry", "dead_letter") and event.timestamp < by_hub_ms:
+            return True  # finished in an earlier millisecond than the new assignment
+        if event.timestamp > by_hub_ms:
+            return False
+    return False
+
+
+def walk_holdings(view: View, conn: Connection) -> Iterator[tuple[Event, list[Holding]]]:
+    """For each ``task_assign`` the connection received: the event and what the connection
+    still held at that moment (released by the hub's ack of a completion or failure on the
+    wire, or by a reclaim the hub stamped no later than the new assignment)."""
+    held: list[Holding] = []
+    for event in conn.events:
+        if event.direction != IN:
+            continue
+        if event.type == "task_ack" and event.info.get("status") in RELEASING_ACKS:
+            held = [h for h in held if h.task_id != event.task_id]
+        elif event.type == "task_assign" and event.task_id:
+            at = info_int(event, "assigned_at")
+            held = [h for h in held if not _released_by_hub(view, h, conn.agent_id, at)]
+            yield event, list(held)
+            held = [h for h in held if h.task_id != event.task_id]
+            held.append(Holding(event.task_id, event.generation, event))
+
+
+def final_holdings(view: View, conn: Connection) -> list[Holding]:
+    """What the connection holds after its last event (hub reclaims at any time count)."""
+    held: list[Holding] = []
+    for event in conn.events:
+        if event.direction != IN:
+            continue
+        if event.type == "task_ack" and event.info.get("status") in RELEASING_ACKS:
+            held = [h for h in held if h.task_id != event.task_id]
+        elif event.type == "task_assign" and event.task_id:
+            held = [h for h in held if h.task_id != event.task_id]
+            held.append(Holding(event.task_id, event.generation, event))
+    return [h for h in held if not _released_by_hub(view, h, conn.agent_id, None)]
+
+
+def _report_generation(frame: Event) -> int:
+    """The generation a report carried, as the hub must count it (missing or not an int: 0)."""
+    return frame.generation if frame.generation is not None else 0
+
+
+def _acked_reports(view: View) -> Iterator[tuple[Connection, Event, Event]]:
+    """(connection, report, ack) for every completion/failure report the hub acknowledged."""
+    for conn in view.connections.values():
+        for exchange in conn.exchanges:
+            answer = exchange.answer
+            if (
+                answer is not None
+                and answer.type == "task_ack"
+                and answer.info.get("status") in RELEASING_ACKS
+                and exchange.frame.type in ("task_complete", "task_failed")
+                and view.before_snapshot(answer)
+            ):
+                yield conn, exchange.frame, answer
+
+
+# -- the rules -------------------------------------------------------------------------------
+
+
+def one_task_per_agent(view: View) -> list[Violation]:
+    """No task_assign reaches a connection that still holds another task."""
+    out = []
+    for conn in view.connections.values():
+        if not conn.identified:
+            continue
+        for event, held in walk_holdings(view, conn):
+            others = [h for h in held if h.task_id != event.task_id]
+            if not others:
+                continue
+            first = others[0]
+            task = view.tasks.get(first.task_id)
+            trail = [hub_seen(view, task, e) for e in task.events[-4:]] if task else []
+            out.append(
+                Violation(
+                    "one-task-per-agent",
+                    event.task_id,
+                    conn.agent_id,
+                    f"task {event.task_id} was assigned to agent "
+                    f"{_agent_text(view, conn.agent_id)} "
+                    f"while it still held task {first.task_id} (assigned gen {first.generation}, "
+                    "not completed, failed or reclaimed since)",
+                    (seen(view, first.received), seen(view, event), *trail),
+                )
+            )
+    return out
+
+
+def assignment_delivered(view: View) -> list[Violation]:
+    """Every assignment the hub records reaches its agent, when that agent's connection
+    was identified before the assignment and stayed open to the end."""
+    out = []
+    for task in view.tasks.values():
+        for event in task.assignments:
+            agent_id = event.agent_id
+            conns = view.agent_connections(agent_id)
+            if not conns or event.timestamp is None:
+                continue
+            if any(
+                r.task_id == task.id and r.generation == event.generation
+                for c in conns
+                for r in c.received("task_assign")
+            ):
+                continue
+            last = conns[-1]
+            if (
+                last.open_at_end
+                and last.identified is not None
+                and view.clock.surely_before(last.identified.wall_ms, event.timestamp)
+            ):
+                out.append(
+                    Violation(
+                        "assignment-delivered",
+                        task.id,
+                        agent_id,
+                        f"the hub recorded assigning {task.id} (gen {event.generation}) to agent "
+                        f"{_agent_text(view, agent_id)}, but no task_assign for it ever reached "
+                        "that agent, whose connection was open from before the assignment to the "
+                        "end of the test",
+                        (seen(view, last.identified), hub_seen(view, task, event)),
+                    )
+                )
+    return out
+
+
+def assignment_recorded(view: View) -> list[Violation]:
+    """Every task_assign an agent gets is one the hub records (task, agent, generation)."""
+    out = []
+    for conn in view.connections.values():
+        if not conn.identified:
+            continue
+        for event in conn.received("task_assign"):
+            if not event.task_id or not view.before_snapshot(event):
+                continue
+            task = view.tasks.get(event.task_id)
+            if task is None:
+                if event.task_id in view.missing_tasks:
+                    out.append(
+                        Violation(
+                            "assignment-recorded",
+                            event.task_id,
+                            conn.agent_id,
+                            f"agent {_agent_text(view, conn.agent_id)} was sent task_assign for "
+                            f"{event.task_id}, a task the hub does not know (404)",
+                            (seen(view, event),),
+                        )
+                    )
+                continue
+            if assignment(task, conn.agent_id, event.generation) is not None:
+                continue
+            if task.history_truncated:
+                continue
+            others = [hub_seen(view, task, e) for e in task.assignments]
+            out.append(
+                Violation(
+                    "assignment-recorded",
+                    task.id,
+                    conn.agent_id,
+                    f"agent {_agent_text(view, conn.agent_id)} was sent task_assign for {task.id} "
+                    f"gen {event.generation}, but the hub's history of the task has no such "
+                    "assignment",
+                    (seen(view, event), *(others or ["hub: no assignment recorded"])),
+                )
+            )
+    return out
+
+
+def generation_increases(view: View) -> list[Violation]:
+    """Each new assignment of a task has a higher generation than the ones before (in the
+    hub's history, and in the task_assign frames agents received)."""
+    out = []
+    for task in view.tasks.values():
+        last: TaskEvent | None = None
+        for event in task.assignments:
+            if event.generation is None or (
+                last and last.generation is not None and event.generation <= last.generation
+            ):
+                out.append(
+                    Violation(
+                        "generation-increases",
+                        task.id,
+                        event.agent_id,
+                        f"the hub assigned {task.id} with generation {event.generation} after an "
+                        f"assignment with generation {last.generation if last else '-'}",
+                        tuple(hub_seen(view, task, e) for e in (last, event) if e),
+                    )
+                )
+            last = event
+    by_task: dict[str, list[Event]] = {}
+    for conn in view.connections.values():
+        for e in conn.received("task_assign"):
+            if e.task_id and info_int(e, "assigned_at") is not None:
+                by_task.setdefault(e.task_id, []).append(e)
+    for task_id, received in by_task.items():
+        frames = sorted(received, key=lambda e: (info_int(e, "assigned_at"), e.seq))
+        for before, after in itertools.pairwise(frames):
+            if before.generation is None or after.generation is None:
+                continue
+            later = info_int(after, "assigned_at") > info_int(before, "assigned_at")  # type: ignore[operator]
+            if (after.generation < before.generation and later) or (
+                after.generation == before.generation
+            ):
+                out.append(
+                    Violation(
+                        "generation-increases",
+                        task_id,
+                        after.agent_id,
+                        f"{task_id} was assigned with generation {after.generation} after an "
+                        f"assignment with generation {before.generation}",
+                        (seen(view, before), seen(view, after)),
+                    )
+                )
+    return out
+
+
+def ack_current_generation(view: View) -> list[Violation]:
+    """The hub acknowledges a completion or failure only for the current generation: the
+    report's generation is the assignment that the completion (retry, dead letter) ended."""
+    out = []
+    for conn, report, ack in _acked_reports(view):
+        task = view.tasks.get(report.task_id or "")
+        if task is None:
+            continue
+        generation = _report_generation(report)
+        index = assignment(task, None, generation)
+        wanted = {"complete": {"completed"}, "retried": {"retry"}, "dead_letter": {"dead_letter"}}[
+            str(ack.info.get("status"))
+        ]
+        if index is None and task.history_truncated:
+            continue
+        after = next_event(task, index) if index is not None else None
+        if after is not None and after.event in wanted:
+            continue
+        current = [e for e in task.assignments if e.generation != generation][-1:]
+        shown = "(none)" if not report.info.get("has_generation") else generation
+        out.append(
+            Violation(
+                "ack-current-generation",
+                task.id,
+                conn.agent_id,
+                f"the hub acknowledged {report.type} of {task.id} with generation {shown} "
+                f"('{ack.info.get('status')}') from agent {_agent_text(view, conn.agent_id)}, "
+                f"but generation {shown} was not the assignment that the hub's record shows "
+                f"ending with {'/'.join(sorted(wanted))}",
+                (
+                    seen(view, report),
+                    seen(view, ack),
+                    *(hub_seen(view, task, e) for e in task.events[-3:]),
+                    *(hub_seen(view, task, e) for e in current if e not in task.events[-3:]),
+                ),
+            )
+        )
+    return out
+
+
+def completed_once(view: View) -> list[Violation]:
+    """No task completed twice: one ``completed`` in its history, one completion ack."""
+    out = []
+    acks: dict[str, list[Event]] = {}
+    for _conn, _report, ack in _acked_reports(view):
+        if ack.info.get("status") == "complete" and ack.task_id:
+            acks.setdefault(ack.task_id, []).append(ack)
+    for task_id, found in acks.items():
+        if len(found) > 1:
+            out.append(
+                Violation(
+                    "completed-once",
+                    task_id,
+                    found[1].agent_id,
+                    f"the hub acknowledged {len(found)} completions of {task_id}",
+                    tuple(seen(view, e) for e in found),
+                )
+            )
+    for task in view.tasks.values():
+        done = task.events_named("completed")
+        if len(done) > 1:
+            out.append(
+                Violation(
+                    "completed-once",
+                    task.id,
+                    task.last_assignee,
+                    f"the hub's history of {task.id} records {len(done)} completions",
+                    tuple(hub_seen(view, task, e) for e in done),
+                )
+            )
+    return out
+
+
+def completion_to_holder(view: View) -> list[Violation]:
+    """No completion (or failure) is acknowledged to an agent that did not hold the task:
+    the agent must have been sent that task with the report's generation."""
+    out = []
+    for conn, report, ack in _acked_reports(view):
+        generation = _report_generation(report)
+        held = any(
+            e.task_id == report.task_id and e.generation == generation and e.seq < ack.seq
+            for c in view.agent_connections(conn.agent_id)
+            for e in c.received("task_assign")
+        )
+        if not held:
+            out.append(
+                Violation(
+                    "completion-to-holder",
+                    report.task_id,
+                    conn.agent_id,
+                    f"the hub acknowledged {report.type} of {report.task_id} "
+                    f"('{ack.info.get('status')}') to agent {_agent_text(view, conn.agent_id)}, "
+                    f"which was never assigned that task with generation {generation}",
+                    (seen(view, report), seen(view, ack)),
+                )
+            )
+    return out
+
+
+def capabilities(view: View) -> list[Violation]:
+    """No task is handed to an agent that lacks one of its needed capabilities."""
+    out = []
+    for conn in view.connections.values():
+        if not conn.identified or conn.capabilities is None:
+            continue
+        have = set(conn.capabilities)
+        for event in conn.received("task_assign"):
+            task = view.tasks.get(event.task_id or "")
+            if task is None:
+                continue
+            lacking = [c for c in task.needed_capabilities if c not in have]
+            if lacking:
+                out.append(
+                    Violation(
+                        "capabilities",
+                        task.id,
+                        conn.agent_id,
+                        f"{task.id} needs {', '.join(task.needed_capabilities)} but was assigned "
+                        f"to agent {_agent_text(view, conn.agent_id)}, which declared "
+                        f"{', '.join(conn.capabilities) or 'no capabilities'} (lacks "
+                        f"{', '.join(lacking)})",
+                        (seen(view, conn.identified), seen(view, event)),
+                    )
+                )
+    return out
+
+
+def no_assign_after_disconnect(view: View) -> list[Violation]:
+    """No assignment to an agent whose connection had closed, until it identified again.
+
+    Proof that the hub knew of the close: it reclaimed a task the connection had accepted
+    (so no acceptance timeout; not overdue; younger than the stuck threshold). Any later
+    assignment to that agent that no connection of it received, made before it identified
+    again, went to a closed connection.
+    """
+    out = []
+    for conn in view.connections.values():
+        if conn.end is None or not conn.identified or not conn.agent_id:
+            continue
+        accepted = {
+            x.frame.task_id
+            for x in conn.exchanges
+            if x.frame.type == "task_accepted"
+            and x.answer is not None
+            and x.answer.type == "task_ack"
+        }
+        later = [c for c in view.agent_connections(conn.agent_id) if c.number > conn.number]
+        for holding in final_holdings_before_end(view, conn):
+            task = view.tasks.get(holding.task_id)
+            if task is None or holding.task_id not in accepted:
+                continue
+            index = assignment(task, conn.agent_id, holding.generation)
+            reclaim = next_event(task, index) if index is not None else None
+            if (
+                reclaim is None
+                or reclaim.event != "reclaimed"
+                or reclaim.details == "overdue"
+                or reclaim.timestamp is None
+                or task.events[index].timestamp is None
+                or reclaim.timestamp - task.events[index].timestamp >= STUCK_THRESHOLD_MS
+                or not view.clock.maybe_before(conn.end.wall_ms, reclaim.timestamp)
+            ):
+                continue
+            out.extend(_ghost_assignments(view, conn, later, task, reclaim))
+    return out
+
+
+def final_holdings_before_end(view: View, conn: Connection) -> list[Holding]:
+    """What the connection held when it ended (acks released; reclaims do not)."""
+    held: list[Holding] = []
+    for event in conn.events:
+        if (
+            event.direction == IN
+            and event.type == "task_ack"
+            and event.info.get("status") in RELEASING_ACKS
+        ):
+            held = [h for h in held if h.task_id != event.task_id]
+        elif event.direction == IN and event.type == "task_assign" and event.task_id:
+            held = [h for h in held if h.task_id != event.task_id]
+            held.append(Holding(event.task_id, event.generation, event))
+    return held
+
+
+def _ghost_assignments(
+    view: View, conn: Connection, later: list[Connection], held: Task, reclaim: TaskEvent
+) -> list[Violation]:
+    out = []
+    agent_id = conn.agent_id
+    received = {
+        (e.task_id, e.generation)
+        for c in view.agent_connections(agent_id)
+        for e in c.received("task_assign")
+    }
+    for task in view.tasks.values():
+        for event in task.assignments:
+            if event.agent_id != agent_id or event.timestamp is None:
+                continue
+            if event.timestamp < reclaim.timestamp or (task.id, event.generation) in received:
+                continue
+            if any(
+                c.identified and view.clock.maybe_before(c.identified.wall_ms, event.timestamp)
+                for c in later
+            ):
+                continue
+            out.append(
+                Violation(
+                    "no-assign-after-disconnect",
+                    task.id,
+                    agent_id,
+                    f"the hub assigned {task.id} (gen {event.generation}) to agent "
+                    f"{_agent_text(view, agent_id)} after that agent's connection had closed "
+                    f"(the hub had already reclaimed {held.id} from it) and before it identified "
+                    "again",
+                    (
+                        seen(view, conn.end),
+                        hub_seen(view, held, reclaim),
+                        hub_seen(view, task, event),
+                    ),
+                )
+            )
+    return out
+
+
+def history_well_formed(view: View) -> list[Violation]:
+    """Task histories are newest first, capped at 50, start with ``queued``, follow the
+    task lifecycle (a reclaim only after an assignment, nothing after ``completed``) and
+    end in the task's status."""
+    out = []
+    for task in view.tasks.values():
+        problem = _history_problem(task)
+        if problem:
+            raw = task.raw.get("history") if isinstance(task.raw, dict) else None
+            shown = [
+                f"raw[{i}] {h.get('event')} at {h.get('timestamp')}"
+                for i, h in enumerate(raw[:6] if isinstance(raw, list) else [])
+                if isinstance(h, dict)
+            ]
+            out.append(
+                Violation(
+                    "history-well-formed",
+                    task.id,
+                    task.last_assignee,
+                    f"the hub's history of {task.id} is not well formed: {problem}",
+                    (
+                        f"status {task.status}, raw history (newest first expected): "
+                        f"{len(raw) if isinstance(raw, list) else '?'} entries",
+                        *shown,
+                    ),
+                )
+            )
+    return out
+
+
+def _history_problem(task: Task) -> str | None:
+    raw = task.raw.get("history") if isinstance(task.raw, dict) else None
+    if not isinstance(raw, list):
+        return "it has no history list"
+    if len(raw) > 50:
+        return f"{len(raw)} entries, more than the cap of 50"
+    stamps = [h.get("timestamp") for h in raw if isinstance(h, dict)]
+    for index, (newer, older) in enumerate(itertools.pairwise(stamps)):
+        if isinstance(newer, int) and isinstance(older, int) and newer < older:
+            return (
+                f"entry {index} (at {newer}) is older than entry {index + 1} (at {older}): "
+                "not newest first"
+            )
+    events = task.events
+    truncated = task.history_truncated
+    if not events:
+        return "it is empty"
+    if not truncated and events[0].event != "queued":
+        return f"its oldest entry is '{events[0].event}', not 'queued'"
+    state: str | None = None if truncated else "queued"
+    for event in events[1:] if not truncated else events:
+        if event.event not in KNOWN_EVENTS:
+            return f"unknown event '{event.event}'"
+        if state is None:
+            state = {
+                "assigned": "assigned",
+                "completed": "completed",
+                "dead_letter": "dead_letter",
+            }.get(event.event, "queued")
+            continue
+        new = TRANSITIONS.get((state, event.event))
+        if new is None:
+            return f"'{event.event}' while the task was {state}"
+        state = new
+    if state is not None and state != task.status:
+        return f"its last entry leaves the task {state}, but its status is {task.status}"
+    if (
+        task.status == "assigned"
+        and task.assignments
+        and task.assignments[-1].agent_id != task.assigned_to
+    ):
+        return (
+            f"assigned_to is {task.assigned_to} but the last assignment went to "
+            f"{task.assignments[-1].agent_id}"
+        )
+    return None
+
+
+def agent_states_agree(view: View) -> list[Violation]:
+    """At the end, the hub's agent states agree with what each agent knows.
+
+    Judged only for connections open at the end, quiet since the snapshot began, with no
+    report unanswered, whose hub state did not change while the snapshot was taken.
+    Allowed by the contract: a task completed without ``task_accepted`` leaves the agent
+    ``assigned`` to it until the acceptance timeout.
+    """
+    if view.states_before is None or view.states_after is None or view.snapshot_seq is None:
+        return []
+    before = {s.get("agent_id"): s for s in view.states_before if isinstance(s, dict)}
+    after = {s.get("agent_id"): s for s in view.states_after if isinstance(s, dict)}
+    out = []
+    for agent_id in sorted(view.observed_agents):
+        conns = view.agent_connections(agent_id)
+        conn = conns[-1]
+        if not conn.open_at_end or any(e.seq > view.snapshot_seq for e in conn.events):
+            continue
+        if conn.unanswered():
+            continue
+        state_a, state_b = before.get(agent_id), after.get(agent_id)
+        if state_a != state_b:
+            continue  # changed while we looked
+        problem = _state_problem(view, conn, state_b)
+        if problem:
+            out.append(
+                Violation(
+                    "agent-states-agree",
+                    problem[1],
+                    agent_id,
+                    f"the hub says agent {_agent_text(view, agent_id)} is {problem[0]}",
+                    tuple(seen(view, e) for e in conn.events[-4:]),
+                )
+            )
+    return out
+
+
+def _state_problem(
+    view: View, conn: Connection, state: dict | None
+) -> tuple[str, str | None] | None:
+    held = final_holdings(view, conn)
+    if len(held) > 1:
+        return None  # one-task-per-agent says it
+    if state is None:
+        return (
+            "not connected (missing from GET /api/agents/states), although its "
+            "connection is open and identified",
+            None,
+        )
+    fsm, current = state.get("fsm_state"), state.get("current_task_id")
+    accepted = {
+        (x.frame.task_id)
+        for x in conn.exchanges
+        if x.frame.type == "task_accepted" and x.answer is not None and x.answer.type == "task_ack"
+    }
+    if not held:
+        if fsm == "idle" and current is None:
+            return None
+        completed_unaccepted = {
+            x.frame.task_id
+            for x in conn.exchanges
+            if x.frame.type == "task_complete"
+            and x.answer is not None
+            and x.answer.info.get("status") == "complete"
+            and x.frame.task_id not in accepted
+        }
+        if fsm == "assigned" and current in completed_unaccepted:
+            return None  # the contract's quirk: stays assigned until the acceptance timeout
+        return (
+            f"'{fsm}' with task {current}, but the agent holds no task (all finished, "
+            "failed or reclaimed)",
+            current,
+        )
+    task_id = held[0].task_id
+    want = "working" if task_id in accepted else "assigned"
+    if fsm == want and current == task_id:
+        return None
+    return (
+        f"'{fsm}' with task {current}, but the agent holds {task_id}, which it "
+        f"{'accepted' if want == 'working' else 'has not accepted'} (expected '{want}')",
+        task_id,
+    )
+
+
+def priority_order(view: View) -> list[Violation]:
+    """No lower-priority task is assigned while a higher-priority task the same agent could
+    take had been queued since an earlier millisecond and stayed queued past it."""
+    caps: dict[str, set[str]] = {}
+    for conn in view.connections.values():
+        if conn.identified and conn.agent_id and conn.capabilities is not None:
+            caps.setdefault(conn.agent_id, set()).update(conn.capabilities)
+    queued: dict[str, list[tuple[int, int | None]]] = {}
+    for task in view.tasks.values():
+        spans = []
+        for index, event in enumerate(task.events):
+            if event.event in QUEUE_ENTRIES | {"queued"} and event.timestamp is not None:
+                nxt = next_event(task, index)
+                if nxt is None and task.status != "queued":
+                    continue
+                spans.append((event.timestamp, nxt.timestamp if nxt else None))
+        if spans and task.priority is not None:
+            queued[task.id] = spans
+    out = []
+    for task in view.tasks.values():
+        if task.priority is None:
+            continue
+        for event in task.assignments:
+            agent_caps = caps.get(event.agent_id or "")
+            if agent_caps is None or event.timestamp is None:
+                continue
+            ts = event.timestamp
+            for other_id, spans in queued.items():
+                other = view.tasks[other_id]
+                if other.priority is None or other.priority >= task.priority:  # type: ignore[operator]
+                    continue
+                if not set(other.needed_capabilities) <= agent_caps:
+                    continue
+                if any(start < ts and (end is None or end > ts) for start, end in spans):
+                    out.append(
+                        Violation(
+                            "priority-order",
+                            task.id,
+                            event.agent_id,
+                            f"{task.id} ({task.priority_name}) was assigned to agent "
+                            f"{_agent_text(view, event.agent_id)} while {other.id} "
+                            f"({other.priority_name}), which that agent could take, had been "
+                            "queued longer",
+                            (
+                                hub_seen(view, task, event),
+                                *(hub_seen(view, other, e) for e in other.events[:4]),
+                            ),
+                        )
+                    )
+                    break
+    return out
+
+
+RULES: tuple[Rule, ...] = (
+    # first: the other rules read the task records and skip those this one finds malformed
+    Rule(
+        "history-well-formed",
+        "task histories newest first, capped, in lifecycle order",
+        history_well_formed,
+    ),
+    Rule(
+        "one-task-per-agent", "no task_assign to an agent still holding a task", one_task_per_agent
+    ),
+    Rule(
+        "assignment-delivered", "every recorded assignment reaches its agent", assignment_delivered
+    ),
+    Rule(
+        "assignment-recorded",
+        "every task_assign received is in the hub's history",
+        assignment_recorded,
+    ),
+    Rule(
+        "generation-increases", "each new assignment has a higher generation", generation_increases
+    ),
+    Rule(
+        "ack-current-generation",
+        "completions/failures acknowledged only for the current generation",
+        ack_current_generation,
+    ),
+    Rule("completed-once", "no task completed twice", completed_once, reads_malformed=True),
+    Rule(
+        "completion-to-holder",
+        "completions acknowledged only to the task's holder",
+        completion_to_holder,
+    ),
+    Rule("capabilities", "tasks only go to agents with every needed capability", capabilities),
+    Rule(
+        "no-assign-after-disconnect",
+        "no assignment to a closed connection before it identifies again",
+        no_assign_after_disconnect,
+    ),
+    Rule("agent-states-agree", "the hub's agent states match what agents know", agent_states_agree),
+    Rule(
+        "priority-order",
+        "no lower priority assigned over a longer-queued higher one",
+        priority_order,
+    ),
+)

@@ -1,0 +1,59 @@
+"""The contract checker's keyword: judges the test's whole history at teardown."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from robotlibcore import keyword
+
+from ..checker.collect import collect, task_ids_in
+from ..checker.verdict import check, failure_message
+from ..checker.view import build
+from ..report.contract_panel import render_checks_off, render_contract_panel
+from ..util.errors import AgentComAssertion
+from .base import LibraryComponent
+
+
+class ContractViolation(AgentComAssertion):
+    """The hub broke a rule of the contract during the test."""
+
+
+class ContractCheckKeywords(LibraryComponent):
+    @keyword
+    def contract_should_hold(self, checks: Literal["on", "off"] = "on") -> None:
+        """Judges everything this test observed against the hub contract's rules and fails
+        with the first broken rule, its task and agent, and the events that prove it.
+
+        The history holds every frame each agent and probe sent and received, connection
+        events, every HTTP request of the library, and, read now, the hub's record of each
+        of the test's tasks and its agent states. Rules: one task per agent, assignments
+        delivered and recorded, generations, exactly once, capabilities, no assignment to a
+        closed connection, well-formed task histories, agent states, priority order. A
+        "Contract checks" panel with the rules, the events read and any violations is
+        logged (shown at the top of the test). The failure message starts with
+        ``Contract rule '<name>' broken:``; times are seconds since the test started.
+
+        `Finish AgentCom Test` calls it, so no test needs to. Does nothing but log when no
+        session is open.
+
+        Args:
+            checks: ``off`` skips the checks (the suite's ``${CONTRACT_CHECKS}``).
+
+        Example:
+        | [Teardown] | `Contract Should Hold` | checks=${CONTRACT_CHECKS} |
+        """
+        if checks == "off":
+            self.info(render_checks_off(), html=True)
+            return
+        test = self.ctx.test
+        history = test.history
+        note = ""
+        session = self.ctx.session
+        if session is not None:
+            note = collect(history, session.client, task_ids_in(history, test.submitted))
+        names = self.ctx.agent_names()
+        verdict = check(build(history, names=names))
+        verdict.note = note
+        self.info(render_contract_panel(verdict, names), html=True)
+        if not verdict.ok:
+            raise ContractViolation(failure_message(verdict, names))

@@ -1,0 +1,539 @@
+"""Every rule of the contract checker on hand-made histories: one that holds, one that breaks."""
+
+from __future__ import annotations
+
+from AgentComLibrary.checker.verdict import check, failure_message
+from histbuild import RUN, Builder, all_violations, assigned, get_task_answer, violations
+
+W1, W2 = "w1", "w2"
+IDLE = {"agent_id": W1, "fsm_state": "idle", "current_task_id": None}
+
+
+def clean_run() -> Builder:
+    """w1 identifies, a task is posted, assigned to w1, accepted and completed."""
+    b = Builder()
+    b.connect(1, W1, at=1000)
+    b.post("t1", created_at=1010, sent=1009, received=1011)
+    b.assign(1, W1, "t1", 1, assigned_at=1012, at=1013)
+    b.complete(1, W1, "t1", 1)
+    b.snapshot()
+    b.states([IDLE])
+    b.task(
+        "t1",
+        [("queued", 1010), ("assigned", 1012, assigned(W1, 1)), ("completed", 1016)],
+        "completed",
+    )
+    return b
+
+
+def test_a_clean_run_breaks_no_rule() -> None:
+    assert all_violations(clean_run()) == []
+
+
+# -- one task per agent --
+
+
+def two_assignments(release: str | None) -> Builder:
+    b = Builder()
+    b.connect(1, W1, at=1000)
+    b.assign(1, W1, "a", 1, assigned_at=1010, at=1011)
+    if release == "ack":
+        b.complete(1, W1, "a", 1)
+    b.assign(1, W1, "b", 1, assigned_at=1020, at=1021)
+    b.snapshot()
+    a_events = [("queued", 1005), ("assigned", 1010, assigned(W1, 1))]
+    if release == "reclaim":
+        a_events += [("reclaimed", 1020, "agent_disconnect")]
+    else:
+        a_events += [("completed", 1025)]
+    b.task("a", a_events, "queued" if release == "reclaim" else "completed")
+    b.task("b", [("queued", 1006), ("assigned", 1020, assigned(W1, 1))], "assigned", assigned_to=W1)
+    return b
+
+
+def test_second_assignment_while_holding_a_task_is_a_violation() -> None:
+    found = violations(two_assignments(None), "one-task-per-agent")
+    assert [(v.task_id, v.agent_id) for v in found] == [("b", W1)]
+    assert "still held task a" in found[0].text
+
+
+def test_second_assignment_after_the_completion_ack_holds() -> None:
+    assert violations(two_assignments("ack"), "one-task-per-agent") == []
+
+
+def test_second_assignment_after_a_reclaim_in_the_same_millisecond_holds() -> None:
+    # acceptance timeout: the hub reclaims a and may hand the agent the next task at once
+    assert violations(two_assignments("reclaim"), "one-task-per-agent") == []
+
+
+def test_a_completion_in_the_same_millisecond_without_ack_does_not_release() -> None:
+    b = Builder()
+    b.connect(1, W1, at=1000)
+    b.assign(1, W1, "a", 1, assigned_at=1010, at=1011)
+    b.assign(1, W1, "b", 1, assigned_at=1010, at=1012)  # same scheduling pass
+    b.task(
+        "a",
+        [("queued", 1005), ("assigned", 1010, assigned(W1, 1)), ("completed", 1010)],
+        "completed",
+    )
+    b.task("b", [("queued", 1006), ("assigned", 1010, assigned(W1, 1))], "assigned", assigned_to=W1)
+    assert len(violations(b, "one-task-per-agent")) == 1
+
+
+def test_a_new_connection_holds_nothing() -> None:
+    b = Builder()
+    b.connect(1, W1, at=1000)
+    b.assign(1, W1, "a", 1, assigned_at=1010, at=1011)
+    b.end(1, W1)
+    b.connect(2, W1)
+    b.assign(2, W1, "b", 1, assigned_at=1030, at=1031)
+    b.task("a", [("queued", 1005), ("assigned", 1010, assigned(W1, 1))], "assigned", assigned_to=W1)
+    assert violations(b, "one-task-per-agent") == []
+
+
+# -- assignments delivered and recorded --
+
+
+def undelivered(ended: bool) -> Builder:
+    b = Builder()
+    b.connect(1, W1, at=1000)
+    b.post("t1", created_at=1010, sent=1009, received=1011)
+    if ended:
+        b.end(1, W1, at=1015)
+    b.snapshot()
+    b.task(
+        "t1", [("queued", 1010), ("assigned", 1012, assigned(W1, 1))], "assigned", assigned_to=W1
+    )
+    return b
+
+
+def test_a_recorded_assignment_that_never_arrives_is_a_violation() -> None:
+    found = violations(undelivered(ended=False), "assignment-delivered")
+    assert [(v.task_id, v.agent_id) for v in found] == [("t1", W1)]
+
+
+def test_reading_old_task_records_does_not_spoil_the_clock_bounds() -> None:
+    b = undelivered(ended=False)
+    get_task_answer(b, "t1", created_at=1010, sent=5000)
+    assert len(violations(b, "assignment-delivered")) == 1
+
+
+def test_an_assignment_to_a_connection_that_ended_is_not_judged() -> None:
+    assert violations(undelivered(ended=True), "assignment-delivered") == []
+
+
+def test_no_clock_bounds_means_delivery_is_not_claimed() -> None:
+    b = Builder()
+    b.connect(1, W1, at=1000)
+    b.task(
+        "t1", [("queued", 1010), ("assigned", 1012, assigned(W1, 1))], "assigned", assigned_to=W1
+    )
+    assert violations(b, "assignment-delivered") == []
+
+
+def test_a_task_assign_the_hub_did_not_record_is_a_violation() -> None:
+    b = Builder()
+    b.connect(1, W1, at=1000)
+    b.assign(1, W1, "t1", 2, assigned_at=1012, at=1013)
+    b.snapshot()
+    b.task(
+        "t1", [("queued", 1010), ("assigned", 1012, assigned(W1, 1))], "assigned", assigned_to=W1
+    )
+    found = violations(b, "assignment-recorded")
+    assert [(v.task_id, v.agent_id) for v in found] == [("t1", W1)]
+    assert "gen 2" in found[0].text
+
+
+def test_a_truncated_history_excuses_a_missing_assignment() -> None:
+    b = Builder()
+    b.connect(1, W1, at=1000)
+    b.assign(1, W1, "t1", 1, assigned_at=1012, at=1013)
+    b.snapshot()
+    events = [("assigned", 2000 + 2 * i, assigned(W2, 30 + i)) for i in range(25)]
+    events = [
+        e
+        for pair in zip(
+            events,
+            [("reclaimed", 2001 + 2 * i, "agent_disconnect") for i in range(25)],
+            strict=True,
+        )
+        for e in pair
+    ]
+    b.task("t1", events, "queued")
+    assert violations(b, "assignment-recorded") == []
+
+
+# -- generations --
+
+
+def test_a_lower_generation_in_the_history_is_a_violation() -> None:
+    b = Builder()
+    b.task(
+        "t1",
+        [
+            ("queued", 1),
+            ("assigned", 2, assigned(W1, 2)),
+            ("reclaimed", 3),
+            ("assigned", 4, assigned(W2, 2)),
+        ],
+        "assigned",
+        assigned_to=W2,
+    )
+    assert len(violations(b, "generation-increases")) == 1
+
+
+def test_the_same_generation_sent_to_two_agents_is_a_violation() -> None:
+    b = Builder()
+    b.connect(1, W1)
+    b.connect(2, W2)
+    b.assign(1, W1, "t1", 1, assigned_at=1100)
+    b.assign(2, W2, "t1", 1, assigned_at=1101)
+    found = violations(b, "generation-increases")
+    assert found and found[0].task_id == "t1"
+
+
+def test_increasing_generations_hold() -> None:
+    b = Builder()
+    b.connect(1, W1)
+    b.connect(2, W2)
+    b.assign(1, W1, "t1", 1, assigned_at=1100)
+    b.assign(2, W2, "t1", 3, assigned_at=1101)
+    b.task(
+        "t1",
+        [
+            ("queued", 1),
+            ("assigned", 1100, assigned(W1, 1)),
+            ("reclaimed", 1100),
+            ("assigned", 1101, assigned(W2, 3)),
+        ],
+        "assigned",
+        assigned_to=W2,
+    )
+    assert violations(b, "generation-increases") == []
+
+
+def stale_report(answer: str) -> Builder:
+    """w1 lost t1 (gen 1) to w2 (gen 3), then reports gen 1; the hub answers ``answer``."""
+    b = Builder()
+    b.connect(1, W1, at=1000)
+    b.assign(1, W1, "t1", 1, assigned_at=1010, at=1011)
+    b.end(1, W1)
+    b.connect(2, W2)
+    b.assign(2, W2, "t1", 3, assigned_at=1030, at=1031)
+    b.connect(3, W1)
+    b.send(3, W1, "task_complete", "t1", 1)
+    if answer == "ack":
+        b.ack(3, W1, "t1", "complete")
+    else:
+        b.error(3, W1, "task_complete_failed: stale_generation")
+    b.complete(2, W2, "t1", 3)
+    b.snapshot()
+    b.task(
+        "t1",
+        [
+            ("queued", 1005),
+            ("assigned", 1010, assigned(W1, 1)),
+            ("reclaimed", 1020, "agent_disconnect"),
+            ("assigned", 1030, assigned(W2, 3)),
+            ("completed", 1040),
+        ],
+        "completed",
+    )
+    return b
+
+
+def test_a_stale_completion_acknowledged_is_a_violation() -> None:
+    found = violations(stale_report("ack"), "ack-current-generation")
+    assert [(v.task_id, v.agent_id) for v in found] == [("t1", W1)]
+
+
+def test_a_stale_completion_refused_holds() -> None:
+    assert all_violations(stale_report("error")) == []
+
+
+def test_a_completion_without_generation_acknowledged_is_a_violation() -> None:
+    b = Builder()
+    b.connect(1, W1)
+    b.assign(1, W1, "t1", 1, assigned_at=1000)
+    b.send(1, W1, "task_complete", "t1", None)
+    b.ack(1, W1, "t1", "complete")
+    b.snapshot()
+    b.task("t1", [("queued", 990), ("assigned", 1000, assigned(W1, 1))], "assigned", assigned_to=W1)
+    assert len(violations(b, "ack-current-generation")) == 1
+    assert len(violations(b, "completion-to-holder")) == 1  # generation 0 was never assigned
+
+
+def test_answers_are_paired_in_order_on_a_connection() -> None:
+    # two reports, two answers: the error answers the first, the ack the second
+    b = Builder()
+    b.connect(1, W1)
+    b.assign(1, W1, "t1", 2, assigned_at=1000)
+    b.send(1, W1, "task_complete", "t1", 1)
+    b.send(1, W1, "task_complete", "t1", 2)
+    b.error(1, W1, "task_complete_failed: stale_generation")
+    b.ack(1, W1, "t1", "complete")
+    b.snapshot()
+    b.task(
+        "t1",
+        [
+            ("queued", 990),
+            ("assigned", 995, assigned(W2, 1)),
+            ("reclaimed", 996),
+            ("assigned", 1000, assigned(W1, 2)),
+            ("completed", 1010),
+        ],
+        "completed",
+    )
+    assert violations(b, "ack-current-generation") == []
+
+
+# -- exactly once --
+
+
+def test_two_completions_are_a_violation() -> None:
+    b = Builder()
+    b.task(
+        "t1",
+        [("queued", 1), ("assigned", 2, assigned(W1, 1)), ("completed", 3), ("completed", 4)],
+        "completed",
+    )
+    assert [v.task_id for v in violations(b, "completed-once")] == ["t1"]
+
+
+def test_a_completion_acknowledged_to_an_agent_that_never_held_it_is_a_violation() -> None:
+    b = Builder()
+    b.connect(1, W2)
+    b.send(1, W2, "task_complete", "t1", 1)
+    b.ack(1, W2, "t1", "complete")
+    b.snapshot()
+    b.task("t1", [("queued", 1), ("assigned", 2, assigned(W1, 1)), ("completed", 3)], "completed")
+    found = violations(b, "completion-to-holder")
+    assert [(v.task_id, v.agent_id) for v in found] == [("t1", W2)]
+
+
+# -- capabilities --
+
+
+def test_a_task_for_an_agent_without_its_capability_is_a_violation() -> None:
+    b = Builder()
+    b.connect(1, W1, caps=(RUN,))
+    b.assign(1, W1, "t1", 1, assigned_at=1000)
+    b.task(
+        "t1",
+        [("queued", 990), ("assigned", 1000, assigned(W1, 1))],
+        "assigned",
+        caps=(RUN, "gpu"),
+        assigned_to=W1,
+    )
+    found = violations(b, "capabilities")
+    assert found and "lacks gpu" in found[0].text
+
+
+def test_a_task_for_an_agent_with_its_capabilities_holds() -> None:
+    b = Builder()
+    b.connect(1, W1, caps=(RUN, "gpu"))
+    b.assign(1, W1, "t1", 1, assigned_at=1000)
+    b.task(
+        "t1",
+        [("queued", 990), ("assigned", 1000, assigned(W1, 1))],
+        "assigned",
+        caps=(RUN, "gpu"),
+        assigned_to=W1,
+    )
+    assert violations(b, "capabilities") == []
+
+
+# -- no assignment after disconnect --
+
+
+def ghost(reconnect_before: bool) -> Builder:
+    b = Builder()
+    b.connect(1, W1, at=1000)
+    b.post("t1", created_at=1005, sent=1004, received=1006)
+    b.assign(1, W1, "t1", 1, assigned_at=1010, at=1011)
+    b.send(1, W1, "task_accepted", "t1")
+    b.ack(1, W1, "t1", "accepted")
+    b.end(1, W1, "kill", at=1020)
+    if reconnect_before:
+        b.connect(2, W1, at=1021)
+    b.snapshot()
+    b.task(
+        "t1",
+        [
+            ("queued", 1005),
+            ("assigned", 1010, assigned(W1, 1)),
+            ("reclaimed", 1022, "agent_disconnect"),
+            ("assigned", 1022, assigned(W1, 2)),
+        ],
+        "assigned",
+        assigned_to=W1,
+    )
+    return b
+
+
+def test_an_assignment_to_an_agent_whose_connection_closed_is_a_violation() -> None:
+    found = violations(ghost(reconnect_before=False), "no-assign-after-disconnect")
+    assert [(v.task_id, v.agent_id) for v in found] == [("t1", W1)]
+
+
+def test_an_assignment_after_the_agent_identified_again_holds() -> None:
+    assert violations(ghost(reconnect_before=True), "no-assign-after-disconnect") == []
+
+
+def test_an_unaccepted_task_may_go_back_to_the_same_agent() -> None:
+    # acceptance timeout: the contract lets the now-idle agent get the same task again
+    b = Builder()
+    b.connect(1, W1, at=1000)
+    b.assign(1, W1, "t1", 1, assigned_at=1010, at=1011)
+    b.assign(1, W1, "t1", 3, assigned_at=3010, at=3011)
+    b.snapshot()
+    b.task(
+        "t1",
+        [
+            ("queued", 1005),
+            ("assigned", 1010, assigned(W1, 1)),
+            ("reclaimed", 3010, "agent_disconnect"),
+            ("assigned", 3010, assigned(W1, 3)),
+        ],
+        "assigned",
+        assigned_to=W1,
+        generation=3,
+    )
+    assert all_violations(b) == []
+
+
+# -- histories --
+
+
+def test_an_oldest_first_history_is_a_violation() -> None:
+    b = Builder()
+    b.task(
+        "t1",
+        [("queued", 1), ("assigned", 1, assigned(W1, 1)), ("completed", 1)],
+        "completed",
+        newest_first=False,
+    )
+    found = violations(b, "history-well-formed")
+    assert found and "not 'queued'" in found[0].text
+
+
+def test_timestamps_must_be_newest_first() -> None:
+    b = Builder()
+    b.task("t1", [("queued", 5), ("assigned", 3, assigned(W1, 1))], "assigned", assigned_to=W1)
+    assert "not newest first" in violations(b, "history-well-formed")[0].text
+
+
+def test_a_reclaim_of_a_queued_task_is_a_violation() -> None:
+    b = Builder()
+    b.task("t1", [("queued", 1), ("reclaimed", 2)], "queued")
+    assert "'reclaimed' while the task was queued" in violations(b, "history-well-formed")[0].text
+
+
+def test_a_retry_and_a_retry_from_dead_letter_hold() -> None:
+    b = Builder()
+    b.task(
+        "t1",
+        [
+            ("queued", 1),
+            ("assigned", 2, assigned(W1, 1)),
+            ("retry", 3),
+            ("assigned", 4, assigned(W1, 3)),
+            ("dead_letter", 5),
+            ("queued", 6),
+            ("assigned", 7, assigned(W1, 5)),
+            ("completed", 8),
+        ],
+        "completed",
+    )
+    assert violations(b, "history-well-formed") == []
+
+
+# -- agent states --
+
+
+def test_a_working_agent_that_holds_nothing_is_a_violation() -> None:
+    b = clean_run()
+    b.events = [e for e in b.events if e.type != "states"]
+    b.states([{"agent_id": W1, "fsm_state": "working", "current_task_id": "t1"}])
+    found = violations(b, "agent-states-agree")
+    assert [(v.task_id, v.agent_id) for v in found] == [("t1", W1)]
+
+
+def test_a_state_that_changed_while_we_looked_is_not_judged() -> None:
+    b = clean_run()
+    b.events = [e for e in b.events if e.type != "states"]
+    b.states([{"agent_id": W1, "fsm_state": "working", "current_task_id": "t1"}], [IDLE])
+    assert violations(b, "agent-states-agree") == []
+
+
+def test_a_completion_without_acceptance_leaves_the_agent_assigned() -> None:
+    b = Builder()
+    b.connect(1, W1)
+    b.assign(1, W1, "t1", 1, assigned_at=1000)
+    b.send(1, W1, "task_complete", "t1", 1)
+    b.ack(1, W1, "t1", "complete")
+    b.snapshot()
+    b.states([{"agent_id": W1, "fsm_state": "assigned", "current_task_id": "t1"}])
+    b.task(
+        "t1",
+        [("queued", 990), ("assigned", 1000, assigned(W1, 1)), ("completed", 1005)],
+        "completed",
+    )
+    assert all_violations(b) == []
+
+
+def test_a_held_task_must_show_in_the_state() -> None:
+    b = Builder()
+    b.connect(1, W1)
+    b.assign(1, W1, "t1", 1, assigned_at=1000)
+    b.send(1, W1, "task_accepted", "t1")
+    b.ack(1, W1, "t1", "accepted")
+    b.snapshot()
+    b.states([IDLE])
+    b.task("t1", [("queued", 990), ("assigned", 1000, assigned(W1, 1))], "assigned", assigned_to=W1)
+    found = violations(b, "agent-states-agree")
+    assert found and "expected 'working'" in found[0].text
+
+
+# -- priority --
+
+
+def priority_run(urgent_assigned_at: int) -> Builder:
+    b = Builder()
+    b.connect(1, W1)
+    b.connect(2, W2)
+    b.task(
+        "low",
+        [("queued", 100), ("assigned", 200, assigned(W1, 1))],
+        "assigned",
+        priority=3,
+        assigned_to=W1,
+    )
+    b.task(
+        "urgent",
+        [("queued", 150), ("assigned", urgent_assigned_at, assigned(W2, 1))],
+        "assigned",
+        priority=0,
+        assigned_to=W2,
+    )
+    return b
+
+
+def test_a_low_task_assigned_over_a_longer_queued_urgent_one_is_a_violation() -> None:
+    found = violations(priority_run(urgent_assigned_at=300), "priority-order")
+    assert [(v.task_id, v.agent_id) for v in found] == [("low", W1)]
+
+
+def test_both_assigned_in_the_same_pass_holds() -> None:
+    assert violations(priority_run(urgent_assigned_at=200), "priority-order") == []
+
+
+# -- the verdict --
+
+
+def test_the_failure_message_starts_with_the_rule_name() -> None:
+    verdict = check(two_assignments(None).view())
+    message = failure_message(verdict, {W1: "worker-1"})
+    assert message.startswith("Contract rule 'one-task-per-agent' broken: task b was assigned")
+    assert "agent 'worker-1'" in message
+    assert "Evidence" in message and "task_assign a gen 1" in message
