@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from robot.api import logger
 from robot.api.types import Secret
 from robotlibcore import DynamicCore
 
@@ -215,6 +216,14 @@ class AgentComLibrary(DynamicCore):
         self.ctx.start_test(result.full_name)
 
     def end_test(self, data, result) -> None:
+        test = self.ctx.test
+        if not test.judged and test.used_the_hub(self.ctx.agents):
+            logger.warn(
+                f"Test '{result.full_name}' used the hub, but its contract checks did not run: "
+                "give it the teardown `Finish AgentCom Test` (suites/__init__.robot does, when "
+                "Robot is given the directory: `robot --argumentfile robot.args --parse-include "
+                "FILE suites`), or call `Contract Should Hold` in its own teardown."
+            )
         foreign = self.ctx.foreign_failure()
         if foreign and result.passed:
             result.status = "FAIL"

@@ -99,6 +99,11 @@ class TestState:
     submitted: list[str] = field(default_factory=list)
     cursors: dict[str, int] = field(default_factory=dict)  # agent name -> tasks returned
     history: hist.History = field(default_factory=hist.History)  # what the checker judges
+    judged: bool = False  # Contract Should Hold ran (or was switched off) for this test
+
+    def used_the_hub(self, agents: AgentRegistry) -> bool:
+        """Whether the test submitted tasks or had agents: then its history must be judged."""
+        return bool(self.submitted or agents.all())
 
 
 class AgentRegistry:

@@ -19,7 +19,7 @@ class ContractViolation(AgentComAssertion):
 
 
 class ContractCheckKeywords(LibraryComponent):
-    @keyword
+    @keyword(tags=["Contract", "Check"])
     def contract_should_hold(self, checks: Literal["on", "off"] = "on") -> None:
         """Judges everything this test observed against the hub contract's rules and fails
         with the first broken rule, its task and agent, and the events that prove it.
@@ -42,10 +42,11 @@ class ContractCheckKeywords(LibraryComponent):
         Example:
         | [Teardown] | `Contract Should Hold` | checks=${CONTRACT_CHECKS} |
         """
+        test = self.ctx.test
+        test.judged = True
         if checks == "off":
             self.info(render_checks_off(), html=True)
             return
-        test = self.ctx.test
         history = test.history
         note = ""
         session = self.ctx.session
