@@ -219,7 +219,7 @@ class AgentComLibrary(DynamicCore):
         test = self.ctx.test
         if not test.judged and test.used_the_hub(self.ctx.agents):
             logger.warn(
-                f"Test '{result.full_name}' used the hub, but its contract checks did not run: "
+                f"Test '{test.name}' used the hub, but its contract checks did not run: "
                 "give it the teardown `Finish AgentCom Test` (suites/__init__.robot does, when "
                 "Robot is given the directory: `robot --argumentfile robot.args --parse-include "
                 "FILE suites`), or call `Contract Should Hold` in its own teardown."
