@@ -93,7 +93,19 @@ async def read_object(request: web.Request) -> dict:
     return data if isinstance(data, dict) else {}
 
 
+def _required(body: dict, name: str, ok: Callable[[Any], bool]) -> Any:
+    """The field ``name`` of the body; BadRequest when it is missing (or null) or not ``ok``."""
+    value = body.get(name)
+    if value is None:
+        raise BadRequest(f"missing required field: {name}")
+    if not ok(value):
+        raise BadRequest(f"invalid field: {name}")
+    return value
+
+
 def _field(body: dict, name: str, default: Any, ok: Callable[[Any], bool]) -> Any:
+    """The field ``name`` of the body, ``default`` when missing (or null); BadRequest when
+    not ``ok``."""
     value = body.get(name)
     if value is None:
         return default
@@ -119,11 +131,7 @@ async def health(request: web.Request) -> web.Response:
 async def create_token(request: web.Request, hub: Hub, who: str) -> web.Response:
     """POST /admin/tokens."""
     body = await read_object(request)
-    agent_id = body.get("agent_id")
-    if agent_id is None:
-        raise BadRequest("missing required field: agent_id")
-    if not is_text(agent_id):
-        raise BadRequest("invalid field: agent_id")
+    agent_id = _required(body, "agent_id", is_text)
     token = hub.tokens.create(agent_id)
     log.info("token %s created for %s by %s", mask(token), agent_id, who)
     return reply({"agent_id": agent_id, "token": token}, 201)
@@ -148,11 +156,7 @@ async def revoke_tokens(request: web.Request, hub: Hub, who: str) -> web.Respons
 async def submit_task(request: web.Request, hub: Hub, who: str) -> web.Response:
     """POST /api/tasks."""
     body = await read_object(request)
-    description = body.get("description")
-    if description is None:
-        raise BadRequest("missing required field: description")
-    if not isinstance(description, str):
-        raise BadRequest("invalid field: description")
+    description = _required(body, "description", lambda v: isinstance(v, str))
     priority = _field(body, "priority", "normal", lambda v: isinstance(v, str))
     metadata = _field(body, "metadata", {}, lambda v: isinstance(v, dict))
     max_retries = _field(body, "max_retries", 3, lambda v: _is_int(v) and v >= 0)

@@ -10,10 +10,11 @@ how the hub closed its connection.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import aiohttp
 import hub_throughput as bench
@@ -129,8 +130,13 @@ def test_bench_stops_at_once_when_the_hub_evicts_agents_that_never_ping(
 # -- the library's simulated agent -----------------------------------------------------------
 
 
-def simulated_agent(hub: EmbeddedHub, client: HubClient, ping_interval: float) -> SimulatedAgent:
-    """A started simulated agent of a run of its own."""
+@contextlib.contextmanager
+def simulated_agent(
+    hub: EmbeddedHub, ping_interval: float
+) -> Iterator[tuple[HubClient, SimulatedAgent]]:
+    """A hub client and a started simulated agent of a run of its own; both are stopped at
+    the end of the block."""
+    client = HubClient(hub.url, hub.token)
     run_id = secrets.token_hex(4)
     agent_id = f"smoke-{run_id}-agent"
     agent = SimulatedAgent(
@@ -142,7 +148,12 @@ def simulated_agent(hub: EmbeddedHub, client: HubClient, ping_interval: float) -
         capabilities=[f"smoke-{run_id}"],
         ping_interval=ping_interval,
     )
-    return agent.start()
+    agent.start()
+    try:
+        yield client, agent
+    finally:
+        agent.stop()
+        client.close()
 
 
 def complete_one_task(client: HubClient, agent: SimulatedAgent) -> None:
@@ -163,9 +174,7 @@ def complete_one_task(client: HubClient, agent: SimulatedAgent) -> None:
 
 def test_simulated_agent_stays_connected_past_the_ping_timeout(start_hub: StartHub) -> None:
     hub = start_hub(SHORT_PING_TIMEOUT)
-    client = HubClient(hub.url, hub.token)
-    agent = simulated_agent(hub, client, PING_INTERVAL_S)
-    try:
+    with simulated_agent(hub, PING_INTERVAL_S) as (client, agent):
         start = time.monotonic()
         while time.monotonic() - start < STAY_S:
             complete_one_task(client, agent)
@@ -178,17 +187,12 @@ def test_simulated_agent_stays_connected_past_the_ping_timeout(start_hub: StartH
         complete_one_task(client, agent)
         assert agent.connections == 1
         assert agent.ignored_types.get("pong", 0) >= STAY_S / PING_INTERVAL_S / 2
-    finally:
-        agent.stop()
-        client.close()
     assert EVICTED not in hub.log_path.read_text()
 
 
 def test_simulated_agent_that_never_pings_is_evicted(start_hub: StartHub) -> None:
     hub = start_hub(SHORT_PING_TIMEOUT)
-    client = HubClient(hub.url, hub.token)
-    agent = simulated_agent(hub, client, NEVER_S)
-    try:
+    with simulated_agent(hub, NEVER_S) as (client, agent):
         start = time.monotonic()
         complete_one_task(client, agent)  # task traffic is not a ping
         lost = agent.wait_for(lambda: agent.state == "lost", 10 * PING_TIMEOUT_S)
@@ -196,7 +200,4 @@ def test_simulated_agent_that_never_pings_is_evicted(start_hub: StartHub) -> Non
         assert lost, f"not evicted within {10 * PING_TIMEOUT_S}s (state {agent.state})"
         assert after >= PING_TIMEOUT_S * 0.9, f"lost after {after:.1f}s, before the ping timeout"
         assert agent.agent_id not in {a["agent_id"] for a in client.agents()}
-    finally:
-        agent.stop()
-        client.close()
     assert f"agent {agent.agent_id} {EVICTED}" in hub.log_path.read_text()

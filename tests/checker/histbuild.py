@@ -54,17 +54,8 @@ class Builder:
         at: int | None = None,
     ) -> Event:
         stamp = assigned_at if assigned_at is not None else (at or self.wall + 1) - 1
-        return self.add(
-            IN,
-            "task_assign",
-            at=at,
-            actor=agent,
-            agent_id=agent,
-            conn=conn,
-            task_id=task,
-            generation=gen,
-            info={"assigned_at": stamp, "has_generation": True},
-        )
+        info = {"assigned_at": stamp, "has_generation": True}
+        return self.frame(IN, "task_assign", conn, agent, task, gen, info, at)
 
     def send(
         self,
@@ -76,29 +67,25 @@ class Builder:
         at: int | None = None,
     ) -> Event:
         info = {"has_generation": True} if gen is not None else {}
-        return self.add(
-            OUT,
-            kind,
-            at=at,
-            actor=agent,
-            agent_id=agent,
-            conn=conn,
-            task_id=task,
-            generation=gen,
-            info=info,
-        )
+        return self.frame(OUT, kind, conn, agent, task, gen, info, at)
 
     def ack(self, conn: int, agent: str, task: str, status: str, at: int | None = None) -> Event:
-        return self.add(
-            IN,
-            "task_ack",
-            at=at,
-            actor=agent,
-            agent_id=agent,
-            conn=conn,
-            task_id=task,
-            info={"status": status},
-        )
+        return self.frame(IN, "task_ack", conn, agent, task, None, {"status": status}, at)
+
+    def frame(
+        self,
+        direction: str,
+        kind: str,
+        conn: int,
+        agent: str,
+        task: str | None,
+        gen: int | None,
+        info: dict,
+        at: int | None,
+    ) -> Event:
+        """A frame on ``agent``'s connection ``conn``, about ``task`` (generation ``gen``)."""
+        fields = {"actor": agent, "agent_id": agent, "conn": conn, "task_id": task}
+        return self.add(direction, kind, at=at, generation=gen, info=info, **fields)
 
     def error(self, conn: int, agent: str, text: str) -> Event:
         return self.add(IN, "error", actor=agent, agent_id=agent, conn=conn, info={"error": text})

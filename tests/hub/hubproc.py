@@ -9,7 +9,10 @@ stderr of every start in one log file.
 
 from __future__ import annotations
 
+import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Literal
 
@@ -21,7 +24,21 @@ from AgentComLibrary.util.process import ManagedProcess, ProcessError
 START_DEADLINE_S = 30.0
 STOP_GRACE_S = 10.0
 
-__all__ = ["HubProcess", "HubStartError", "mask"]
+__all__ = ["HubProcess", "HubStartError", "mask", "run_hub_cli"]
+
+
+def run_hub_cli(*args: str, columns: int | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m agentcom_hub ARGS`` to its end (60 s at most), output captured as text;
+    ``columns`` sets COLUMNS for argparse's help layout."""
+    env = None if columns is None else {**os.environ, "COLUMNS": str(columns)}
+    return subprocess.run(
+        [sys.executable, "-m", "agentcom_hub", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=env,
+    )
 
 
 class HubStartError(ProcessError):

@@ -6,6 +6,7 @@ import contextlib
 import re
 import uuid
 from collections.abc import Callable
+from typing import NamedTuple
 
 import pytest
 from hubapi import Api
@@ -19,6 +20,15 @@ CRASH_RE = re.compile(r"Traceback \(most recent call last\)|Error handling reque
 def uid() -> str:
     """Short unique suffix for agent ids and capabilities, so tests on one hub never mix."""
     return uuid.uuid4().hex[:8]
+
+
+class Held(NamedTuple):
+    """What `HubSession.holding` made: the agent, its task, their capability, the assignment."""
+
+    agent: WsClient
+    task_id: str
+    cap: str
+    assign: dict
 
 
 class HubSession:
@@ -63,8 +73,7 @@ class HubSession:
         token: str | None = None,
     ) -> WsClient:
         """A new token, a connection and a successful identify."""
-        agent_id = agent_id or f"bb-{name}-{uid()}"
-        token = token or self.api.create_token(agent_id)
+        agent_id, token = self._credentials(name, agent_id, token)
         ws = self.client(agent_id)
         ws.token = token
         ws.identify(agent_id, token, capabilities)
@@ -80,11 +89,40 @@ class HubSession:
         **kwargs: object,
     ) -> AutoAgent:
         """A threaded agent that accepts and completes (or holds) assignments."""
-        agent_id = agent_id or f"bb-{name}-{uid()}"
-        token = token or self.api.create_token(agent_id)
+        agent_id, token = self._credentials(name, agent_id, token)
         agent = AutoAgent(self.ws_url, agent_id, token, capabilities, **kwargs)  # type: ignore[arg-type]
         self.autos.append(agent)
         return agent.start()
+
+    def _credentials(self, name: str, agent_id: str | None, token: str | None) -> tuple[str, str]:
+        """The agent id (``bb-<name>-<uid>`` unless given) and its token (new unless given)."""
+        agent_id = agent_id or f"bb-{name}-{uid()}"
+        return agent_id, token or self.api.create_token(agent_id)
+
+    def holding(self, name: str, description: str) -> Held:
+        """An agent with a capability of its own that has taken a new task (received it and
+        had its acceptance acknowledged)."""
+        cap = f"cap-{uid()}"
+        agent = self.agent(name, [cap])
+        task_id = self.api.submit_id(description, needed_capabilities=[cap])
+        assign = agent.take()
+        assert assign["task_id"] == task_id, assign
+        return Held(agent, task_id, cap, assign)
+
+    def owners_of_tasks(
+        self, agents: list[WsClient], cap: str, count: int, label: str
+    ) -> list[str | None]:
+        """Submits ``count`` tasks needing ``cap`` one after another; each is taken and
+        completed by the agent the hub chose. Returns the chosen agents' ids in order."""
+        owners = []
+        for n in range(count):
+            task_id = self.api.submit_id(f"{label} {n}", needed_capabilities=[cap])
+            task = self.api.wait_status(task_id, "assigned")
+            owner = next(a for a in agents if a.agent_id == task["assigned_to"])
+            assign = owner.take()
+            assert owner.complete(task_id, assign["generation"])["status"] == "complete"
+            owners.append(owner.agent_id)
+        return owners
 
     def new_stderr(self) -> str:
         return self.proc.all_stderr_text()[self.stderr_offset :]

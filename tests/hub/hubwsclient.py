@@ -9,7 +9,7 @@ import struct
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import websocket
@@ -91,17 +91,16 @@ class WsClient:
         self.send_text(json.dumps(obj))
 
     def send_text(self, text: str) -> None:
-        assert self.ws is not None, "not connected"
-        try:
-            self.ws.send(text)
-        except (websocket.WebSocketConnectionClosedException, OSError) as exc:
-            self.closed_by_server = True
-            raise ConnectionClosed(f"{self.label}: broken while sending: {exc!r}") from exc
+        self._send(lambda ws: ws.send(text))
 
     def send_binary(self, data: bytes) -> None:
+        self._send(lambda ws: ws.send_binary(data))
+
+    def _send(self, send: Callable[[websocket.WebSocket], object]) -> None:
+        """Runs ``send`` on the socket; a broken connection becomes ConnectionClosed."""
         assert self.ws is not None, "not connected"
         try:
-            self.ws.send_binary(data)
+            send(self.ws)
         except (websocket.WebSocketConnectionClosedException, OSError) as exc:
             self.closed_by_server = True
             raise ConnectionClosed(f"{self.label}: broken while sending: {exc!r}") from exc

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from hubapi import TOKEN_RE, wait_for
-from hubproc import HubProcess, HubStartError
+from hubproc import HubProcess, HubStartError, run_hub_cli
 from hubsession import StartHub, uid
 
 
@@ -122,23 +121,7 @@ def test_duration_formats_accepted(start_hub: StartHub) -> None:
 
 
 def test_bad_duration_refused(tmp_path: Path) -> None:
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "agentcom_hub",
-            "--port",
-            "0",
-            "--data-dir",
-            str(tmp_path),
-            "--acceptance-timeout",
-            "soon",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    out = run_hub_cli("--port", "0", "--data-dir", str(tmp_path), "--acceptance-timeout", "soon")
     assert out.returncode != 0
     assert "soon" in out.stderr
 
@@ -161,14 +144,7 @@ def test_logs_mask_tokens_and_name_task_events(start_hub: StartHub) -> None:
 
 
 def test_help_lists_every_option() -> None:
-    out = subprocess.run(
-        [sys.executable, "-m", "agentcom_hub", "--help"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env={**os.environ, "COLUMNS": "200"},
-    )
+    out = run_hub_cli("--help", columns=200)
     assert out.returncode == 0
     for option in (
         "--host",

@@ -6,12 +6,11 @@ passes in the normal test modules (named in each docstring).
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections import Counter
 
 import pytest
 from hubapi import events, hold_for, wait_for
+from hubproc import run_hub_cli
 from hubsession import StartHub, uid
 
 ALL_FAULTS = [
@@ -33,26 +32,14 @@ ALL_FAULTS = [
 
 
 def test_list_faults_names_them_all() -> None:
-    out = subprocess.run(
-        [sys.executable, "-m", "agentcom_hub", "--list-faults"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    out = run_hub_cli("--list-faults")
     assert out.returncode == 0, out.stderr
     listed = [line.split()[0] for line in out.stdout.splitlines() if line.strip()]
     assert sorted(listed) == sorted(ALL_FAULTS), out.stdout
 
 
 def test_unknown_fault_is_refused() -> None:
-    out = subprocess.run(
-        [sys.executable, "-m", "agentcom_hub", "--fault", "no-such-fault", "--port", "0"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    out = run_hub_cli("--fault", "no-such-fault", "--port", "0")
     assert out.returncode != 0
     assert "no-such-fault" in out.stderr
 
@@ -83,11 +70,7 @@ def test_fault_no_idle_scheduling_stalls_queue(start_hub: StartHub) -> None:
 def test_fault_no_reclaim_on_disconnect(start_hub: StartHub) -> None:
     """Normal: test_disconnect_reclaims_and_reassigns_with_new_generation."""
     hub = start_hub(faults=["no-reclaim-on-disconnect"])
-    cap = f"cap-{uid()}"
-    victim = hub.agent("victim", [cap])
-    task_id = hub.api.submit_id("orphan", needed_capabilities=[cap])
-    victim.next_assignment()
-    victim.accept(task_id)
+    victim, task_id, cap, _ = hub.holding("victim", "orphan")
     rescuer = hub.agent("rescuer", [cap])
     victim.reset()
     wait_for(
@@ -108,10 +91,7 @@ def test_fault_no_reclaim_on_disconnect(start_hub: StartHub) -> None:
 def test_fault_no_generation_fencing(start_hub: StartHub) -> None:
     """Normal: test_task_complete_errors (stale_generation)."""
     hub = start_hub(faults=["no-generation-fencing"])
-    cap = f"cap-{uid()}"
-    agent = hub.agent("sloppy", [cap])
-    task_id = hub.api.submit_id("unfenced", needed_capabilities=[cap])
-    assign = agent.take()
+    agent, task_id, _, assign = hub.holding("sloppy", "unfenced")
     ack = agent.complete(task_id, assign["generation"] + 7)
     assert ack == {"type": "task_ack", "task_id": task_id, "status": "complete"}
     assert hub.api.task(task_id)["status"] == "completed"
@@ -137,14 +117,7 @@ def test_fault_unfair_agent_choice(start_hub: StartHub) -> None:
     hub = start_hub(faults=["unfair-agent-choice"])
     cap = f"cap-{uid()}"
     agents = [hub.agent(f"a{n}", [cap]) for n in range(3)]
-    owners = []
-    for n in range(6):
-        task_id = hub.api.submit_id(f"unfair {n}", needed_capabilities=[cap])
-        task = hub.api.wait_status(task_id, "assigned")
-        owner = next(a for a in agents if a.agent_id == task["assigned_to"])
-        assign = owner.take()
-        owner.complete(task_id, assign["generation"])
-        owners.append(owner.agent_id)
+    owners = hub.owners_of_tasks(agents, cap, 6, "unfair")
     assert Counter(owners) == Counter({agents[0].agent_id: 6}), owners
 
 
@@ -217,10 +190,7 @@ def test_fault_double_assign(start_hub: StartHub) -> None:
 def test_fault_stale_ack(start_hub: StartHub) -> None:
     """Normal: test_task_complete_errors (stale_generation)."""
     hub = start_hub(faults=["stale-ack"])
-    cap = f"cap-{uid()}"
-    agent = hub.agent("late", [cap])
-    task_id = hub.api.submit_id("stale", needed_capabilities=[cap])
-    assign = agent.take()
+    agent, task_id, _, assign = hub.holding("late", "stale")
     ack = agent.complete(task_id, assign["generation"] + 3)
     assert ack == {"type": "task_ack", "task_id": task_id, "status": "complete"}
     task = hub.api.task(task_id)
@@ -230,10 +200,7 @@ def test_fault_stale_ack(start_hub: StartHub) -> None:
 def test_fault_assign_disconnected(start_hub: StartHub) -> None:
     """Normal: test_disconnect_reclaims_and_reassigns_with_new_generation."""
     hub = start_hub(faults=["assign-disconnected"])
-    cap = f"cap-{uid()}"
-    victim = hub.agent("victim", [cap])
-    task_id = hub.api.submit_id("ghost", needed_capabilities=[cap])
-    victim.take()
+    victim, task_id, cap, _ = hub.holding("victim", "ghost")
     victim.accept(task_id)
     survivor = hub.agent("survivor", [cap])
     victim.reset()
@@ -271,10 +238,7 @@ def test_fault_history_misorder(start_hub: StartHub) -> None:
 def test_fault_leaves_other_behaviour_alone(start_hub: StartHub, fault: str) -> None:
     """With one fault on, a plain round trip, auth and fencing work unless the fault names them."""
     hub = start_hub(faults=[fault])
-    cap = f"cap-{uid()}"
-    agent = hub.agent("plain", [cap])
-    task_id = hub.api.submit_id("round trip", needed_capabilities=[cap])
-    assign = agent.take()
+    agent, task_id, _, assign = hub.holding("plain", "round trip")
     assert assign["task_id"] == task_id and assign["generation"] == 1
     stale = agent.complete(task_id, 99)
     if fault == "no-generation-fencing":

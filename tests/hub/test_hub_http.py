@@ -8,30 +8,10 @@ import pytest
 from hubapi import PRIORITY, TASK_ID_RE, TOKEN_RE, events, now_ms, wait_for
 from hubsession import HubSession, uid
 from hubwsclient import WsClient
+from taskshape import FRESH_TASK, TASK_FIELDS
 
 UNAUTHORIZED = {"error": "unauthorized", "hint": "provide Authorization: Bearer <token>"}
 NOT_FOUND = {"error": "not_found"}
-TASK_FIELDS = {
-    "id",
-    "description",
-    "metadata",
-    "priority",
-    "status",
-    "assigned_to",
-    "assigned_at",
-    "generation",
-    "retry_count",
-    "max_retries",
-    "needed_capabilities",
-    "last_error",
-    "complete_by",
-    "result",
-    "tokens_used",
-    "submitted_by",
-    "created_at",
-    "updated_at",
-    "history",
-}
 AGENT_FIELDS = {"agent_id", "name", "status", "capabilities", "connected_at", "fsm_state"}
 STATE_FIELDS = {
     "agent_id",
@@ -223,18 +203,8 @@ def test_submit_response_and_default_task_object(hub: HubSession) -> None:
         "id": body["task_id"],
         "description": "defaults",
         "metadata": {},
-        "priority": 2,
-        "status": "queued",
-        "assigned_to": None,
-        "assigned_at": None,
-        "generation": 0,
-        "retry_count": 0,
-        "max_retries": 3,
+        **FRESH_TASK,
         "needed_capabilities": [cap],
-        "last_error": None,
-        "complete_by": None,
-        "result": None,
-        "tokens_used": None,
         "submitted_by": submitter,
         "created_at": body["created_at"],
     }

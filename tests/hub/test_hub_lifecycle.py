@@ -99,11 +99,7 @@ def test_acceptance_timeout_reclaims_and_flags(start_hub: StartHub) -> None:
 
 def test_accepted_task_is_not_taken_by_acceptance_timeout(start_hub: StartHub) -> None:
     hub = start_hub(options=["--acceptance-timeout", "1s"])
-    cap = f"cap-{uid()}"
-    agent = hub.agent("prompt", [cap])
-    task_id = hub.api.submit_id("accepted in time", needed_capabilities=[cap])
-    assign = agent.next_assignment()
-    assert agent.accept(task_id)["status"] == "accepted"
+    agent, task_id, _, assign = hub.holding("prompt", "accepted in time")  # accepted at once
     hold_for(
         lambda: hub.api.task(task_id)["generation"] == 1,
         duration=2.0,
@@ -184,12 +180,8 @@ def test_overdue_sweep_reclaims_with_overdue(start_hub: StartHub) -> None:
 @pytest.mark.slow
 def test_idle_timeout_closes_silent_connection_and_reclaims(start_hub: StartHub) -> None:
     hub = start_hub(options=["--idle-timeout", "1s"])
-    cap = f"cap-{uid()}"
-    silent = hub.agent("silent", [cap])
     pinger = hub.auto_agent("pinger", [f"cap-{uid()}"], ping_interval=0.25)
-    task_id = hub.api.submit_id("held by a silent agent", needed_capabilities=[cap])
-    silent.next_assignment()
-    silent.accept(task_id)
+    silent, task_id, *_ = hub.holding("silent", "held by a silent agent")
     started = time.monotonic()
     code = silent.wait_closed_by_server(timeout=20)
     assert time.monotonic() - started >= 0.8, "closed before the idle timeout"
@@ -208,12 +200,8 @@ def test_idle_timeout_closes_silent_connection_and_reclaims(start_hub: StartHub)
 @pytest.mark.slow
 def test_ping_timeout_evicts_agent_that_never_pings(start_hub: StartHub) -> None:
     hub = start_hub(options=["--ping-timeout", "1s"])
-    cap = f"cap-{uid()}"
-    chatty = hub.agent("chatty", [cap])
     pinger = hub.auto_agent("pinger", [f"cap-{uid()}"], ping_interval=0.25)
-    task_id = hub.api.submit_id("held without pings", needed_capabilities=[cap])
-    chatty.next_assignment()
-    chatty.accept(task_id)
+    chatty, task_id, *_ = hub.holding("chatty", "held without pings")
     # frames other than ping keep the socket busy but do not count as liveness
     deadline = time.monotonic() + 20
     evicted = False

@@ -90,14 +90,7 @@ def test_one_task_per_agent(hub: HubSession) -> None:
 def test_idle_longest_agent_gets_the_task(hub: HubSession) -> None:
     cap = f"cap-{uid()}"
     agents = [hub.agent(f"idle{n}", [cap]) for n in range(3)]
-    got = []
-    for n in range(6):
-        task_id = hub.api.submit_id(f"rr {n}", needed_capabilities=[cap])
-        task = hub.api.wait_status(task_id, "assigned")
-        owner = next(a for a in agents if a.agent_id == task["assigned_to"])
-        assign = owner.take()
-        assert owner.complete(task_id, assign["generation"])["status"] == "complete"
-        got.append(owner.agent_id)
+    got = hub.owners_of_tasks(agents, cap, 6, "rr")
     expected = [a.agent_id for a in agents] * 2
     assert got == expected, "each task should go to the agent idle for the longest time"
 

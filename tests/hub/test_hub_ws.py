@@ -165,13 +165,20 @@ def test_task_accepted_is_acked_even_for_unknown_task(hub: HubSession) -> None:
     assert hub.api.task(task_id)["status"] == "assigned"
 
 
-def test_task_progress_has_no_reply_and_refreshes_updated_at(hub: HubSession) -> None:
+def assigned_a_while_ago(hub: HubSession, description: str) -> tuple[WsClient, str, int]:
+    """An agent that received a new task (not accepted), the task id, and the task's
+    ``updated_at`` once the millisecond clock has moved past it."""
     ws, cap = capable(hub)
-    task_id = hub.api.submit_id("progress", needed_capabilities=[cap])
+    task_id = hub.api.submit_id(description, needed_capabilities=[cap])
     ws.next_assignment()
     before = hub.api.task(task_id)["updated_at"]
     while now_ms() <= before + 2:  # let the millisecond clock move past `before`
         time.sleep(0.005)
+    return ws, task_id, before
+
+
+def test_task_progress_has_no_reply_and_refreshes_updated_at(hub: HubSession) -> None:
+    ws, task_id, before = assigned_a_while_ago(hub, "progress")
     ws.send_json({"type": "task_progress", "task_id": task_id})
     assert ws.drain_until_pong() == [], "task_progress must get no reply"
     hub.api.wait_task(task_id, lambda t: t["updated_at"] > before, what="updated_at refreshed")
@@ -353,12 +360,7 @@ def test_max_retries_one_dead_letters_at_first_failure(hub: HubSession) -> None:
 
 
 def test_task_accepted_refreshes_updated_at(hub: HubSession) -> None:
-    ws, cap = capable(hub)
-    task_id = hub.api.submit_id("accept refresh", needed_capabilities=[cap])
-    ws.next_assignment()
-    before = hub.api.task(task_id)["updated_at"]
-    while now_ms() <= before + 2:  # let the millisecond clock move past `before`
-        time.sleep(0.005)
+    ws, task_id, before = assigned_a_while_ago(hub, "accept refresh")
     assert ws.accept(task_id)["status"] == "accepted"
     hub.api.wait_task(task_id, lambda t: t["updated_at"] > before, what="updated_at refreshed")
 

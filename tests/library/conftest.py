@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 import threading
 from collections.abc import Iterator
 
@@ -39,11 +38,6 @@ def client(hub: EmbeddedHub) -> Iterator[HubClient]:
     client = HubClient(hub.url, hub.token)
     yield client
     client.close()
-
-
-@pytest.fixture
-def run_id() -> str:
-    return secrets.token_hex(4)
 
 
 @pytest.fixture

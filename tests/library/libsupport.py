@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from AgentComLibrary.agents.simulated import SimulatedAgent
 from AgentComLibrary.hubapi.client import HubClient
 from AgentComLibrary.hubapi.embedded import EmbeddedHub
 from AgentComLibrary.util.choices import Behaviour
+from polling import poll
 
 # Shared hub timers: short enough that acceptance-timeout tests finish quickly.
 ACCEPTANCE_TIMEOUT = "1500ms"
@@ -20,14 +20,10 @@ FULL_TOKEN = re.compile(r"\b[0-9a-f]{64}\b")
 
 def wait_until(predicate: Callable[[], object], timeout: float = 15.0, step: float = 0.05):
     """Poll ``predicate`` until it returns something truthy; fail after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        time.sleep(step)
+    value = poll(predicate, timeout, step)
+    if not value:
+        raise AssertionError(f"condition not met within {timeout} s")
+    return value
 
 
 # EmbeddedHub puts its data dir in a temp dir with this prefix.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from taskshape import FRESH_TASK
+
 T0 = 1_700_000_000_000
 RUN = "smoke-ab12"
 
@@ -23,18 +25,8 @@ def make_task(n: int, steps: list[tuple], **extra: Any) -> dict[str, Any]:
         "id": f"task-{n:016x}",
         "description": f"Task {n}",
         "metadata": {"smoke_run": "ab12"},
-        "priority": 2,
-        "status": "queued",
-        "assigned_to": None,
-        "assigned_at": None,
-        "generation": 0,
-        "retry_count": 0,
-        "max_retries": 3,
+        **FRESH_TASK,
         "needed_capabilities": [RUN],
-        "last_error": None,
-        "complete_by": None,
-        "result": None,
-        "tokens_used": None,
         "submitted_by": "smoke-admin",
         "created_at": T0 + steps[0][1],
         "updated_at": T0 + steps[-1][1],

@@ -4,6 +4,7 @@ against a raw WebSocket server (what exactly goes on the wire)."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 
 import pytest
 from AgentComLibrary.agents.simulated import AgentError, AgentHandle, SimulatedAgent
@@ -12,6 +13,19 @@ from AgentComLibrary.hubapi.embedded import EmbeddedHub
 from AgentComLibrary.util.choices import Behaviour
 from libsupport import Agents, wait_until
 from wsserver import RawWsServer
+
+
+@pytest.fixture
+def server() -> Iterator[RawWsServer]:
+    """A bare WebSocket server that records what a client sends (closed after the test)."""
+    server = RawWsServer()
+    yield server
+    server.close()
+
+
+def started_on(server: RawWsServer, name: str) -> SimulatedAgent:
+    """A simulated agent ``name`` (id ``name`` too) connected to the bare server."""
+    return SimulatedAgent(name, name, "t" * 64, server.url, "run").start(timeout=10)
 
 
 def agent_threads(name: str) -> list[threading.Thread]:
@@ -169,43 +183,31 @@ def test_unreachable_hub_fails_to_connect(run_id: str) -> None:
 # -- ending connections --------------------------------------------------------------------
 
 
-def test_kill_resets_without_close_frame() -> None:
-    server = RawWsServer()
-    try:
-        agent = SimulatedAgent("k", "k", "t" * 64, server.url, "run").start(timeout=10)
-        agent.kill()
-        assert server.wait_for("reset")
-        assert "close" not in server.kinds()
-        assert agent.state == "killed" and not agent_threads("k")
-    finally:
-        server.close()
+def test_kill_resets_without_close_frame(server: RawWsServer) -> None:
+    agent = started_on(server, "k")
+    agent.kill()
+    assert server.wait_for("reset")
+    assert "close" not in server.kinds()
+    assert agent.state == "killed" and not agent_threads("k")
 
 
-def test_close_sends_close_frame() -> None:
-    server = RawWsServer()
-    try:
-        agent = SimulatedAgent("c", "c", "t" * 64, server.url, "run").start(timeout=10)
-        agent.close()
-        assert server.wait_for("close")
-        code = next(v for k, v in server.events if k == "close")
-        assert code[:2] == b"\x03\xe8"  # 1000
-        assert "reset" not in server.kinds()
-        assert agent.state == "closed" and not agent_threads("c")
-    finally:
-        server.close()
+def test_close_sends_close_frame(server: RawWsServer) -> None:
+    agent = started_on(server, "c")
+    agent.close()
+    assert server.wait_for("close")
+    code = next(v for k, v in server.events if k == "close")
+    assert code[:2] == b"\x03\xe8"  # 1000
+    assert "reset" not in server.kinds()
+    assert agent.state == "closed" and not agent_threads("c")
 
 
-def test_unknown_message_types_are_ignored() -> None:
-    server = RawWsServer()
-    try:
-        agent = SimulatedAgent("u", "u", "t" * 64, server.url, "run").start(timeout=10)
-        server.send_json({"type": "agent_joined", "agent_id": "someone"})
-        server.send_json({"type": "something_new"})
-        assert agent.wait_for(lambda: agent.ignored_types.get("something_new"), 10)
-        assert agent.ignored_types["agent_joined"] == 1 and agent.connected
-        agent.stop()
-    finally:
-        server.close()
+def test_unknown_message_types_are_ignored(server: RawWsServer) -> None:
+    agent = started_on(server, "u")
+    server.send_json({"type": "agent_joined", "agent_id": "someone"})
+    server.send_json({"type": "something_new"})
+    assert agent.wait_for(lambda: agent.ignored_types.get("something_new"), 10)
+    assert agent.ignored_types["agent_joined"] == 1 and agent.connected
+    agent.stop()
 
 
 def test_pings_on_its_own(hub: EmbeddedHub, agents: Agents) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -13,6 +15,17 @@ from AgentComLibrary.hubapi.client import HubClient
 from AgentComLibrary.keywords.tasks import priority_plan
 
 S = timedelta(seconds=1)
+
+
+@contextlib.contextmanager
+def own_session(hub_faults: str | None = None) -> Iterator[AgentComLibrary]:
+    """A library with a hub session of its own (``hub_faults`` on), closed at the end."""
+    lib = AgentComLibrary()
+    lib.open_hub_session(hub_faults=hub_faults)
+    try:
+        yield lib
+    finally:
+        lib.close()
 
 
 def test_start_agent_names_ids_and_capabilities(lib: AgentComLibrary, robot_log) -> None:
@@ -166,9 +179,7 @@ def test_idle_agents_that_cannot_take_the_task_are_no_stall(lib: AgentComLibrary
 
 def test_stall_with_the_no_idle_scheduling_fault() -> None:
     """The historical defect: a finished agent is not given the queued work."""
-    lib = AgentComLibrary()
-    lib.open_hub_session(hub_faults="no-idle-scheduling")
-    try:
+    with own_session(hub_faults="no-idle-scheduling") as lib:
         lib.start_agent("solo", behaviour=Behaviour.HOLD)
         first = lib.submit_task("first")
         lib.wait_until_task_is_assigned(first, agent="solo")
@@ -180,15 +191,11 @@ def test_stall_with_the_no_idle_scheduling_fault() -> None:
         message = str(info.value)
         assert message.startswith("queue stalled: 2 tasks queued while 1 agent was idle (solo)")
         assert "2 tasks of 3 not completed within 1 second" in message
-    finally:
-        lib.close()
 
 
 def test_task_held_by_a_gone_agent_is_named() -> None:
     """With no reclaim on disconnect, the wait says which gone agent still holds the task."""
-    lib = AgentComLibrary()
-    lib.open_hub_session(hub_faults="no-reclaim-on-disconnect")
-    try:
+    with own_session(hub_faults="no-reclaim-on-disconnect") as lib:
         lib.start_agent("victim", behaviour=Behaviour.HOLD)
         task = lib.submit_task("held by a crashed agent")
         lib.wait_until_task_is_assigned(task, agent="victim")
@@ -199,15 +206,11 @@ def test_task_held_by_a_gone_agent_is_named() -> None:
             f"{task} is still assigned to 'victim', whose connection is gone: "
             "the hub did not take the task back"
         )
-    finally:
-        lib.close()
 
 
 def test_assignment_that_never_arrived_is_named() -> None:
     """With lose-assignment, the wait names the task the agent never received."""
-    lib = AgentComLibrary()
-    lib.open_hub_session(hub_faults="lose-assignment")
-    try:
+    with own_session(hub_faults="lose-assignment") as lib:
         lib.start_agent("worker", behaviour=Behaviour.COMPLETE)
         tasks = lib.submit_tasks(5)
         with pytest.raises(AssertionError) as info:
@@ -216,8 +219,6 @@ def test_assignment_that_never_arrived_is_named() -> None:
             f"{tasks[4]} is assigned to 'worker' (generation 1), but 'worker' never received "
             "it: the assignment was recorded but not delivered"
         )
-    finally:
-        lib.close()
 
 
 def test_dead_letter_fails_the_wait_at_once(lib: AgentComLibrary) -> None:
@@ -318,9 +319,7 @@ def test_get_submitted_and_wait_for_some(lib: AgentComLibrary) -> None:
 
 
 def test_reconnect_all_agents_after_restart() -> None:
-    lib = AgentComLibrary()
-    lib.open_hub_session()
-    try:
+    with own_session() as lib:
         lib.start_agents(2)
         lib.start_agent("gone")
         lib.stop_agent("gone")
@@ -330,5 +329,3 @@ def test_reconnect_all_agents_after_restart() -> None:
             assert agent.wait_for(lambda a=agent: not a.connected, 10)
         assert lib.reconnect_all_agents() == ["agent-1", "agent-2"]
         lib.wait_until_tasks_are_completed(lib.submit_tasks(2))
-    finally:
-        lib.close()

@@ -4,7 +4,6 @@ named by AGENTCOM_SIDECAR_DIR for the conformance checks), cleanup checks."""
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -67,11 +66,6 @@ def hub(tmp_path: Path, hub_options: list[str]) -> Iterator[HubUnderTest]:
     running = HubUnderTest(hub_dir, hub_options)
     yield running
     running.stop()
-
-
-@pytest.fixture
-def run_id() -> str:
-    return secrets.token_hex(4)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import pytest
 from AgentComLibrary.hubapi.client import HubClient
 from AgentComLibrary.hubapi.model import Task
 from AgentComLibrary.util.process import ManagedProcess
+from polling import poll
 
 REPO = Path(__file__).resolve().parents[2]
 STANDIN = REPO / "tests" / "sidecar_standin"
@@ -23,14 +24,10 @@ def wait_until(
     predicate: Callable[[], object], timeout: float = DEADLINE, what: str = ""
 ) -> object:
     """Poll ``predicate`` until it returns something truthy; fail with ``what``."""
-    end = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > end:
-            pytest.fail(f"not within {timeout:g} s: {what}")
-        time.sleep(POLL)
+    value = poll(predicate, timeout, POLL)
+    if not value:
+        pytest.fail(f"not within {timeout:g} s: {what}")
+    return value
 
 
 class HubUnderTest:

@@ -16,7 +16,7 @@ import socket
 import struct
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 import websocket
@@ -27,6 +27,7 @@ from ..util.choices import Behaviour
 from ..util.errors import AgentComError
 from ..util.masking import mask, mask_text
 from ..util.timeutil import Deadline, now_ms
+from .journal import Ack, Journal, Received, Rejection, Report
 
 LOG = logging.getLogger(__name__)
 PING_INTERVAL = 20.0
@@ -74,47 +75,6 @@ class AgentHandle(Protocol):
     def kill(self) -> None: ...
 
 
-# -- journal -------------------------------------------------------------------------------
-
-
-@dataclass
-class Received:
-    task_id: str
-    generation: int | None
-    assigned_at: int | None
-    received_at: int
-    description: str = ""
-    metadata: dict = field(default_factory=dict)
-    seq: int = field(default_factory=journal_mark)
-
-
-@dataclass
-class Report:
-    kind: str  # task_accepted, task_complete, task_failed, ...
-    task_id: str
-    generation: int | None
-    sent_at: int
-    seq: int = field(default_factory=journal_mark)
-
-
-@dataclass
-class Ack:
-    task_id: str
-    status: str  # accepted, complete, retried, dead_letter
-    at: int
-    seq: int = field(default_factory=journal_mark)
-
-
-@dataclass
-class Rejection:
-    task_id: str | None
-    report: str | None  # the kind of report it answered
-    reason: str  # stale_generation, invalid_state, not_found, ...
-    error: str  # the hub's whole error string
-    at: int
-    seq: int = field(default_factory=journal_mark)
-
-
 @dataclass
 class _Pending:
     """A report waiting for the hub's answer (``task_ack`` or ``error``)."""
@@ -152,7 +112,7 @@ class _Connection:
         return self.state in ("connecting", "identified")
 
 
-class SimulatedAgent:
+class SimulatedAgent(Journal):
     """A scripted agent. ``start()`` connects and identifies; the behaviour then answers
     every ``task_assign``; the journal records what was received, sent and acknowledged."""
 
@@ -181,19 +141,14 @@ class SimulatedAgent:
         self.delay = delay
         self.tokens_used = tokens_used
         self.ping_interval = ping_interval
+        super().__init__()
         self._send_lock = threading.Lock()
-        self._lock = threading.RLock()  # queries may run inside wait_for predicates
         self._cond = threading.Condition(self._lock)
         self._conn: _Connection | None = None
         self._identify: dict | None = None
         self._pending: list[_Pending] = []
         self._timers: set[threading.Timer] = set()
         self._last_report: Report | None = None
-        self.received: list[Received] = []
-        self.reports: list[Report] = []
-        self.acks: list[Ack] = []
-        self.rejections: list[Rejection] = []
-        self.foreign: list[Received] = []
         self.errors: list[dict] = []
         self.ignored_types: dict[str, int] = {}
         self.connections = 0
@@ -653,41 +608,6 @@ class SimulatedAgent:
                 return
             self._timers.add(timer)
             timer.start()
-
-    # -- journal queries -------------------------------------------------------------------
-
-    def completed_ids(self, since: int = 0) -> list[str]:
-        """Task ids whose completion the hub acknowledged (``task_ack`` complete)."""
-        with self._lock:
-            return [a.task_id for a in self.acks if a.status == "complete" and a.seq > since]
-
-    def received_ids(self, since: int = 0) -> list[str]:
-        with self._lock:
-            return [r.task_id for r in self.received if r.seq > since]
-
-    def received_tasks(self, since: int = 0) -> list[Received]:
-        with self._lock:
-            return [r for r in self.received if r.seq > since]
-
-    def foreign_tasks(self, since: int = 0) -> list[dict]:
-        with self._lock:
-            return [
-                {"task_id": r.task_id, "description": r.description, "metadata": r.metadata}
-                for r in self.foreign
-                if r.seq > since
-            ]
-
-    def rejections_for(self, task_id: str, since: int = 0) -> list[Rejection]:
-        with self._lock:
-            return [r for r in self.rejections if r.task_id == task_id and r.seq > since]
-
-    def acks_for(self, task_id: str) -> list[Ack]:
-        with self._lock:
-            return [a for a in self.acks if a.task_id == task_id]
-
-    def last_assignment(self, task_id: str) -> Received | None:
-        with self._lock:
-            return next((r for r in reversed(self.received) if r.task_id == task_id), None)
 
     def wait_for(self, predicate: Callable[[], bool], timeout: float) -> bool:
         """Wait until ``predicate()`` (called with the journal lock held) is true; wakes

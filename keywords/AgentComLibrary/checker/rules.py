@@ -137,34 +137,42 @@ def _released_by_hub(
     return False
 
 
+def _holding_frames(conn: Connection) -> Iterator[Event]:
+    """The frames the connection received that change what it holds: each ``task_assign``
+    with a task id, and each hub ack that releases a task (of a completion or failure)."""
+    for event in conn.events:
+        releases = event.type == "task_ack" and event.info.get("status") in RELEASING_ACKS
+        assigns = event.type == "task_assign" and bool(event.task_id)
+        if event.direction == IN and (releases or assigns):
+            yield event
+
+
+def _without(held: list[Holding], task_id: str | None) -> list[Holding]:
+    """``held`` less any holding of ``task_id``."""
+    return [h for h in held if h.task_id != task_id]
+
+
 def walk_holdings(view: View, conn: Connection) -> Iterator[tuple[Event, list[Holding]]]:
     """For each ``task_assign`` the connection received: the event and what the connection
     still held at that moment (released by the hub's ack of a completion or failure on the
     wire, or by a reclaim the hub stamped no later than the new assignment)."""
     held: list[Holding] = []
-    for event in conn.events:
-        if event.direction != IN:
+    for event in _holding_frames(conn):
+        if event.type == "task_ack":
+            held = _without(held, event.task_id)
             continue
-        if event.type == "task_ack" and event.info.get("status") in RELEASING_ACKS:
-            held = [h for h in held if h.task_id != event.task_id]
-        elif event.type == "task_assign" and event.task_id:
-            at = info_int(event, "assigned_at")
-            held = [h for h in held if not _released_by_hub(view, h, conn.agent_id, at)]
-            yield event, list(held)
-            held = [h for h in held if h.task_id != event.task_id]
-            held.append(Holding(event.task_id, event.generation, event))
+        at = info_int(event, "assigned_at")
+        held = [h for h in held if not _released_by_hub(view, h, conn.agent_id, at)]
+        yield event, list(held)
+        held = [*_without(held, event.task_id), Holding(event.task_id, event.generation, event)]
 
 
 def final_holdings(view: View, conn: Connection) -> list[Holding]:
     """What the connection holds after its last event (hub reclaims at any time count)."""
     held: list[Holding] = []
-    for event in conn.events:
-        if event.direction != IN:
-            continue
-        if event.type == "task_ack" and event.info.get("status") in RELEASING_ACKS:
-            held = [h for h in held if h.task_id != event.task_id]
-        elif event.type == "task_assign" and event.task_id:
-            held = [h for h in held if h.task_id != event.task_id]
+    for event in _holding_frames(conn):
+        held = _without(held, event.task_id)
+        if event.type == "task_assign":
             held.append(Holding(event.task_id, event.generation, event))
     return [h for h in held if not _released_by_hub(view, h, conn.agent_id, None)]
 

@@ -19,7 +19,8 @@ from typing import Any
 
 from robot.libraries.Remote import Remote
 
-from ..agents.simulated import Ack, AgentError, Received, Rejection, Report, journal_mark
+from ..agents.journal import Ack, Journal, Received, Rejection, Report
+from ..agents.simulated import AgentError, journal_mark
 from ..util.choices import Behaviour
 from ..util.errors import AgentComError
 from ..util.masking import mask, mask_text
@@ -61,7 +62,7 @@ class PoolClient:
         return json.loads(self.call("pool_info"))
 
 
-class RemoteAgent:
+class RemoteAgent(Journal):
     """A simulated agent running in an agent pool, seen from the robot process.
 
     Implements the ``AgentHandle`` protocol plus what keywords ask of simulated agents
@@ -77,17 +78,12 @@ class RemoteAgent:
         self.agent_id = agent_id
         self.run_id = run_id
         self.token_hint = mask(token)
-        self.received: list[Received] = []
-        self.foreign: list[Received] = []
-        self.reports: list[Report] = []
-        self.acks: list[Ack] = []
-        self.rejections: list[Rejection] = []
+        super().__init__()
         self._raw: list[dict] = []
         self._cursor = 0
         self._state = "connecting"
         self._connections = 1
         self._stopped = False
-        self._lock = threading.RLock()
 
     def __repr__(self) -> str:
         return (
@@ -205,44 +201,10 @@ class RemoteAgent:
         self.sync()
         return self._connections
 
-    # -- AgentHandle queries ---------------------------------------------------------------
+    # -- AgentHandle queries (the rest come from Journal) --------------------------------
 
-    def completed_ids(self, since: int = 0) -> list[str]:
+    def _refresh(self) -> None:
         self.sync()
-        with self._lock:
-            return [a.task_id for a in self.acks if a.status == "complete" and a.seq > since]
-
-    def received_ids(self, since: int = 0) -> list[str]:
-        return [r.task_id for r in self.received_tasks(since)]
-
-    def received_tasks(self, since: int = 0) -> list[Received]:
-        self.sync()
-        with self._lock:
-            return [r for r in self.received if r.seq > since]
-
-    def foreign_tasks(self, since: int = 0) -> list[dict]:
-        self.sync()
-        with self._lock:
-            return [
-                {"task_id": r.task_id, "description": r.description, "metadata": r.metadata}
-                for r in self.foreign
-                if r.seq > since
-            ]
-
-    def rejections_for(self, task_id: str, since: int = 0) -> list[Rejection]:
-        self.sync()
-        with self._lock:
-            return [r for r in self.rejections if r.task_id == task_id and r.seq > since]
-
-    def acks_for(self, task_id: str) -> list[Ack]:
-        self.sync()
-        with self._lock:
-            return [a for a in self.acks if a.task_id == task_id]
-
-    def last_assignment(self, task_id: str) -> Received | None:
-        self.sync()
-        with self._lock:
-            return next((r for r in reversed(self.received) if r.task_id == task_id), None)
 
     def wait_for(self, predicate: Callable[[], bool], timeout: float) -> bool:
         """Wait until ``predicate()`` holds, fetching the journal as the pool reports new

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..agents.simulated import AgentError, SimulatedAgent
+from ..agents.simulated import AgentError, Received, SimulatedAgent
 from ..util.choices import Behaviour
 from ..util.timeutil import now_ms
 
@@ -42,6 +42,20 @@ class PoolAuthError(Exception):
     ROBOT_SUPPRESS_NAME = True
 
 
+def _assignment_entry(kind: str, r: Received) -> dict:
+    """A ``received`` or ``foreign`` journal entry as a plain dict."""
+    return {
+        "kind": kind,
+        "task_id": r.task_id,
+        "generation": r.generation,
+        "assigned_at": r.assigned_at,
+        "at": r.received_at,
+        "description": r.description,
+        "metadata": r.metadata,
+        "seq": r.seq,
+    }
+
+
 def journal_entries(agent: SimulatedAgent, after: int = 0) -> list[dict]:
     """The agent's journal after pool sequence ``after`` as plain dicts, oldest first.
 
@@ -51,32 +65,8 @@ def journal_entries(agent: SimulatedAgent, after: int = 0) -> list[dict]:
     """
     with agent._lock:
         entries = [
-            *(
-                {
-                    "kind": "received",
-                    "task_id": r.task_id,
-                    "generation": r.generation,
-                    "assigned_at": r.assigned_at,
-                    "at": r.received_at,
-                    "description": r.description,
-                    "metadata": r.metadata,
-                    "seq": r.seq,
-                }
-                for r in agent.received
-            ),
-            *(
-                {
-                    "kind": "foreign",
-                    "task_id": r.task_id,
-                    "generation": r.generation,
-                    "assigned_at": r.assigned_at,
-                    "at": r.received_at,
-                    "description": r.description,
-                    "metadata": r.metadata,
-                    "seq": r.seq,
-                }
-                for r in agent.foreign
-            ),
+            *(_assignment_entry("received", r) for r in agent.received),
+            *(_assignment_entry("foreign", r) for r in agent.foreign),
             *(
                 {
                     "kind": "report",

@@ -102,6 +102,11 @@ def _svg_open(width: int, height: int, label: str) -> str:
     )
 
 
+def _svg_close(parts: list[str]) -> str:
+    """The ``<svg>`` that ``parts`` (begun with `_svg_open`) make, closed."""
+    return "".join(parts) + "</svg>"
+
+
 def _truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
@@ -153,8 +158,7 @@ def horizontal_bars(
             f'<text x="{_num(label_w + w + 5)}" y="{base}" fill="{MUTED}">'
             f"{esc(value_format(bar.value))}</text></g>"
         )
-    parts.append("</svg>")
-    return "".join(parts)
+    return _svg_close(parts)
 
 
 # --- columns (one per task or group of tasks) --------------------------------------------------
@@ -235,8 +239,7 @@ def column_chart(
             f'<text x="{width - right}" y="{_num(y - 4)}" text-anchor="end" fill="{WARN}"'
             f' font-size="10">{esc(limit_label)}</text></g>'
         )
-    parts.append("</svg>")
-    return "".join(parts)
+    return _svg_close(parts)
 
 
 # --- timeline ----------------------------------------------------------------------------------
@@ -417,5 +420,4 @@ def timeline(
         size = max(2.5, min(4.5, row_h * 0.3))
         for mark in row.marks:
             parts.append(_mark_svg(mark.kind, px(mark.at), cy, size, mark.tooltip))
-    parts.append("</svg>")
-    return "".join(parts)
+    return _svg_close(parts)

@@ -6,6 +6,7 @@ import pytest
 from agentcom_hub.scheduler import QueueIndex
 from agentcom_hub.store import Store
 from agentcom_hub.tasks import HISTORY_CAP, TaskError, TaskQueue, priority_of
+from taskshape import TASK_FIELDS
 
 
 def assigned(queue: TaskQueue, agent: str = "a1", **fields):
@@ -27,27 +28,7 @@ def test_new_task_is_queued_with_generation_zero(queue, clock):
     assert d["assigned_to"] is None and d["assigned_at"] is None
     assert d["max_retries"] == 3 and d["retry_count"] == 0
     assert d["submitted_by"] == "me" and d["metadata"] == {"k": 1}
-    assert set(d) == {
-        "id",
-        "description",
-        "metadata",
-        "priority",
-        "status",
-        "assigned_to",
-        "assigned_at",
-        "generation",
-        "retry_count",
-        "max_retries",
-        "needed_capabilities",
-        "last_error",
-        "complete_by",
-        "result",
-        "tokens_used",
-        "submitted_by",
-        "created_at",
-        "updated_at",
-        "history",
-    }
+    assert set(d) == TASK_FIELDS
 
 
 def test_task_ids_are_unique_time_ordered_hex(queue, clock):
