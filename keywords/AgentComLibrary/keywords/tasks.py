@@ -52,15 +52,8 @@ class TaskKeywords(LibraryComponent):
         Example:
         | ${task} = | `Submit Task` | Say hello | priority=urgent |
         """
-        session = self.session
         priority = Priority.from_word(priority).word
-        body: dict = {
-            "description": description,
-            "priority": priority,
-            "metadata": {**(metadata or {}), "smoke_run": session.run_id},
-            "max_retries": max_retries,
-            "needed_capabilities": [session.capability, *(capabilities or [])],
-        }
+        body = self._task_body(description, priority, metadata, max_retries, capabilities)
         if complete_by is not None:
             body["complete_by"] = now_ms() + round(complete_by.total_seconds() * 1000)
         test = self.ctx.test
@@ -116,7 +109,7 @@ class TaskKeywords(LibraryComponent):
         self, texts: list[str], levels: list[str], concurrency: int
     ) -> list[str]:
         """`Submit Task` with default options from ``concurrency`` threads, one client each."""
-        session, test = self.session, self.ctx.test
+        test = self.ctx.test
         local, clients = threading.local(), []
 
         def submit(text: str, level: str) -> str:
@@ -124,14 +117,7 @@ class TaskKeywords(LibraryComponent):
             if client is None:
                 client = local.client = self.client.clone()
                 clients.append(client)
-            body = {
-                "description": text,
-                "priority": level,
-                "metadata": {"smoke_run": session.run_id},
-                "max_retries": 3,
-                "needed_capabilities": [session.capability],
-            }
-            return client.submit_task(body)["task_id"]
+            return client.submit_task(self._task_body(text, level))["task_id"]
 
         test.attempted += len(texts)
         try:
@@ -145,6 +131,25 @@ class TaskKeywords(LibraryComponent):
         if errors:
             raise errors[0]
         return [f.result() for f in futures]
+
+    def _task_body(
+        self,
+        description: str,
+        priority: str,
+        metadata: dict | None = None,
+        max_retries: int = 3,
+        capabilities: list[str] | None = None,
+    ) -> dict:
+        """The ``POST /api/tasks`` body of a task of this run: it needs the run's capability
+        and carries the run id in its metadata."""
+        session = self.session
+        return {
+            "description": description,
+            "priority": priority,
+            "metadata": {**(metadata or {}), "smoke_run": session.run_id},
+            "max_retries": max_retries,
+            "needed_capabilities": [session.capability, *(capabilities or [])],
+        }
 
     # -- reading ---------------------------------------------------------------------------
 
