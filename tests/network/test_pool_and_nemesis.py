@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import socket
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from AgentComLibrary.hubapi.client import HubClient
 from AgentComLibrary.hubapi.embedded import EmbeddedHub
 from AgentComLibrary.network.nemesis import DelayProxy, FirewallNemesis
 from AgentComLibrary.pool.registry import PoolRegistry, parse_pools
 from AgentComLibrary.pool.remote_agent import PoolClient, PoolError, RemoteAgent
 from AgentComLibrary.util.choices import Behaviour
-from AgentComLibrary.util.process import ManagedProcess
+from poolsupport import SECRET, start_pool_agent, submit_run_task
 
-SECRET = "s3cret-for-tests"
 RUN = "pooltest"
 
 
@@ -29,60 +26,12 @@ def hub() -> Iterator[EmbeddedHub]:
     hub.stop()
 
 
-@pytest.fixture(scope="module")
-def pool_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    tmp = tmp_path_factory.mktemp("pool")
-    process = ManagedProcess(
-        "pool",
-        [
-            sys.executable,
-            "-m",
-            "AgentComLibrary.pool.server",
-            "--port",
-            "0",
-            "--ready-file",
-            str(tmp / "ready.json"),
-            "--secret-file",
-            str(tmp / "secret"),
-        ],
-        log_path=tmp / "pool.log",
-        ready_file=tmp / "ready.json",
-    )
-    (tmp / "secret").write_text(SECRET)
-    ready = process.start(30) or {}
-    yield ready["url"]
-    assert process.close() == 0, process.log_tail()
-
-
 def _agent(pool: PoolClient, hub: EmbeddedHub, name: str, behaviour: Behaviour) -> RemoteAgent:
-    client = HubClient(hub.url, hub.token)
-    agent_id = f"smoke-{RUN}-{name}"
-    return RemoteAgent.start(
-        pool,
-        name=name,
-        agent_id=agent_id,
-        token=client.create_token(agent_id),
-        ws_url=hub.ws_url,
-        run_id=RUN,
-        capabilities=[f"smoke-{RUN}"],
-        behaviour=behaviour,
-        delay=0.1,
-        tokens_used=7,
-        ping_interval=1.0,
-        timeout=10.0,
-    )
+    return start_pool_agent(pool, hub, RUN, name, behaviour)
 
 
 def _submit(hub: EmbeddedHub) -> str:
-    client = HubClient(hub.url, hub.token)
-    task = client.submit_task(
-        {
-            "description": "pool test",
-            "needed_capabilities": [f"smoke-{RUN}"],
-            "metadata": {"smoke_run": RUN},
-        }
-    )
-    return task["task_id"]
+    return submit_run_task(hub, RUN)
 
 
 def test_a_pool_agent_completes_a_task_and_journals_it(hub: EmbeddedHub, pool_url: str) -> None:

@@ -69,6 +69,10 @@ class Journal:
     def _refresh(self) -> None:
         """Bring the journal up to date (a local agent's always is)."""
 
+    def flush_history(self) -> None:
+        """Bring the test's history up to date with this agent's frames (a local agent
+        records them as they happen)."""
+
     def completed_ids(self, since: int = 0) -> list[str]:
         """Task ids whose completion the hub acknowledged (``task_ack`` complete)."""
         self._refresh()

@@ -74,6 +74,8 @@ class AgentHandle(Protocol):
 
     def kill(self) -> None: ...
 
+    def flush_history(self) -> None: ...
+
 
 @dataclass
 class _Pending:

@@ -9,15 +9,17 @@ the records (the records may predate them).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from ..hubapi.client import HubClient, HubError
 from ..hubapi.model import Task
+from ..util.timeutil import Deadline
 from .history import HUB, IN, MARK, History
 from .rules import assignment_delivered
 from .view import SNAPSHOT, STATES, TASK, TASK_MISSING, build
 
 SETTLE = 2.0
+REFRESH_EVERY = 0.1  # how often the settle wait fetches events from agent pools
 
 
 def task_ids_in(history: History, submitted: Iterable[str]) -> list[str]:
@@ -31,10 +33,15 @@ def task_ids_in(history: History, submitted: Iterable[str]) -> list[str]:
 
 
 def collect(
-    history: History, client: HubClient, task_ids: Iterable[str], settle: float = SETTLE
+    history: History,
+    client: HubClient,
+    task_ids: Iterable[str],
+    settle: float = SETTLE,
+    refresh: Callable[[], object] | None = None,
 ) -> str:
     """Append the hub's end-of-test records to ``history``; returns a note ('' if all
-    went well) when the hub could not be read."""
+    went well) when the hub could not be read. ``refresh`` brings in agent events observed
+    elsewhere (agent pools) while the collector waits for assignments on their way."""
     history.record(MARK, SNAPSHOT, actor="checker")
     notes = []
     try:
@@ -60,11 +67,11 @@ def collect(
         notes.append(f"agent states unavailable: {error}")
     if before is not None and after is not None:
         history.record(HUB, STATES, actor="hub", info={"before": before, "after": after})
-    _settle(history, settle)
+    _settle(history, settle, refresh)
     return "; ".join(notes)
 
 
-def _settle(history: History, timeout: float) -> None:
+def _settle(history: History, timeout: float, refresh: Callable[[], object] | None = None) -> None:
     """Wait (at most ``timeout``) until every recorded assignment that
     ``assignment-delivered`` would miss has arrived (it may still be on its way)."""
     view = build(history)
@@ -86,4 +93,11 @@ def _settle(history: History, timeout: float) -> None:
         }
         return owed <= got
 
-    history.wait_for(arrived, timeout)
+    if refresh is None:
+        history.wait_for(arrived, timeout)
+        return
+    deadline = Deadline(timeout)
+    while not history.wait_for(arrived, min(REFRESH_EVERY, deadline.remaining())):
+        if deadline.remaining() <= 0:
+            return
+        refresh()

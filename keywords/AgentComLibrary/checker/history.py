@@ -137,13 +137,15 @@ class History:
         generation: int | None = None,
         info: Mapping[str, Any] | None = None,
         wall_ms: int | None = None,
+        mono_ns: int | None = None,
     ) -> Event:
         """Append one event (sequence number and times taken under the lock, so ``seq``
-        order is time order) and wake :meth:`wait_for` callers."""
+        order is time order) and wake :meth:`wait_for` callers. ``wall_ms`` and ``mono_ns``
+        are given for events observed elsewhere (an agent pool's)."""
         with self._cond:
             event = Event(
                 seq=journal_mark(),
-                mono_ns=time.monotonic_ns(),
+                mono_ns=time.monotonic_ns() if mono_ns is None else mono_ns,
                 wall_ms=now_ms() if wall_ms is None else wall_ms,
                 direction=direction,
                 type=type,
@@ -227,9 +229,52 @@ class History:
                 self._cond.wait(min(left, 0.05))
             return True
 
+    def add_remote(self, wire: Mapping[str, Any], conn: int | None, offset_ms: int) -> Event:
+        """Append an event another process observed (see :func:`to_wire`), with its
+        connection renumbered to ``conn`` and its wall time moved by ``offset_ms`` onto
+        this process's clock; its monotonic time is placed from that wall time."""
+        wall_ms = int(wire["wall_ms"]) + offset_ms
+        mono_ns = self.started_mono_ns + (wall_ms - self.started_wall_ms) * 1_000_000
+        info = dict(wire.get("info") or {})
+        for key in TUPLE_INFO:
+            if isinstance(info.get(key), list):
+                info[key] = tuple(info[key])
+        return self.record(
+            str(wire["direction"]),
+            str(wire["type"]),
+            actor=str(wire.get("actor") or ""),
+            agent_id=wire.get("agent_id"),
+            conn=conn,
+            task_id=wire.get("task_id"),
+            generation=_int(wire.get("generation")),
+            info=info,
+            wall_ms=wall_ms,
+            mono_ns=mono_ns,
+        )
+
     def relative_s(self, event: Event) -> float:
         """Seconds since the test started."""
         return (event.mono_ns - self.started_mono_ns) / 1e9
+
+
+TUPLE_INFO = ("capabilities", "needed_capabilities")  # info values kept as tuples
+
+
+def to_wire(event: Event) -> dict[str, Any]:
+    """An event as plain JSON-ready data, for an agent pool to send to the robot process
+    (read back with :meth:`History.add_remote`)."""
+    return {
+        "seq": event.seq,
+        "wall_ms": event.wall_ms,
+        "direction": event.direction,
+        "type": event.type,
+        "actor": event.actor,
+        "agent_id": event.agent_id,
+        "conn": event.conn,
+        "task_id": event.task_id,
+        "generation": event.generation,
+        "info": {k: list(v) if isinstance(v, tuple) else v for k, v in event.info.items()},
+    }
 
 
 def _text(value: object) -> str:

@@ -10,7 +10,7 @@ from ..checker.collect import collect, task_ids_in
 from ..checker.verdict import check, failure_message
 from ..checker.view import build
 from ..report.contract_panel import render_checks_off, render_contract_panel
-from ..util.errors import AgentComAssertion
+from ..util.errors import AgentComAssertion, AgentComError
 from .base import LibraryComponent
 
 
@@ -48,13 +48,32 @@ class ContractCheckKeywords(LibraryComponent):
             self.info(render_checks_off(), html=True)
             return
         history = test.history
-        note = ""
+        notes = self._flush_agent_histories()
         session = self.ctx.session
         if session is not None:
-            note = collect(history, session.client, task_ids_in(history, test.submitted))
+            notes.append(
+                collect(
+                    history,
+                    session.client,
+                    task_ids_in(history, test.submitted),
+                    refresh=self._flush_agent_histories,
+                )
+            )
+        note = "; ".join(n for n in notes if n)
         names = self.ctx.agent_names()
         verdict = check(build(history, names=names))
         verdict.note = note
         self.info(render_contract_panel(verdict, names), html=True)
         if not verdict.ok:
             raise ContractViolation(failure_message(verdict, names))
+
+    def _flush_agent_histories(self) -> list[str]:
+        """Fetch what agents in pools saw into the history; notes for pools that could
+        not be read (their agents are then judged through the hub's records only)."""
+        notes = []
+        for agent in self.ctx.agents.all():
+            try:
+                agent.flush_history()
+            except AgentComError as error:
+                notes.append(f"frames of agent {agent.name} unavailable: {error}")
+        return notes

@@ -13,6 +13,7 @@ fetched after it count in the next test.
 from __future__ import annotations
 
 import json
+import math
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -21,10 +22,11 @@ from robot.libraries.Remote import Remote
 
 from ..agents.journal import Ack, Journal, Received, Rejection, Report
 from ..agents.simulated import AgentError, journal_mark
+from ..checker import history as hist
 from ..util.choices import Behaviour
 from ..util.errors import AgentComError
 from ..util.masking import mask, mask_text
-from ..util.timeutil import Deadline
+from ..util.timeutil import Deadline, now_ms
 
 WAIT_SLICE = 0.5  # one journal call blocks the pool at most this long
 
@@ -62,6 +64,26 @@ class PoolClient:
         return json.loads(self.call("pool_info"))
 
 
+class PoolClock:
+    """The offset from a pool's wall clock to ours, from the journal calls' round trips:
+    the estimate of the quickest plain call so far. Zero while the clocks agree within
+    that call's uncertainty (a pool on this machine), so local and pool times compare
+    as they are."""
+
+    def __init__(self) -> None:
+        self.offset_ms = 0
+        self._uncertainty = math.inf
+
+    def update(self, sent_ms: int, answered_ms: int, pool_ms: int, wait: float) -> int:
+        if wait <= 0:  # a call that blocked in the pool says nothing about the clocks
+            half = (answered_ms - sent_ms) / 2
+            if half < self._uncertainty:
+                self._uncertainty = half
+                offset = round(sent_ms + half - pool_ms)
+                self.offset_ms = 0 if abs(offset) <= half + 1 else offset
+        return self.offset_ms
+
+
 class RemoteAgent(Journal):
     """A simulated agent running in an agent pool, seen from the robot process.
 
@@ -84,6 +106,12 @@ class RemoteAgent(Journal):
         self._state = "connecting"
         self._connections = 1
         self._stopped = False
+        # the agent's frames and connection events go into the history of the test that
+        # started it, as a local agent's do (fed on every sync)
+        self.history = hist.current()
+        self._event_cursor = 0
+        self._conns: dict[int, int] = {}  # pool connection number -> ours
+        self._clock = PoolClock()
 
     def __repr__(self) -> str:
         return (
@@ -130,16 +158,34 @@ class RemoteAgent(Journal):
     # -- syncing ---------------------------------------------------------------------------
 
     def sync(self, wait: float = 0.0) -> None:
-        """Fetch the pool's new journal entries (blocking up to ``wait`` for one)."""
-        if self._stopped:
-            return
-        payload = json.loads(self.pool.call("journal", self.key, self._cursor, wait))
+        """Fetch the pool's new journal entries and history events (blocking up to
+        ``wait`` for a journal entry)."""
+        if not self._stopped:
+            self._fetch(wait)
+
+    def flush_history(self) -> None:
+        """Bring the test's history up to date with what the pool saw (also once the
+        agent is stopped: the pool keeps its record)."""
+        self._fetch(0.0)
+
+    def _fetch(self, wait: float) -> None:
+        sent_ms = now_ms()
+        payload = json.loads(
+            self.pool.call("journal", self.key, self._cursor, wait, self._event_cursor)
+        )
+        offset = self._clock.update(sent_ms, now_ms(), payload["now_ms"], wait)
         with self._lock:
             self._state = payload["state"]
             self._connections = payload["connections"]
             for entry in payload["entries"]:
                 self._cursor = max(self._cursor, entry["seq"])
                 self._add(entry)
+            for event in payload["events"]:
+                self._event_cursor = max(self._event_cursor, event["seq"])
+                conn = event.get("conn")
+                if conn is not None and conn not in self._conns:
+                    self._conns[conn] = self.history.new_connection()
+                self.history.add_remote(event, self._conns.get(conn), offset)
 
     def _add(self, entry: dict) -> None:
         kind = entry["kind"]

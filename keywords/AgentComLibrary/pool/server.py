@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..agents.simulated import AgentError, Received, SimulatedAgent
+from ..checker.history import History, to_wire
 from ..util.choices import Behaviour
 from ..util.timeutil import now_ms
 
@@ -98,6 +99,11 @@ def journal_entries(agent: SimulatedAgent, after: int = 0) -> list[dict]:
     return sorted((e for e in entries if e["seq"] > after), key=lambda e: e["seq"])
 
 
+def agent_events(agent: SimulatedAgent, after: int) -> list[dict]:
+    """The agent's own history after sequence ``after``, as plain dicts."""
+    return [to_wire(event) for event in agent.history.since(after)]
+
+
 class AgentPool:
     """The remote library: one method per keyword, agents addressed by the key
     ``start_agent`` returns. Every keyword takes ``secret`` when the pool has one."""
@@ -147,6 +153,7 @@ class AgentPool:
             delay=float(data.get("delay", 1.0)),
             tokens_used=int(data.get("tokens_used", 0)),
             ping_interval=float(data.get("ping_interval", 20.0)),
+            history=History(data["name"]),  # its own: the robot process fetches it
         )
         agent.start(float(data.get("timeout", 10.0)))
         with self._lock:
@@ -207,13 +214,23 @@ class AgentPool:
             raise ValueError(f"Unknown report kind {kind!r}.")
         return json.dumps(answer)
 
-    def journal(self, key: str, after: int = 0, wait: float = 0.0, secret: str = "") -> str:
-        """JSON ``{"state", "connected", "connections", "entries"}``: the journal after
-        pool sequence ``after``; with ``wait``, blocks up to that long (at most 2 s) for a
-        new entry or a connection change."""
+    def journal(
+        self,
+        key: str,
+        after: int = 0,
+        wait: float = 0.0,
+        events_after: int = -1,
+        secret: str = "",
+    ) -> str:
+        """JSON ``{"state", "connected", "connections", "entries", "events", "now_ms"}``:
+        the journal after pool sequence ``after``; with ``wait``, blocks up to that long
+        (at most 2 s) for a new entry or a connection change. ``events`` are the agent's
+        history events (every frame and connection change, for the contract checker)
+        after sequence ``events_after`` (none when it is negative); ``now_ms`` is the
+        pool's clock when answering."""
         self._check(secret)
         agent = self._agent(key)
-        after, wait = int(after), min(float(wait), MAX_WAIT)
+        after, wait, events_after = int(after), min(float(wait), MAX_WAIT), int(events_after)
         if wait > 0:
             state = agent.state
             agent.wait_for(
@@ -225,6 +242,8 @@ class AgentPool:
                 "connected": agent.connected,
                 "connections": agent.connections,
                 "entries": journal_entries(agent, after),
+                "events": [] if events_after < 0 else agent_events(agent, events_after),
+                "now_ms": now_ms(),
             }
         )
 

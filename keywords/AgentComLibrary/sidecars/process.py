@@ -313,6 +313,10 @@ class SidecarProcess:
         """SIGKILL the whole process group (a crash: the OS drops the TCP connection)."""
         return self.process.kill() if self.process else None
 
+    def flush_history(self) -> None:
+        """Nothing to add: a sidecar's frames are not observed (the checker judges it
+        through the hub's records)."""
+
     def stop(self, grace: float = STOP_GRACE) -> int | None:
         """SIGTERM the group, SIGKILL it after ``grace`` seconds, and mask every trace of
         the token in the instance directory (it stays with the test output). Safe to call
