@@ -16,7 +16,7 @@ help:
 	@echo "make fault-matrix  run the suites once per hub fault and print what caught each"
 	@echo "make network       run the network fault suite in a two-namespace lab (root)"
 	@echo "make sidecar       run the real-sidecar suite with the stand-in sidecar (needs node)"
-	@echo "make docs          regenerate docs/AgentComLibrary.html (libdoc)"
+	@echo "make docs          write docs/AgentComLibrary.html and regenerate its libspec (libdoc)"
 	@echo "make format        format Python (ruff) and Robot files (robocop)"
 	@echo "make bench         run the hub throughput benchmark"
 
@@ -62,6 +62,7 @@ docs: $(STAMP)
 
 docs-check: $(STAMP)
 	$(BIN)/python tools/check_docs.py docs/AgentComLibrary.libspec
+	@$(BIN)/python -m robot.libdoc --name AgentComLibrary AgentComLibrary docs/AgentComLibrary.html >/dev/null
 
 fault-matrix: $(STAMP)
 	$(BIN)/python tools/fault_matrix.py

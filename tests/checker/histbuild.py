@@ -126,7 +126,7 @@ class Builder:
     def task(
         self,
         task_id: str,
-        events: list[tuple],
+        events: list[tuple] | str,
         status: str,
         *,
         priority: int = 2,
@@ -135,7 +135,9 @@ class Builder:
         generation: int | None = None,
         newest_first: bool = True,
     ) -> Task:
-        """``events``: oldest first, (event, timestamp[, details])."""
+        """``events``: oldest first, (event, timestamp[, details]) or a :func:`story`."""
+        if isinstance(events, str):
+            events = story(events)
         history = []
         for item in events:
             name, stamp = item[0], item[1]
@@ -174,6 +176,23 @@ class Builder:
 
     def view(self) -> View:
         return build(self.events)
+
+
+def story(text: str) -> list[tuple]:
+    """A task history written as words, oldest first: ``event@ms``, with
+    ``:agent/generation`` for an assignment and ``=details`` for other details, e.g.
+    ``"queued@990 assigned@995:w2/1 reclaimed@996=agent_disconnect completed@1010"``."""
+    events: list[tuple] = []
+    for word in text.split():
+        head, _, details = word.partition("=")
+        head, _, holder = head.partition(":")
+        event, _, stamp = head.partition("@")
+        if holder:
+            agent, _, gen = holder.partition("/")
+            events.append((event, int(stamp), assigned(agent, int(gen))))
+        else:
+            events.append((event, int(stamp), details) if details else (event, int(stamp)))
+    return events
 
 
 def assigned(agent: str, gen: int) -> dict:

@@ -18,11 +18,7 @@ def clean_run() -> Builder:
     b.complete(1, W1, "t1", 1)
     b.snapshot()
     b.states([IDLE])
-    b.task(
-        "t1",
-        [("queued", 1010), ("assigned", 1012, assigned(W1, 1)), ("completed", 1016)],
-        "completed",
-    )
+    b.task("t1", "queued@1010 assigned@1012:w1/1 completed@1016", "completed")
     return b
 
 
@@ -41,13 +37,13 @@ def two_assignments(release: str | None) -> Builder:
         b.complete(1, W1, "a", 1)
     b.assign(1, W1, "b", 1, assigned_at=1020, at=1021)
     b.snapshot()
-    a_events = [("queued", 1005), ("assigned", 1010, assigned(W1, 1))]
+    a_events = "queued@1005 assigned@1010:w1/1"
     if release == "reclaim":
-        a_events += [("reclaimed", 1020, "agent_disconnect")]
+        a_events += " reclaimed@1020=agent_disconnect"
     else:
-        a_events += [("completed", 1025)]
+        a_events += " completed@1025"
     b.task("a", a_events, "queued" if release == "reclaim" else "completed")
-    b.task("b", [("queued", 1006), ("assigned", 1020, assigned(W1, 1))], "assigned", assigned_to=W1)
+    b.task("b", "queued@1006 assigned@1020:w1/1", "assigned", assigned_to=W1)
     return b
 
 
@@ -71,12 +67,8 @@ def test_a_completion_in_the_same_millisecond_without_ack_does_not_release() -> 
     b.connect(1, W1, at=1000)
     b.assign(1, W1, "a", 1, assigned_at=1010, at=1011)
     b.assign(1, W1, "b", 1, assigned_at=1010, at=1012)  # same scheduling pass
-    b.task(
-        "a",
-        [("queued", 1005), ("assigned", 1010, assigned(W1, 1)), ("completed", 1010)],
-        "completed",
-    )
-    b.task("b", [("queued", 1006), ("assigned", 1010, assigned(W1, 1))], "assigned", assigned_to=W1)
+    b.task("a", "queued@1005 assigned@1010:w1/1 completed@1010", "completed")
+    b.task("b", "queued@1006 assigned@1010:w1/1", "assigned", assigned_to=W1)
     assert len(violations(b, "one-task-per-agent")) == 1
 
 
@@ -87,7 +79,7 @@ def test_a_new_connection_holds_nothing() -> None:
     b.end(1, W1)
     b.connect(2, W1)
     b.assign(2, W1, "b", 1, assigned_at=1030, at=1031)
-    b.task("a", [("queued", 1005), ("assigned", 1010, assigned(W1, 1))], "assigned", assigned_to=W1)
+    b.task("a", "queued@1005 assigned@1010:w1/1", "assigned", assigned_to=W1)
     assert violations(b, "one-task-per-agent") == []
 
 
@@ -101,9 +93,7 @@ def undelivered(ended: bool) -> Builder:
     if ended:
         b.end(1, W1, at=1015)
     b.snapshot()
-    b.task(
-        "t1", [("queued", 1010), ("assigned", 1012, assigned(W1, 1))], "assigned", assigned_to=W1
-    )
+    b.task("t1", "queued@1010 assigned@1012:w1/1", "assigned", assigned_to=W1)
     return b
 
 
@@ -125,9 +115,7 @@ def test_an_assignment_to_a_connection_that_ended_is_not_judged() -> None:
 def test_no_clock_bounds_means_delivery_is_not_claimed() -> None:
     b = Builder()
     b.connect(1, W1, at=1000)
-    b.task(
-        "t1", [("queued", 1010), ("assigned", 1012, assigned(W1, 1))], "assigned", assigned_to=W1
-    )
+    b.task("t1", "queued@1010 assigned@1012:w1/1", "assigned", assigned_to=W1)
     assert violations(b, "assignment-delivered") == []
 
 
@@ -136,9 +124,7 @@ def test_a_task_assign_the_hub_did_not_record_is_a_violation() -> None:
     b.connect(1, W1, at=1000)
     b.assign(1, W1, "t1", 2, assigned_at=1012, at=1013)
     b.snapshot()
-    b.task(
-        "t1", [("queued", 1010), ("assigned", 1012, assigned(W1, 1))], "assigned", assigned_to=W1
-    )
+    b.task("t1", "queued@1010 assigned@1012:w1/1", "assigned", assigned_to=W1)
     found = violations(b, "assignment-recorded")
     assert [(v.task_id, v.agent_id) for v in found] == [("t1", W1)]
     assert "gen 2" in found[0].text
@@ -168,17 +154,7 @@ def test_a_truncated_history_excuses_a_missing_assignment() -> None:
 
 def test_a_lower_generation_in_the_history_is_a_violation() -> None:
     b = Builder()
-    b.task(
-        "t1",
-        [
-            ("queued", 1),
-            ("assigned", 2, assigned(W1, 2)),
-            ("reclaimed", 3),
-            ("assigned", 4, assigned(W2, 2)),
-        ],
-        "assigned",
-        assigned_to=W2,
-    )
+    b.task("t1", "queued@1 assigned@2:w1/2 reclaimed@3 assigned@4:w2/2", "assigned", assigned_to=W2)
     assert len(violations(b, "generation-increases")) == 1
 
 
@@ -200,12 +176,7 @@ def test_increasing_generations_hold() -> None:
     b.assign(2, W2, "t1", 3, assigned_at=1101)
     b.task(
         "t1",
-        [
-            ("queued", 1),
-            ("assigned", 1100, assigned(W1, 1)),
-            ("reclaimed", 1100),
-            ("assigned", 1101, assigned(W2, 3)),
-        ],
+        "queued@1 assigned@1100:w1/1 reclaimed@1100 assigned@1101:w2/3",
         "assigned",
         assigned_to=W2,
     )
@@ -230,13 +201,8 @@ def stale_report(answer: str) -> Builder:
     b.snapshot()
     b.task(
         "t1",
-        [
-            ("queued", 1005),
-            ("assigned", 1010, assigned(W1, 1)),
-            ("reclaimed", 1020, "agent_disconnect"),
-            ("assigned", 1030, assigned(W2, 3)),
-            ("completed", 1040),
-        ],
+        "queued@1005 assigned@1010:w1/1 reclaimed@1020=agent_disconnect"
+        " assigned@1030:w2/3 completed@1040",
         "completed",
     )
     return b
@@ -258,7 +224,7 @@ def test_a_completion_without_generation_acknowledged_is_a_violation() -> None:
     b.send(1, W1, "task_complete", "t1", None)
     b.ack(1, W1, "t1", "complete")
     b.snapshot()
-    b.task("t1", [("queued", 990), ("assigned", 1000, assigned(W1, 1))], "assigned", assigned_to=W1)
+    b.task("t1", "queued@990 assigned@1000:w1/1", "assigned", assigned_to=W1)
     assert len(violations(b, "ack-current-generation")) == 1
     assert len(violations(b, "completion-to-holder")) == 1  # generation 0 was never assigned
 
@@ -275,13 +241,7 @@ def test_answers_are_paired_in_order_on_a_connection() -> None:
     b.snapshot()
     b.task(
         "t1",
-        [
-            ("queued", 990),
-            ("assigned", 995, assigned(W2, 1)),
-            ("reclaimed", 996),
-            ("assigned", 1000, assigned(W1, 2)),
-            ("completed", 1010),
-        ],
+        "queued@990 assigned@995:w2/1 reclaimed@996 assigned@1000:w1/2 completed@1010",
         "completed",
     )
     assert violations(b, "ack-current-generation") == []
@@ -292,11 +252,7 @@ def test_answers_are_paired_in_order_on_a_connection() -> None:
 
 def test_two_completions_are_a_violation() -> None:
     b = Builder()
-    b.task(
-        "t1",
-        [("queued", 1), ("assigned", 2, assigned(W1, 1)), ("completed", 3), ("completed", 4)],
-        "completed",
-    )
+    b.task("t1", "queued@1 assigned@2:w1/1 completed@3 completed@4", "completed")
     assert [v.task_id for v in violations(b, "completed-once")] == ["t1"]
 
 
@@ -306,7 +262,7 @@ def test_a_completion_acknowledged_to_an_agent_that_never_held_it_is_a_violation
     b.send(1, W2, "task_complete", "t1", 1)
     b.ack(1, W2, "t1", "complete")
     b.snapshot()
-    b.task("t1", [("queued", 1), ("assigned", 2, assigned(W1, 1)), ("completed", 3)], "completed")
+    b.task("t1", "queued@1 assigned@2:w1/1 completed@3", "completed")
     found = violations(b, "completion-to-holder")
     assert [(v.task_id, v.agent_id) for v in found] == [("t1", W2)]
 
@@ -318,13 +274,7 @@ def test_a_task_for_an_agent_without_its_capability_is_a_violation() -> None:
     b = Builder()
     b.connect(1, W1, caps=(RUN,))
     b.assign(1, W1, "t1", 1, assigned_at=1000)
-    b.task(
-        "t1",
-        [("queued", 990), ("assigned", 1000, assigned(W1, 1))],
-        "assigned",
-        caps=(RUN, "gpu"),
-        assigned_to=W1,
-    )
+    b.task("t1", "queued@990 assigned@1000:w1/1", "assigned", caps=(RUN, "gpu"), assigned_to=W1)
     found = violations(b, "capabilities")
     assert found and "lacks gpu" in found[0].text
 
@@ -333,13 +283,7 @@ def test_a_task_for_an_agent_with_its_capabilities_holds() -> None:
     b = Builder()
     b.connect(1, W1, caps=(RUN, "gpu"))
     b.assign(1, W1, "t1", 1, assigned_at=1000)
-    b.task(
-        "t1",
-        [("queued", 990), ("assigned", 1000, assigned(W1, 1))],
-        "assigned",
-        caps=(RUN, "gpu"),
-        assigned_to=W1,
-    )
+    b.task("t1", "queued@990 assigned@1000:w1/1", "assigned", caps=(RUN, "gpu"), assigned_to=W1)
     assert violations(b, "capabilities") == []
 
 
@@ -359,12 +303,7 @@ def ghost(reconnect_before: bool) -> Builder:
     b.snapshot()
     b.task(
         "t1",
-        [
-            ("queued", 1005),
-            ("assigned", 1010, assigned(W1, 1)),
-            ("reclaimed", 1022, "agent_disconnect"),
-            ("assigned", 1022, assigned(W1, 2)),
-        ],
+        "queued@1005 assigned@1010:w1/1 reclaimed@1022=agent_disconnect assigned@1022:w1/2",
         "assigned",
         assigned_to=W1,
     )
@@ -389,12 +328,7 @@ def test_an_unaccepted_task_may_go_back_to_the_same_agent() -> None:
     b.snapshot()
     b.task(
         "t1",
-        [
-            ("queued", 1005),
-            ("assigned", 1010, assigned(W1, 1)),
-            ("reclaimed", 3010, "agent_disconnect"),
-            ("assigned", 3010, assigned(W1, 3)),
-        ],
+        "queued@1005 assigned@1010:w1/1 reclaimed@3010=agent_disconnect assigned@3010:w1/3",
         "assigned",
         assigned_to=W1,
         generation=3,
@@ -407,25 +341,20 @@ def test_an_unaccepted_task_may_go_back_to_the_same_agent() -> None:
 
 def test_an_oldest_first_history_is_a_violation() -> None:
     b = Builder()
-    b.task(
-        "t1",
-        [("queued", 1), ("assigned", 1, assigned(W1, 1)), ("completed", 1)],
-        "completed",
-        newest_first=False,
-    )
+    b.task("t1", "queued@1 assigned@1:w1/1 completed@1", "completed", newest_first=False)
     found = violations(b, "history-well-formed")
     assert found and "not 'queued'" in found[0].text
 
 
 def test_timestamps_must_be_newest_first() -> None:
     b = Builder()
-    b.task("t1", [("queued", 5), ("assigned", 3, assigned(W1, 1))], "assigned", assigned_to=W1)
+    b.task("t1", "queued@5 assigned@3:w1/1", "assigned", assigned_to=W1)
     assert "not newest first" in violations(b, "history-well-formed")[0].text
 
 
 def test_a_reclaim_of_a_queued_task_is_a_violation() -> None:
     b = Builder()
-    b.task("t1", [("queued", 1), ("reclaimed", 2)], "queued")
+    b.task("t1", "queued@1 reclaimed@2", "queued")
     assert "'reclaimed' while the task was queued" in violations(b, "history-well-formed")[0].text
 
 
@@ -433,16 +362,8 @@ def test_a_retry_and_a_retry_from_dead_letter_hold() -> None:
     b = Builder()
     b.task(
         "t1",
-        [
-            ("queued", 1),
-            ("assigned", 2, assigned(W1, 1)),
-            ("retry", 3),
-            ("assigned", 4, assigned(W1, 3)),
-            ("dead_letter", 5),
-            ("queued", 6),
-            ("assigned", 7, assigned(W1, 5)),
-            ("completed", 8),
-        ],
+        "queued@1 assigned@2:w1/1 retry@3 assigned@4:w1/3"
+        " dead_letter@5 queued@6 assigned@7:w1/5 completed@8",
         "completed",
     )
     assert violations(b, "history-well-formed") == []
@@ -474,11 +395,7 @@ def test_a_completion_without_acceptance_leaves_the_agent_assigned() -> None:
     b.ack(1, W1, "t1", "complete")
     b.snapshot()
     b.states([{"agent_id": W1, "fsm_state": "assigned", "current_task_id": "t1"}])
-    b.task(
-        "t1",
-        [("queued", 990), ("assigned", 1000, assigned(W1, 1)), ("completed", 1005)],
-        "completed",
-    )
+    b.task("t1", "queued@990 assigned@1000:w1/1 completed@1005", "completed")
     assert all_violations(b) == []
 
 
@@ -490,7 +407,7 @@ def test_a_held_task_must_show_in_the_state() -> None:
     b.ack(1, W1, "t1", "accepted")
     b.snapshot()
     b.states([IDLE])
-    b.task("t1", [("queued", 990), ("assigned", 1000, assigned(W1, 1))], "assigned", assigned_to=W1)
+    b.task("t1", "queued@990 assigned@1000:w1/1", "assigned", assigned_to=W1)
     found = violations(b, "agent-states-agree")
     assert found and "expected 'working'" in found[0].text
 
@@ -502,13 +419,7 @@ def priority_run(urgent_assigned_at: int) -> Builder:
     b = Builder()
     b.connect(1, W1)
     b.connect(2, W2)
-    b.task(
-        "low",
-        [("queued", 100), ("assigned", 200, assigned(W1, 1))],
-        "assigned",
-        priority=3,
-        assigned_to=W1,
-    )
+    b.task("low", "queued@100 assigned@200:w1/1", "assigned", priority=3, assigned_to=W1)
     b.task(
         "urgent",
         [("queued", 150), ("assigned", urgent_assigned_at, assigned(W2, 1))],

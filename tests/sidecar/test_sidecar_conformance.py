@@ -70,7 +70,7 @@ def test_completes_a_task_and_its_log_agrees_with_the_hub(
     assert sidecar.summary().received == [task_id]
     assert sidecar.completed_ids_from_hub() == [task_id]
     wait_until(lambda: sidecar.queue() == {"active": None, "recovering": None}, what="idle")
-    wait_until(lambda: not list(sidecar.results_dir.iterdir()), what="result files removed")
+    wait_until(lambda: not list(sidecar.paths.results.iterdir()), what="result files removed")
 
 
 def test_every_log_line_is_a_json_event_of_a_known_shape(
@@ -79,7 +79,7 @@ def test_every_log_line_is_a_json_event_of_a_known_shape(
     sidecar = make_any("shape")
     hub.wait_status(hub.submit(run_id), "completed")
     sidecar.stop()
-    lines = sidecar.log_path.read_text().splitlines()
+    lines = sidecar.paths.log.read_text().splitlines()
     shape = logformat.detect(lines)
     assert shape.readable and shape.phase5 + shape.structured == shape.lines, shape
     seen = names(sidecar)
@@ -157,7 +157,7 @@ def test_result_files_present_at_start_are_ignored(
 ) -> None:
     sidecar = make_any("stale")
     sidecar.kill()
-    stale = sidecar.results_dir / "task-00000000000stale.json"
+    stale = sidecar.paths.results / "task-00000000000stale.json"
     stale.write_text(json.dumps({"status": "success", "output": "old"}))
     sidecar.restart(30)
     task_id = hub.submit(run_id)

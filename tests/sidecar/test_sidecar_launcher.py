@@ -76,7 +76,7 @@ def test_start_writes_config_and_connects(
     make_sidecar: Callable[..., SidecarProcess], hub: HubUnderTest, run_id: str
 ) -> None:
     sidecar = make_sidecar("alpha", capabilities=[f"smoke-{run_id}", "python"])
-    config = json.loads(sidecar.config_path.read_text())
+    config = json.loads(sidecar.paths.config.read_text())
     assert config["agent_id"] == f"smoke-{run_id}-alpha"
     # node read the whole token at start; once connected, config.json keeps 8 characters
     assert config["token"] == sidecar.token[:8] + "..." and len(sidecar.token) == 64
@@ -87,11 +87,12 @@ def test_start_writes_config_and_connects(
     assert config["hub_url"] == hub.ws_url
     assert config["capabilities"] == [f"smoke-{run_id}", "python"]
     assert config["wake_command"].endswith("--task-id ${TASK_ID}")
-    assert "AgentComLibrary.sidecars.wake" in config["wake_command"]
+    assert " -S " in config["wake_command"]
+    assert config["wake_command"].split()[2].endswith("AgentComLibrary/sidecars/wake.py")
     assert config["results_dir"] == str(sidecar.dir / "results")
     assert config["log_file"] == str(sidecar.dir / "sidecar.log")
     assert config["confirmation_timeout_ms"] == 30000
-    assert oct(sidecar.config_path.stat().st_mode & 0o777) == "0o600"
+    assert oct(sidecar.paths.config.stat().st_mode & 0o777) == "0o600"
     states = {a["agent_id"]: a for a in hub.client.agent_states()}
     assert config["agent_id"] in states
     assert sorted(c["name"] for c in states[config["agent_id"]]["capabilities"]) == sorted(
@@ -108,7 +109,7 @@ def test_stop_ends_the_process_and_the_hub_sees_it(
     sidecar = make_sidecar("beta")
     token = sidecar.token
     assert sidecar.stop() == 0
-    assert json.loads(sidecar.config_path.read_text())["token"] == token[:8] + "..."
+    assert json.loads(sidecar.paths.config.read_text())["token"] == token[:8] + "..."
     with pytest.raises(sc.SidecarError, match="was stopped"):
         sidecar.restart(5)
     wait_until(

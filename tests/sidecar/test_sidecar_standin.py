@@ -94,7 +94,7 @@ def test_structured_log_above_debug_falls_back_to_hub_records_with_a_warning(
     assert sidecar.completed_ids() == [task_id], "from the hub's records"
     assert sidecar.completed_ids() == [task_id]
     assert len(warnings) == 1, "warned once"
-    assert str(sidecar.log_path) in warnings[0] and "no task_ack" in warnings[0]
+    assert str(sidecar.paths.log) in warnings[0] and "no task_ack" in warnings[0]
 
 
 def test_unreadable_log_falls_back_to_hub_records_with_a_warning(
@@ -108,4 +108,4 @@ def test_unreadable_log_falls_back_to_hub_records_with_a_warning(
     assert sidecar.completed_ids() == [task_id]
     assert sidecar.received_ids() == [task_id]
     assert sidecar.log_shape().format == logformat.UNKNOWN
-    assert str(sidecar.log_path) in warnings[0] and '"event"' in warnings[0]
+    assert str(sidecar.paths.log) in warnings[0] and '"event"' in warnings[0]

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from AgentComLibrary.sidecars import wake
-from AgentComLibrary.sidecars.wake import BehaviourSetting, WakeBehaviour, parse_behaviour
+from AgentComLibrary.sidecars.wake import (
+    BehaviourSetting,
+    WakeBehaviour,
+    parse_behaviour,
+    wake_script,
+)
 from sidecar_helpers import wait_until
 
 
@@ -24,7 +29,7 @@ def agent_dir(tmp_path: Path) -> Path:
 
 def run_cli(agent_dir: Path, task_id: str) -> subprocess.CompletedProcess:
     """Run the wake command as the sidecar does: a shell command line."""
-    wake_cmd = f"{sys.executable} -m AgentComLibrary.sidecars.wake"
+    wake_cmd = shlex.join(wake_script())
     command = f"{wake_cmd} --agent-dir {agent_dir} --task-id {task_id}"
     return subprocess.run(command, shell=True, capture_output=True, text=True, timeout=60)
 

@@ -448,7 +448,7 @@ class SidecarKeywords(LibraryComponent):
     def _link_logs(self, sidecar: SidecarProcess) -> None:
         links = ", ".join(
             f'<a href="{html.escape(_href(path))}">{html.escape(path.name)}</a>'
-            for path in (sidecar.log_path, sidecar.process_log_path)
+            for path in (sidecar.paths.log, sidecar.paths.process_log)
         )
         self.info(
             f"Sidecar '{html.escape(sidecar.name)}' directory "

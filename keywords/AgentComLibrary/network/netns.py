@@ -15,7 +15,7 @@ import os
 import secrets
 import shutil
 import subprocess
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from ..util.errors import AgentComError
 
@@ -78,10 +78,22 @@ def links() -> list[str]:
 
 @dataclass
 class NetworkLab:
-    """The namespaces, interfaces and addresses of one lab (see the module doc)."""
+    """The namespaces, interfaces and addresses of one lab (see the module doc), all
+    named from ``lab_id`` and numbered from ``octet``."""
 
     lab_id: str
     octet: int
+    hub_ns: str = field(init=False)
+    pool_ns: str = field(init=False)
+    hub_veth: str = field(init=False)
+    pool_veth: str = field(init=False)
+    hub_addr: str = field(init=False)
+    pool_addr: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.hub_ns, self.pool_ns = f"acn-{self.lab_id}-hub", f"acn-{self.lab_id}-pool"
+        self.hub_veth, self.pool_veth = f"acn{self.lab_id}h", f"acn{self.lab_id}p"
+        self.hub_addr, self.pool_addr = f"{SUBNET}.{self.octet}.1", f"{SUBNET}.{self.octet}.2"
 
     @classmethod
     def new(cls) -> NetworkLab:
@@ -90,30 +102,6 @@ class NetworkLab:
             lab_id = secrets.token_hex(3)
             if f"acn-{lab_id}-hub" not in taken:
                 return cls(lab_id, 1 + secrets.randbelow(250))
-
-    @property
-    def hub_ns(self) -> str:
-        return f"acn-{self.lab_id}-hub"
-
-    @property
-    def pool_ns(self) -> str:
-        return f"acn-{self.lab_id}-pool"
-
-    @property
-    def hub_veth(self) -> str:
-        return f"acn{self.lab_id}h"
-
-    @property
-    def pool_veth(self) -> str:
-        return f"acn{self.lab_id}p"
-
-    @property
-    def hub_addr(self) -> str:
-        return f"{SUBNET}.{self.octet}.1"
-
-    @property
-    def pool_addr(self) -> str:
-        return f"{SUBNET}.{self.octet}.2"
 
     def exec(self, ns: str, command: list[str]) -> list[str]:
         """``command`` run inside namespace ``ns``."""
@@ -155,12 +143,4 @@ class NetworkLab:
         return found
 
     def as_dict(self) -> dict:
-        return {
-            **asdict(self),
-            "hub_ns": self.hub_ns,
-            "pool_ns": self.pool_ns,
-            "hub_veth": self.hub_veth,
-            "pool_veth": self.pool_veth,
-            "hub_addr": self.hub_addr,
-            "pool_addr": self.pool_addr,
-        }
+        return asdict(self)

@@ -15,7 +15,7 @@ import json
 import os
 import shutil
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -37,42 +37,37 @@ INSTANCE_FILES = {
 SCRUB_LIMIT = 8 * 1024 * 1024  # text files larger than this are left alone
 
 
+# InstancePaths attribute -> file or folder name in the instance directory
+_LAYOUT = {
+    "config": CONFIG_FILE,
+    "queue": QUEUE_FILE,
+    "log": SIDECAR_LOG,
+    "process_log": PROCESS_LOG,
+    "results": RESULTS_DIR,
+    "home": HOME_DIR,
+    "foreign": FOREIGN_FILE,
+}
+
+
 @dataclass(frozen=True)
 class InstancePaths:
-    """Where one instance keeps its files."""
+    """Where one instance keeps its files: ``config`` and ``queue`` (config.json and
+    queue.json), ``log`` (the sidecar's own event log, config.json ``log_file``),
+    ``process_log`` (stdout and stderr of the node process), ``results``, ``home`` (``HOME``
+    of the node process; later sidecars make ``~/.agentcom/<agent>``) and ``foreign``."""
 
     dir: Path
+    config: Path = field(init=False)
+    queue: Path = field(init=False)
+    log: Path = field(init=False)
+    process_log: Path = field(init=False)
+    results: Path = field(init=False)
+    home: Path = field(init=False)
+    foreign: Path = field(init=False)
 
-    @property
-    def config(self) -> Path:
-        return self.dir / CONFIG_FILE
-
-    @property
-    def queue(self) -> Path:
-        return self.dir / QUEUE_FILE
-
-    @property
-    def log(self) -> Path:
-        """The sidecar's own event log (config.json ``log_file``)."""
-        return self.dir / SIDECAR_LOG
-
-    @property
-    def process_log(self) -> Path:
-        """stdout and stderr of the node process."""
-        return self.dir / PROCESS_LOG
-
-    @property
-    def results(self) -> Path:
-        return self.dir / RESULTS_DIR
-
-    @property
-    def home(self) -> Path:
-        """``HOME`` of the node process (later sidecars make ``~/.agentcom/<agent>``)."""
-        return self.dir / HOME_DIR
-
-    @property
-    def foreign(self) -> Path:
-        return self.dir / FOREIGN_FILE
+    def __post_init__(self) -> None:
+        for name, file in _LAYOUT.items():
+            object.__setattr__(self, name, self.dir / file)
 
 
 def watchdog_path() -> Path:

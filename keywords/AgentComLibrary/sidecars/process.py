@@ -133,26 +133,6 @@ class SidecarProcess:
     # -- paths -----------------------------------------------------------------------------
 
     @property
-    def config_path(self) -> Path:
-        return self.paths.config
-
-    @property
-    def queue_path(self) -> Path:
-        return self.paths.queue
-
-    @property
-    def log_path(self) -> Path:
-        return self.paths.log
-
-    @property
-    def process_log_path(self) -> Path:
-        return self.paths.process_log
-
-    @property
-    def results_dir(self) -> Path:
-        return self.paths.results
-
-    @property
     def hub_ws_url(self) -> str:
         """The URL written to config.json ``hub_url``."""
         return self.ws_url or self.hub.ws_url
@@ -180,8 +160,8 @@ class SidecarProcess:
             "name": self.name,
             "capabilities": self.capabilities,
             "wake_command": self.wake_command or default_wake_command(self.dir),
-            "results_dir": str(self.results_dir),
-            "log_file": str(self.log_path),
+            "results_dir": str(self.paths.results),
+            "log_file": str(self.paths.log),
             "confirmation_timeout_ms": self.confirmation_timeout_ms,
             "log_level": "debug",  # later sidecars log task_ack at debug only
         }
@@ -196,7 +176,7 @@ class SidecarProcess:
         check_node_version(self.node_info, source)
         self._stopped = False
         prepare_instance(source, self.dir)
-        self.results_dir.mkdir(exist_ok=True)
+        self.paths.results.mkdir(exist_ok=True)
         self.paths.home.mkdir(exist_ok=True)
         self.started_ms = now_ms()
         write_behaviour(self.dir, self.behaviour)
@@ -204,7 +184,7 @@ class SidecarProcess:
         self.process = ManagedProcess(
             f"Sidecar {self.name!r} ({self.agent_id})",
             self.command(),
-            log_path=self.process_log_path,
+            log_path=self.paths.process_log,
             cwd=self.dir,
             env=self._env(),
         )
@@ -232,7 +212,7 @@ class SidecarProcess:
         if self.process.running:
             raise SidecarError(f"Sidecar {self.name!r} is already running (pid {self.pid}).")
         previous = self._hub_state_field("connected_at")
-        write_config(self.config_path, self.config(self.token))
+        write_config(self.paths.config, self.config(self.token))
         try:
             self.process.start(timeout)
             state = self.wait_until_connected(timeout, not_before=previous)
@@ -241,7 +221,7 @@ class SidecarProcess:
             self.process.kill()
             raise
         finally:
-            mask_config_token(self.config_path)  # node has read it by now (or is gone)
+            mask_config_token(self.paths.config)  # node has read it by now (or is gone)
 
     def _hub_state(self) -> dict | None:
         for agent in self.hub.agent_states():
@@ -324,7 +304,7 @@ class SidecarProcess:
         code = self.process.close(grace) if self.process else None
         self._stopped = True
         self._tail.close()
-        mask_config_token(self.config_path)
+        mask_config_token(self.paths.config)
         if self.token:
             scrub_tokens(self.dir, [self.token])
         return code
@@ -351,7 +331,7 @@ class SidecarProcess:
     def queue(self) -> dict:
         """The sidecar's queue.json (``{"active": ..., "recovering": ...}``)."""
         try:
-            return json.loads(self.queue_path.read_text(encoding="utf-8"))
+            return json.loads(self.paths.queue.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {"active": None, "recovering": None}
 
@@ -369,10 +349,10 @@ class SidecarProcess:
         """Why the log cannot tell what the sidecar completed (None when it can)."""
         shape = self.log_shape()
         if not shape.readable:
-            return logformat.describe_unreadable(self.log_path, shape)
+            return logformat.describe_unreadable(self.paths.log, shape)
         if not self.summary().acks_logged:
             return (
-                f"the sidecar log {self.log_path} shows task_complete lines but no task_ack "
+                f"the sidecar log {self.paths.log} shows task_complete lines but no task_ack "
                 "line (expected task_ack lines, which later sidecars write at log_level debug "
                 "only), so the hub's acknowledgements cannot be read from it"
             )
@@ -503,12 +483,12 @@ class SidecarProcess:
 
     def log_tail(self, path: Path | None = None, lines: int = LOG_TAIL_LINES) -> str:
         """The last lines of a log file (default: process.log), tokens masked."""
-        return log_tail(path or self.process_log_path, lines)
+        return log_tail(path or self.paths.process_log, lines)
 
     def describe_logs(self) -> str:
         """Both logs' last lines, for failure messages."""
         return (
-            f"Last lines of {self.process_log_path} (node stdout/stderr):\n"
-            f"{self.log_tail(self.process_log_path)}\n"
-            f"Last lines of {self.log_path} (sidecar log):\n{self.log_tail(self.log_path)}"
+            f"Last lines of {self.paths.process_log} (node stdout/stderr):\n"
+            f"{self.log_tail(self.paths.process_log)}\n"
+            f"Last lines of {self.paths.log} (sidecar log):\n{self.log_tail(self.paths.log)}"
         )
