@@ -15,7 +15,6 @@ import json
 import os
 import shutil
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -37,37 +36,21 @@ INSTANCE_FILES = {
 SCRUB_LIMIT = 8 * 1024 * 1024  # text files larger than this are left alone
 
 
-# InstancePaths attribute -> file or folder name in the instance directory
-_LAYOUT = {
-    "config": CONFIG_FILE,
-    "queue": QUEUE_FILE,
-    "log": SIDECAR_LOG,
-    "process_log": PROCESS_LOG,
-    "results": RESULTS_DIR,
-    "home": HOME_DIR,
-    "foreign": FOREIGN_FILE,
-}
-
-
-@dataclass(frozen=True)
 class InstancePaths:
-    """Where one instance keeps its files: ``config`` and ``queue`` (config.json and
-    queue.json), ``log`` (the sidecar's own event log, config.json ``log_file``),
-    ``process_log`` (stdout and stderr of the node process), ``results``, ``home`` (``HOME``
-    of the node process; later sidecars make ``~/.agentcom/<agent>``) and ``foreign``."""
+    """Where one instance keeps its files."""
 
-    dir: Path
-    config: Path = field(init=False)
-    queue: Path = field(init=False)
-    log: Path = field(init=False)
-    process_log: Path = field(init=False)
-    results: Path = field(init=False)
-    home: Path = field(init=False)
-    foreign: Path = field(init=False)
+    def __init__(self, dir: Path) -> None:
+        self.dir = dir
+        self.config = dir / CONFIG_FILE
+        self.queue = dir / QUEUE_FILE
+        self.log = dir / SIDECAR_LOG  # the sidecar's own event log (config.json log_file)
+        self.process_log = dir / PROCESS_LOG  # stdout and stderr of the node process
+        self.results = dir / RESULTS_DIR
+        self.home = dir / HOME_DIR  # HOME of node (later sidecars make ~/.agentcom/<agent>)
+        self.foreign = dir / FOREIGN_FILE
 
-    def __post_init__(self) -> None:
-        for name, file in _LAYOUT.items():
-            object.__setattr__(self, name, self.dir / file)
+    def __repr__(self) -> str:
+        return f"InstancePaths({str(self.dir)!r})"
 
 
 def watchdog_path() -> Path:
