@@ -9,15 +9,18 @@ the records (the records may predate them).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from ..hubapi.client import HubClient, HubError
 from ..hubapi.model import Task
+from ..hubapi.records import read_tasks
 from .history import HUB, IN, MARK, History
 from .rules import assignment_delivered
 from .view import SNAPSHOT, STATES, TASK, TASK_MISSING, build
 
 SETTLE = 2.0
+
+Reader = Callable[[list[str]], "dict[str, Task | None]"]
 
 
 def task_ids_in(history: History, submitted: Iterable[str]) -> list[str]:
@@ -31,10 +34,15 @@ def task_ids_in(history: History, submitted: Iterable[str]) -> list[str]:
 
 
 def collect(
-    history: History, client: HubClient, task_ids: Iterable[str], settle: float = SETTLE
+    history: History,
+    client: HubClient,
+    task_ids: Iterable[str],
+    settle: float = SETTLE,
+    read: Reader | None = None,
 ) -> str:
     """Append the hub's end-of-test records to ``history``; returns a note ('' if all
-    went well) when the hub could not be read."""
+    went well) when the hub could not be read. ``read`` reads many task records at once
+    (default: ``read_tasks``, one listing or one GET each)."""
     history.record(MARK, SNAPSHOT, actor="checker")
     notes = []
     try:
@@ -42,16 +50,15 @@ def collect(
     except HubError as error:
         before = None
         notes.append(f"agent states unavailable: {error}")
-    for task_id in task_ids:
-        try:
-            raw = client.find_task(task_id)
-        except HubError as error:
-            notes.append(f"{task_id} unavailable: {error}")
-            continue
-        if raw is None:
+    try:
+        records = (read or (lambda ids: read_tasks(client, ids)))(list(task_ids))
+    except HubError as error:
+        records = {}
+        notes.append(f"task records unavailable: {error}")
+    for task_id, task in records.items():
+        if task is None:
             history.record(HUB, TASK_MISSING, actor="hub", task_id=task_id)
             continue
-        task = Task.parse(raw)
         history.record(HUB, TASK, actor="hub", task_id=task.id, info={"task": task})
     try:
         after = client.agent_states() if before is not None else None

@@ -51,7 +51,8 @@ class ContractCheckKeywords(LibraryComponent):
         note = ""
         session = self.ctx.session
         if session is not None:
-            note = collect(history, session.client, task_ids_in(history, test.submitted))
+            ids = task_ids_in(history, test.submitted)
+            note = collect(history, session.client, ids, read=self.ctx.tasks)
         names = self.ctx.agent_names()
         verdict = check(build(history, names=names))
         verdict.note = note
