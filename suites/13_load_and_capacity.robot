@@ -1,30 +1,31 @@
 *** Settings ***
-Documentation       Load and capacity: how the hub holds up with many agents and many tasks.
-...                 The bars default to the embedded hub's measured figures with a wide margin
-...                 for a busy CI machine (see the README, "Load and capacity"); set them
-...                 with `--variable` for another hub. `make smoke` leaves this suite out
-...                 (`--exclude load`); `make test` runs it.
+Documentation     Load and capacity: how the hub holds up with many agents and many tasks.
+...               The bars default to the embedded hub's measured figures with a wide margin
+...               for a busy CI machine (see the README, "Load and capacity"); set them
+...               with `--variable` for another hub. `make smoke` leaves this suite out
+...               (`--exclude load`); `make test` runs it.
 
-Resource            ../resources/agentcom.resource
+Resource          ../resources/agentcom.resource
 
-Suite Setup         Start AgentCom Suite
-Suite Teardown      Finish AgentCom Suite
+Suite Setup       Start AgentCom Suite
+Suite Teardown    Finish AgentCom Suite
 
-Test Tags           load
+Test Tags         load
 
 
 *** Variables ***
-${LOAD_AGENTS}          500
-${LOAD_TASKS}           10000
-${SUBMITTERS}           4
-# measured on the embedded hub (2 cores): see the README; the bars leave a wide margin
-${MIN_THROUGHPUT}       300
-${MAX_P99}              2s
-${MAX_P50}              500ms
-${SWEEP_AGENTS}         10, 50, 200, 500
-${SWEEP_TASKS}          2000
-${SWEEP_THROUGHPUT}     200
-${SWEEP_P99}            2s
+${LOAD_AGENTS}         500
+${LOAD_TASKS}          10000
+${SUBMITTERS}          4
+# The embedded hub on a 2-core machine measured 1,100-1,500 tasks/s and p50 0 ms, p99 1-2 ms
+# (10 runs, README "Load and capacity"); the bars leave room for a busy CI machine.
+${MIN_THROUGHPUT}      300
+${MAX_P50}             50ms
+${MAX_P99}             250ms
+${SWEEP_AGENTS}        10, 50, 200, 500
+${SWEEP_TASKS}         2000
+${SWEEP_THROUGHPUT}    200
+${SWEEP_P99}           250ms
 
 
 *** Test Cases ***

@@ -46,15 +46,15 @@ class LoadKeywords(LibraryComponent):
         unfinished = [t.id for t in tasks if not t.completed]
         if unfinished:
             raise AgentComAssertion(
-                f"Throughput should be at least {per_second:g} tasks/s, but "
-                f"{plural(len(unfinished), 'task')} of {len(tasks)} are not completed, so the "
-                f"window never closed: {id_list(unfinished)}."
+                f"Throughput should be at least {per_second:,.10g} tasks/s, but {len(unfinished)} "
+                f"of the {plural(len(tasks), 'task')} {_verb(len(unfinished), 'is')} not "
+                f"completed, so the window never closed: {id_list(unfinished)}."
             )
         figures = load_figures(tasks)
         text = _throughput_text(figures)
         if figures.throughput < per_second:
             raise AgentComAssertion(
-                f"Throughput should be at least {per_second:g} tasks/s, but {text}."
+                f"Throughput should be at least {per_second:,.10g} tasks/s, but {text}."
             )
         self.info(text[0].upper() + text[1:] + ".")
 
@@ -83,8 +83,8 @@ class LoadKeywords(LibraryComponent):
         if never:
             raise AgentComAssertion(
                 f"The {name} assignment latency should be below {human(limit)}, but "
-                f"{plural(len(never), 'task')} of {len(tasks)} were never assigned: "
-                f"{id_list(never)}."
+                f"{len(never)} of the {plural(len(tasks), 'task')} {_verb(len(never), 'was')} "
+                f"never assigned: {id_list(never)}."
             )
         latencies = [t.first_latency_ms or 0 for t in tasks]
         value = percentile(latencies, pct)
@@ -213,6 +213,10 @@ class LoadKeywords(LibraryComponent):
             for t in slowest[:SLOWEST_SHOWN]
         ]
         return table(["task", "latency", "first agent", "status"], rows)
+
+
+def _verb(count: int, singular: str) -> str:
+    return singular if count == 1 else {"is": "are", "was": "were"}[singular]
 
 
 def _throughput_text(figures: LoadFigures) -> str:

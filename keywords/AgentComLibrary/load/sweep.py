@@ -40,9 +40,9 @@ class SweepStep:
         found = []
         if self.completed < self.tasks:
             found.append(f"{self.tasks - self.completed} of {self.tasks} tasks not completed")
-        if min_throughput and self.throughput < min_throughput:
-            found.append(f"{self.throughput:.0f} tasks/s, below {min_throughput:g}")
-        if max_p99_ms and (self.p99_ms is None or self.p99_ms >= max_p99_ms):
+        if min_throughput is not None and self.throughput < min_throughput:
+            found.append(f"{self.throughput:.0f} tasks/s, below {min_throughput:,.10g}")
+        if max_p99_ms is not None and (self.p99_ms is None or self.p99_ms >= max_p99_ms):
             found.append(f"p99 {human_ms(self.p99_ms)}, not below {human_ms(max_p99_ms)}")
         return found
 

@@ -95,9 +95,9 @@ def sweep_chart(
         f'<text x="{LEFT + plot_w / 2:.1f}" y="{HEIGHT - 6}" text-anchor="middle" '
         f'fill="{MUTED}">agents</text>'
     )
-    if min_throughput:
+    if min_throughput is not None:
         parts.append(_bar_line(y(min_throughput, t_top), plot_w, BAR))
-    if max_p99_ms:
+    if max_p99_ms is not None:
         parts.append(_bar_line(y(max_p99_ms, l_top), plot_w, LATENCY))
     parts.append(_polyline([(x(i), y(s.throughput, t_top)) for i, s in enumerate(steps)], BAR))
     parts.append(_polyline([(x(i), y(v, l_top)) for i, v in enumerate(p99s)], LATENCY))
@@ -138,8 +138,8 @@ def _ms(value: float | None) -> str:
 
 def _bars_text(min_throughput: float | None, max_p99_ms: float | None) -> str:
     bars = []
-    if min_throughput:
-        bars.append(f"at least {min_throughput:g} tasks/s")
-    if max_p99_ms:
+    if min_throughput is not None:
+        bars.append(f"at least {min_throughput:,.10g} tasks/s")
+    if max_p99_ms is not None:
         bars.append(f"p99 below {format_ms(max_p99_ms)}")
     return ", ".join(bars) or "no bars"
