@@ -80,14 +80,17 @@ class TaskKeywords(LibraryComponent):
                 ...); or counts per level (``urgent:4, high:4, normal:8, low:4``, which
                 must add up to ``count``), submitted interleaved (urgent, high, normal,
                 low, urgent, ...) so that submission order is not priority order.
-            concurrency: how many submitters post at the same time (each its own HTTP
-                session); the ids still come back in the planned order.
+            concurrency: how many submitters post at the same time (each its own keep-alive
+                connection); the ids still come back in the planned order. For thousands of
+                tasks use 2-4: 5,000 tasks took 1.3-1.6 s on the embedded hub, against
+                4.4 s one at a time.
 
         Returns:
             The list of task ids.
 
         Example:
         | @{tasks} = | `Submit Tasks` | 20 | priority=urgent:5, high:5, normal:5, low:5 |
+        | @{tasks} = | `Submit Tasks` | 10000 | Load task {n} | concurrency=4 |
         """
         levels = priority_plan(count, priority)
         texts = [
