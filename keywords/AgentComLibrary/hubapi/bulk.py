@@ -12,7 +12,6 @@ from __future__ import annotations
 import http.client
 import json
 import threading
-import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -45,16 +44,12 @@ class KeepAliveClient(HubClient):
             self._conn = None
         super().close()
 
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        json_body: object = None,
-        params: dict[str, Any] | None = None,
-        expect: tuple[int, ...] = (200,),
-    ) -> Any:
-        """Send one request and return the decoded body; raise on other statuses."""
+    TRANSPORT_ERRORS = (OSError, http.client.HTTPException)
+
+    def _send(
+        self, method: str, path: str, json_body: object, params: dict[str, Any] | None
+    ) -> tuple[int, Any]:
+        """One exchange over the kept connection: (status, decoded body)."""
         target = self._prefix + path + (f"?{urlencode(params)}" if params else "")
         headers = {"Accept": "application/json"}
         if self.token:
@@ -63,12 +58,8 @@ class KeepAliveClient(HubClient):
         if json_body is not None:
             payload = json.dumps(json_body).encode()
             headers["Content-Type"] = "application/json"
-        sent = time.time_ns() // 1_000_000
-        try:
-            status, data = self._exchange(method, target, payload, headers)
-        except (OSError, http.client.HTTPException) as error:
-            self._unavailable(method, path, json_body, sent, error)
-        return self._answer(method, path, json_body, params, status, _decode(data), sent, expect)
+        status, data = self._exchange(method, target, payload, headers)
+        return status, _decode(data)
 
     def _exchange(
         self, method: str, target: str, payload: bytes | None, headers: dict[str, str]

@@ -8,7 +8,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterator
-from typing import Any, NoReturn
+from typing import Any
 from urllib.parse import quote
 
 import requests
@@ -147,42 +147,29 @@ class HubClient:
         expect: tuple[int, ...] = (200,),
     ) -> Any:
         """Send one request and return the decoded body; raise on other statuses."""
-        url = self.base_url + path
         sent = time.time_ns() // 1_000_000
         try:
-            response = self.session.request(
-                method, url, json=json_body, params=params, timeout=self.timeout
-            )
-        except requests.RequestException as error:
-            self._unavailable(method, path, json_body, sent, error)
-        return self._answer(
-            method, path, json_body, params, response.status_code, _decode(response), sent, expect
-        )
-
-    def _answer(
-        self,
-        method: str,
-        path: str,
-        json_body: object,
-        params: dict[str, Any] | None,
-        status: int,
-        body: Any,
-        sent: int,
-        expect: tuple[int, ...],
-    ) -> Any:
-        """Observe and log one answer; return its body, or raise on a status not expected."""
+            status, body = self._send(method, path, json_body, params)
+        except self.TRANSPORT_ERRORS as error:
+            LOG.debug("%s %s failed: %s", method, path, error)
+            self._observe(method, path, None, json_body, None, sent, str(error))
+            raise HubUnavailable(self.base_url, error) from None
         self._observe(method, path, status, json_body, body, sent, "")
         self._log(method, path, json_body, params, status, body)
         if status not in expect:
             raise HubRequestError(method, path, status, body)
         return body
 
-    def _unavailable(
-        self, method: str, path: str, json_body: object, sent: int, error: Exception
-    ) -> NoReturn:
-        LOG.debug("%s %s failed: %s", method, path, error)
-        self._observe(method, path, None, json_body, None, sent, str(error))
-        raise HubUnavailable(self.base_url, error) from None
+    TRANSPORT_ERRORS: tuple[type[Exception], ...] = (requests.RequestException,)
+
+    def _send(
+        self, method: str, path: str, json_body: object, params: dict[str, Any] | None
+    ) -> tuple[int, Any]:
+        """One exchange over the transport: (status, decoded body)."""
+        response = self.session.request(
+            method, self.base_url + path, json=json_body, params=params, timeout=self.timeout
+        )
+        return response.status_code, _decode(response)
 
     def _observe(self, *exchange: Any) -> None:
         if self.observer is not None:

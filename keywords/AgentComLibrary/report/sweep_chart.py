@@ -77,15 +77,12 @@ def sweep_chart(
         yy = y(n * t_step, t_top)
         parts.append(
             f'<line x1="{LEFT}" x2="{LEFT + plot_w}" y1="{yy:.1f}" y2="{yy:.1f}" stroke="{GRID}"/>'
-            f'<text x="{LEFT - 6}" y="{yy + 4:.1f}" text-anchor="end" fill="{BAR}">'
-            f"{n * t_step:g}</text>"
+            + _tick(LEFT - 6, yy, "end", BAR, f"{n * t_step:g}")
         )
-    for n in range(round(l_top / l_step) + 1):
-        yy = y(n * l_step, l_top)
-        parts.append(
-            f'<text x="{LEFT + plot_w + 6}" y="{yy + 4:.1f}" fill="{LATENCY}">'
-            f"{esc(format_ms(n * l_step))}</text>"
-        )
+    parts.extend(
+        _tick(LEFT + plot_w + 6, y(n * l_step, l_top), "start", LATENCY, format_ms(n * l_step))
+        for n in range(round(l_top / l_step) + 1)
+    )
     parts.append(
         f'<line x1="{LEFT}" x2="{LEFT + plot_w}" y1="{TOP + plot_h}" y2="{TOP + plot_h}" '
         f'stroke="{AXIS}"/>'
@@ -111,6 +108,13 @@ def sweep_chart(
             f'fill="{MUTED}">{s.agents}</text>'
         )
     return "".join(parts) + "</svg>"
+
+
+def _tick(tx: float, yy: float, anchor: str, colour: str, text: str) -> str:
+    return (
+        f'<text x="{tx:.1f}" y="{yy + 4:.1f}" text-anchor="{anchor}" fill="{colour}">'
+        f"{esc(text)}</text>"
+    )
 
 
 def _polyline(points: list[tuple[float, float]], colour: str) -> str:
