@@ -7,10 +7,11 @@ ROBOT_ARGS ?=
 
 STANDIN := tests/sidecar_standin
 
-.PHONY: sidecar standin smoke atest test lint format docs docs-check fault-matrix bench clean help network network-deps
+.PHONY: sidecar standin smoke load atest test lint format docs docs-check fault-matrix bench clean help network network-deps
 
 help:
 	@echo "make smoke         run all suites against the embedded hub (results/log.html)"
+	@echo "make load          the load and capacity suite (500 agents, 10,000 tasks; results/load)"
 	@echo "make atest         the library's own acceptance tests (atest/, results/atest)"
 	@echo "make test          lint, keyword docs check, atest, pytest (units + suites end to end)"
 	@echo "make fault-matrix  run the suites once per hub fault and print what caught each"
@@ -27,8 +28,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# The load suite (tag `load`, about 40 s) is left out of smoke; `make load` runs it, and
+# `make test` runs it with every suite (tests/suites).
 smoke: $(STAMP)
-	$(BIN)/robot --argumentfile robot.args $(ROBOT_ARGS) suites
+	$(BIN)/robot --argumentfile robot.args --exclude load $(ROBOT_ARGS) suites
+
+load: $(STAMP)
+	$(BIN)/robot --argumentfile robot.args --outputdir results/load $(ROBOT_ARGS) \
+	  --parse-include suites/13_load_and_capacity.robot suites
 
 # The stand-in sidecar's npm dependencies (ws), from its package-lock.json; skipped with a
 # message when node or npm is missing (the sidecar tests then skip too).

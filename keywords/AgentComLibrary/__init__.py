@@ -15,6 +15,7 @@ from .keywords import (
     CheckKeywords,
     ContractCheckKeywords,
     ContractKeywords,
+    LoadKeywords,
     NetworkKeywords,
     ReportingKeywords,
     SessionKeywords,
@@ -197,16 +198,18 @@ class AgentComLibrary(DynamicCore):
                 sidecar_dir=sidecar_dir or "",
             )
         )
+        agents, tasks = AgentKeywords(self.ctx), TaskKeywords(self.ctx)
         components = [
             SessionKeywords(self.ctx),
-            AgentKeywords(self.ctx),
-            TaskKeywords(self.ctx),
+            agents,
+            tasks,
             CheckKeywords(self.ctx),
             ReportingKeywords(self.ctx),
             SidecarKeywords(self.ctx),
             ContractKeywords(self.ctx),
             NetworkKeywords(self.ctx),
             ContractCheckKeywords(self.ctx),
+            LoadKeywords(self.ctx, agents, tasks),
         ]
         super().__init__(components)
 

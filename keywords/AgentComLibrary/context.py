@@ -12,6 +12,8 @@ from .agents.simulated import AgentHandle, journal_mark
 from .checker import history as hist
 from .hubapi.client import HubClient, HubError
 from .hubapi.embedded import EmbeddedHub
+from .hubapi.model import Task
+from .hubapi.records import TaskRecords
 from .pool.registry import PoolRegistry
 from .util.errors import AgentComError
 
@@ -100,6 +102,7 @@ class TestState:
     cursors: dict[str, int] = field(default_factory=dict)  # agent name -> tasks returned
     history: hist.History = field(default_factory=hist.History)  # what the checker judges
     judged: bool = False  # Contract Should Hold ran (or was switched off) for this test
+    records: TaskRecords = field(default_factory=TaskRecords)  # see LibraryContext.tasks
 
     def used_the_hub(self, agents: AgentRegistry) -> bool:
         """Whether the test submitted tasks or had agents: then its history must be judged."""
@@ -145,7 +148,7 @@ class LibraryContext:
         self.session: HubSession | None = None
         self.agents = AgentRegistry()
         self.pools = PoolRegistry()  # agent pools on other hosts (keywords/network.py)
-        self.test = TestState()
+        self.test = TestState(records=TaskRecords(self.hub_epoch))
         self.earlier_tasks: set[str] = set()  # submitted by earlier tests of this session
         self._on_agents_stopped: list[Callable[[], None]] = []
 
@@ -164,9 +167,24 @@ class LibraryContext:
         self.earlier_tasks.update(self.test.submitted)
         self.agents.retired.clear()
         history = hist.begin(name)
-        self.test = TestState(name=name, mark=journal_mark(), history=history)
+        self.test = TestState(
+            name=name, mark=journal_mark(), history=history, records=TaskRecords(self.hub_epoch)
+        )
         if self.session is not None:
             self.session.client.observer = history.http
+
+    def hub_epoch(self) -> tuple[int, int, int]:
+        """Changes when the hub's state may have changed: an event of the test's history
+        that goes with a change (see ``history.changes_state``), another session, or a
+        restart of the embedded hub (a new pid)."""
+        session = self.session
+        pid = session.embedded.pid if session is not None and session.embedded else 0
+        return (self.test.history.changes, id(session), pid)
+
+    def tasks(self, task_ids: Iterable[str]) -> dict[str, Task | None]:
+        """The hub's record of each task (None: unknown), in the order given, read once per
+        state of the test (see ``hubapi.records``): what every check and the teardown read."""
+        return self.test.records.fetch(self.client, task_ids)
 
     def agent_names(self) -> dict[str, str]:
         """Hub agent id -> short name, for every agent of this test."""

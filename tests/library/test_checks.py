@@ -26,6 +26,7 @@ def completed_pair(lib: AgentComLibrary) -> tuple[str, str]:
 def fake_tasks(lib: AgentComLibrary, monkeypatch: pytest.MonkeyPatch, tasks: list[dict]) -> None:
     by_id = {t["id"]: Task.parse(t) for t in tasks}
     monkeypatch.setattr(lib.ctx.session.client, "find_task", lambda task_id: by_id.get(task_id))
+    lib.ctx.test.records.forget()  # the kept records are the hub's real ones
 
 
 def make_task(task_id: str, priority: int, created: int, assigned: int | None) -> dict:

@@ -10,7 +10,7 @@ from robot import run_cli
 from robot.api import ExecutionResult, ResultVisitor
 
 ROOT = Path(__file__).resolve().parents[2]
-SCENARIOS = ["TEST-01", "TEST-02", "TEST-02b", "TEST-03", "TEST-03b"]
+SCENARIOS = ["TEST-01", "TEST-02", "TEST-02b", "TEST-03", "TEST-03b", "LOAD-01", "LOAD-02"]
 
 
 class _Collect(ResultVisitor):

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 
 from ..hubapi.client import HubClient, HubError
 from ..hubapi.model import Task
+from ..hubapi.records import read_tasks
 from ..util.timeutil import Deadline
 from .history import HUB, IN, MARK, History
 from .rules import assignment_delivered
@@ -20,6 +21,8 @@ from .view import SNAPSHOT, STATES, TASK, TASK_MISSING, build
 
 SETTLE = 2.0
 REFRESH_EVERY = 0.1  # how often the settle wait fetches events from agent pools
+
+Reader = Callable[[list[str]], "dict[str, Task | None]"]
 
 
 def task_ids_in(history: History, submitted: Iterable[str]) -> list[str]:
@@ -37,11 +40,14 @@ def collect(
     client: HubClient,
     task_ids: Iterable[str],
     settle: float = SETTLE,
+    read: Reader | None = None,
     refresh: Callable[[], object] | None = None,
 ) -> str:
     """Append the hub's end-of-test records to ``history``; returns a note ('' if all
-    went well) when the hub could not be read. ``refresh`` brings in agent events observed
-    elsewhere (agent pools) while the collector waits for assignments on their way."""
+    went well) when the hub could not be read. ``read`` reads many task records at once
+    (default: ``read_tasks``, one listing or one GET each). ``refresh`` brings in agent
+    events observed elsewhere (agent pools) while the collector waits for assignments on
+    their way."""
     history.record(MARK, SNAPSHOT, actor="checker")
     notes = []
     try:
@@ -49,16 +55,15 @@ def collect(
     except HubError as error:
         before = None
         notes.append(f"agent states unavailable: {error}")
-    for task_id in task_ids:
-        try:
-            raw = client.find_task(task_id)
-        except HubError as error:
-            notes.append(f"{task_id} unavailable: {error}")
-            continue
-        if raw is None:
+    try:
+        records = (read or (lambda ids: read_tasks(client, ids)))(list(task_ids))
+    except HubError as error:
+        records = {}
+        notes.append(f"task records unavailable: {error}")
+    for task_id, task in records.items():
+        if task is None:
             history.record(HUB, TASK_MISSING, actor="hub", task_id=task_id)
             continue
-        task = Task.parse(raw)
         history.record(HUB, TASK, actor="hub", task_id=task.id, info={"task": task})
     try:
         after = client.agent_states() if before is not None else None

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..util.masking import mask_text
+from ..util.masking import masked_head
 from ..util.timeutil import now_ms
 
 BODY_CAP = 300
@@ -35,6 +35,8 @@ HTTP = "http"  # one request of the library and its answer
 HUB = "hub"  # the hub's records at the end: task, task_missing, states
 MARK = "mark"  # markers the collector sets (snapshot)
 
+# frames that change nothing on the hub (see History.changes)
+QUIET_FRAMES = frozenset({"ping", "pong"})
 # connection event types that end a connection
 CONN_ENDS = frozenset({"close", "kill", "lost", "closed"})
 
@@ -101,10 +103,22 @@ def frame_fields(message: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def changes_state(direction: str, type: str) -> bool:
+    """Whether an event of this kind may go with a change of the hub's state: any frame but
+    a ping or pong, any connection event, any HTTP request but a GET (the hub's records and
+    the collector's markers are reads)."""
+    if direction in (HUB, MARK):
+        return False
+    if direction == HTTP:
+        return not type.startswith("GET ")
+    if direction in (IN, OUT):
+        return type not in QUIET_FRAMES
+    return True
+
+
 def capped(text: str, limit: int = BODY_CAP) -> str:
     """Masked, and cut to ``limit`` characters."""
-    text = mask_text(text)
-    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+    return masked_head(text, limit)
 
 
 class History:
@@ -115,6 +129,7 @@ class History:
         self.started_mono_ns = time.monotonic_ns()
         self.started_wall_ms = now_ms()
         self._events: list[Event] = []
+        self.changes = 0  # events that may have changed the hub's state (see changes_state)
         self._lock = threading.RLock()  # wait_for predicates may read the history
         self._cond = threading.Condition(self._lock)
 
@@ -157,6 +172,8 @@ class History:
                 info=dict(info or {}),
             )
             self._events.append(event)
+            if changes_state(direction, type):
+                self.changes += 1
             self._cond.notify_all()
             return event
 

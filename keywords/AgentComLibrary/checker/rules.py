@@ -11,7 +11,9 @@ Rule names are stable: failure messages start with ``Contract rule '<name>' brok
 
 from __future__ import annotations
 
+import bisect
 import itertools
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -758,6 +760,7 @@ def priority_order(view: View) -> list[Violation]:
                 spans.append((event.timestamp, nxt.timestamp if nxt else None))
         if spans and task.priority is not None:
             queued[task.id] = spans
+    waiting = _QueuedIndex(view, queued)
     out = []
     for task in view.tasks.values():
         if task.priority is None:
@@ -767,6 +770,8 @@ def priority_order(view: View) -> list[Violation]:
             if agent_caps is None or event.timestamp is None:
                 continue
             ts = event.timestamp
+            if not waiting.any_before(task.priority, agent_caps, ts):
+                continue  # the search below would find nothing
             for other_id, spans in queued.items():
                 other = view.tasks[other_id]
                 if other.priority is None or other.priority >= task.priority:  # type: ignore[operator]
@@ -791,6 +796,40 @@ def priority_order(view: View) -> list[Violation]:
                     )
                     break
     return out
+
+
+class _QueuedIndex:
+    """The queued spans of ``priority_order`` by (priority, needed capabilities), sorted by
+    start with the latest end so far, so "was a higher-priority task this agent could take
+    queued across this millisecond?" costs a binary search per group, not a scan of every
+    task (10,000 tasks: 100 million pairs)."""
+
+    def __init__(self, view: View, queued: dict[str, list[tuple[int, int | None]]]) -> None:
+        groups: dict[tuple[int, frozenset[str]], list[tuple[int, float]]] = {}
+        for task_id, spans in queued.items():
+            task = view.tasks[task_id]
+            key = (task.priority, frozenset(task.needed_capabilities))
+            groups.setdefault(key, []).extend(  # type: ignore[arg-type]
+                (start, math.inf if end is None else end) for start, end in spans
+            )
+        self._groups = []
+        for (priority, needs), spans in groups.items():
+            spans.sort()
+            latest, ends = -math.inf, []
+            for _, end in spans:
+                latest = max(latest, end)
+                ends.append(latest)
+            self._groups.append((priority, needs, [start for start, _ in spans], ends))
+
+    def any_before(self, priority: int, caps: set[str], ts: int) -> bool:
+        """Whether a task of a higher priority (a lower number) that ``caps`` cover was
+        queued from before ``ts`` until after it."""
+        for level, needs, starts, ends in self._groups:
+            if level < priority and needs <= caps:
+                count = bisect.bisect_left(starts, ts)  # spans with start < ts
+                if count and ends[count - 1] > ts:
+                    return True
+        return False
 
 
 RULES: tuple[Rule, ...] = (

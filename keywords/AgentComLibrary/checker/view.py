@@ -71,7 +71,16 @@ class Connection:
         return self.end is None
 
     def received(self, kind: str) -> list[Event]:
-        return [e for e in self.events if e.direction == IN and e.type == kind]
+        """The frames of that type the hub sent on this connection (indexed on first use;
+        rebuilt when events were added since)."""
+        index = self.__dict__.get("_received")
+        if index is None or index[0] != len(self.events):
+            by_kind: dict[str, list[Event]] = {}
+            for e in self.events:
+                if e.direction == IN:
+                    by_kind.setdefault(e.type, []).append(e)
+            index = self.__dict__["_received"] = (len(self.events), by_kind)
+        return list(index[1].get(kind, ()))
 
     def unanswered(self) -> list[Exchange]:
         return [x for x in self.exchanges if x.answer is None]
@@ -122,7 +131,14 @@ class View:
 
     def agent_connections(self, agent_id: str | None) -> list[Connection]:
         """Identified connections of that agent id, oldest first."""
-        return [c for c in self.connections.values() if c.agent_id == agent_id and c.identified]
+        index = self.__dict__.get("_by_agent")
+        if index is None or index[0] != len(self.connections):
+            by_agent: dict[str | None, list[Connection]] = {}
+            for c in self.connections.values():
+                if c.identified:
+                    by_agent.setdefault(c.agent_id, []).append(c)
+            index = self.__dict__["_by_agent"] = (len(self.connections), by_agent)
+        return list(index[1].get(agent_id, ()))
 
     @property
     def observed_agents(self) -> set[str]:

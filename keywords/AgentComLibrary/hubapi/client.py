@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -13,7 +14,7 @@ from urllib.parse import quote
 import requests
 
 from ..util.errors import AgentComError
-from ..util.masking import mask, mask_text
+from ..util.masking import mask, masked_head
 from .model import Task
 
 LOG = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ class HubRequestError(HubError):
         self.status = status
         self.body = body
         text = body if isinstance(body, str) else json.dumps(body)
-        super().__init__(f"{method} {path} answered {status}: {_cap(mask_text(text), 500)}")
+        super().__init__(f"{method} {path} answered {status}: {masked_head(text, 500)}")
 
     @property
     def error(self) -> str | None:
@@ -63,13 +64,11 @@ def _short_reason(reason: object) -> str:
     text = str(reason)
     if isinstance(reason, requests.ConnectionError):
         text = "connection refused" if "refused" in text.lower() else "connection failed"
-    elif isinstance(reason, requests.Timeout):
+    elif isinstance(reason, ConnectionRefusedError):
+        text = "connection refused"
+    elif isinstance(reason, requests.Timeout | TimeoutError):
         text = "no answer in time"
     return text
-
-
-def _cap(text: str, limit: int = BODY_LOG_LIMIT) -> str:
-    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
 class HubClient:
@@ -83,7 +82,7 @@ class HubClient:
     def __init__(self, base_url: str, token: str = "", timeout: float = REQUEST_TIMEOUT) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
-        self.session = requests.Session()
+        self.session = _session_for(self.base_url)
         self.token = token
         self._held: list[str] | None = None
         self.observer: Observer | None = None
@@ -148,22 +147,29 @@ class HubClient:
         expect: tuple[int, ...] = (200,),
     ) -> Any:
         """Send one request and return the decoded body; raise on other statuses."""
-        url = self.base_url + path
         sent = time.time_ns() // 1_000_000
         try:
-            response = self.session.request(
-                method, url, json=json_body, params=params, timeout=self.timeout
-            )
-        except requests.RequestException as error:
+            status, body = self._send(method, path, json_body, params)
+        except self.TRANSPORT_ERRORS as error:
             LOG.debug("%s %s failed: %s", method, path, error)
             self._observe(method, path, None, json_body, None, sent, str(error))
             raise HubUnavailable(self.base_url, error) from None
-        body = _decode(response)
-        self._observe(method, path, response.status_code, json_body, body, sent, "")
-        self._log(method, path, json_body, params, response, body)
-        if response.status_code not in expect:
-            raise HubRequestError(method, path, response.status_code, body)
+        self._observe(method, path, status, json_body, body, sent, "")
+        self._log(method, path, json_body, params, status, body)
+        if status not in expect:
+            raise HubRequestError(method, path, status, body)
         return body
+
+    TRANSPORT_ERRORS: tuple[type[Exception], ...] = (requests.RequestException,)
+
+    def _send(
+        self, method: str, path: str, json_body: object, params: dict[str, Any] | None
+    ) -> tuple[int, Any]:
+        """One exchange over the transport: (status, decoded body)."""
+        response = self.session.request(
+            method, self.base_url + path, json=json_body, params=params, timeout=self.timeout
+        )
+        return response.status_code, _decode(response)
 
     def _observe(self, *exchange: Any) -> None:
         if self.observer is not None:
@@ -172,16 +178,16 @@ class HubClient:
             except Exception as error:  # an observer must never break a request
                 LOG.debug("HTTP observer failed: %s", error)
 
-    def _log(self, method, path, json_body, params, response, body) -> None:
+    def _log(self, method, path, json_body, params, status, body) -> None:
         if not LOG.isEnabledFor(logging.DEBUG):
             return
-        auth = self.session.headers.get("Authorization", "")
-        shown = f"Bearer {mask(auth[len('Bearer ') :])}" if auth else "none"
-        request_text = "" if json_body is None else mask_text(json.dumps(json_body))
+        shown = f"Bearer {mask(self.token)}" if self.token else "none"
+        request_text = "" if json_body is None else json.dumps(json_body)
         answer = body if isinstance(body, str) else json.dumps(body)
         line = (
             f"{method} {path}{f'?{params}' if params else ''} (Authorization: {shown}) "
-            f"{_cap(request_text)} -> {response.status_code} {_cap(mask_text(answer))}"
+            f"{masked_head(request_text, BODY_LOG_LIMIT)} -> {status} "
+            f"{masked_head(answer, BODY_LOG_LIMIT)}"
         )
         if self._held is not None:
             self._held.append(line)
@@ -242,6 +248,19 @@ class HubClient:
 
     def agent_state(self, agent_id: str) -> dict:
         return self.request("GET", f"/api/agents/{quote(agent_id, safe='')}/state")
+
+
+def _session_for(base_url: str) -> requests.Session:
+    """A ``requests.Session`` with the environment's proxy and CA settings for ``base_url``
+    read once: with ``trust_env`` on, requests scans the whole environment on every
+    request (a quarter of its time per request, measured)."""
+    session = requests.Session()
+    session.proxies.update(requests.utils.get_environ_proxies(base_url))
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if bundle:
+        session.verify = bundle
+    session.trust_env = False
+    return session
 
 
 def _tasks(body: Any) -> list[Task]:

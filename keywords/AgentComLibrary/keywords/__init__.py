@@ -5,6 +5,7 @@ from .agents import AgentKeywords
 from .checks import CheckKeywords
 from .contract import ContractKeywords
 from .contract_checks import ContractCheckKeywords
+from .load import LoadKeywords
 from .network import NetworkKeywords
 from .reporting import ReportingKeywords
 from .session import SessionKeywords
@@ -16,6 +17,7 @@ __all__ = [
     "CheckKeywords",
     "ContractCheckKeywords",
     "ContractKeywords",
+    "LoadKeywords",
     "NetworkKeywords",
     "ReportingKeywords",
     "SessionKeywords",

@@ -588,7 +588,7 @@ class CheckKeywords(LibraryComponent):
         | `No Task Should Be Lost` |
         """
         test = self.ctx.test
-        hub_tasks = {task_id: self.client.find_task(task_id) for task_id in test.submitted}
+        hub_tasks = self.ctx.tasks(test.submitted)
         ledger = build_ledger(
             test.attempted,
             list(test.submitted),
@@ -603,13 +603,13 @@ class CheckKeywords(LibraryComponent):
     # -- helpers ---------------------------------------------------------------------------
 
     def _task(self, task_id: str) -> Task:
-        task = self.client.find_task(task_id)
+        task = self.ctx.tasks([task_id])[task_id]
         if task is None:
             raise AgentComAssertion(f"Task {task_id}: the hub has no such task (404).")
         return task
 
     def _tasks(self, task_ids: list[str]) -> dict[str, Task]:
-        found = {task_id: self.client.find_task(task_id) for task_id in dict.fromkeys(task_ids)}
+        found = self.ctx.tasks(task_ids)
         missing = [task_id for task_id, task in found.items() if task is None]
         if missing:
             raise AgentComAssertion(
@@ -653,8 +653,7 @@ class CheckKeywords(LibraryComponent):
     def _hub_completions(self, task_ids: list[str]) -> dict[str, list[str]]:
         """agent_id -> tasks among ``task_ids`` the hub records as completed by it."""
         result: dict[str, list[str]] = {}
-        for task_id in dict.fromkeys(task_ids):
-            task = self.client.find_task(task_id)
+        for task_id, task in self.ctx.tasks(task_ids).items():
             if task and task.completed:
                 result.setdefault(task.last_assignee or "-", []).append(task_id)
         return result

@@ -51,11 +51,13 @@ class ContractCheckKeywords(LibraryComponent):
         notes = self._flush_agent_histories()
         session = self.ctx.session
         if session is not None:
+            ids = task_ids_in(history, test.submitted)
             notes.append(
                 collect(
                     history,
                     session.client,
-                    task_ids_in(history, test.submitted),
+                    ids,
+                    read=self.ctx.tasks,
                     refresh=self._flush_agent_histories,
                 )
             )

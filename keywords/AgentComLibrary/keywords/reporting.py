@@ -22,7 +22,7 @@ class ReportingKeywords(LibraryComponent):
         submitted = self.ctx.test.submitted
         if session is None or not submitted:
             return
-        tasks = [t for t in (session.client.find_task(i) for i in submitted) if t is not None]
+        tasks = [t for t in self.ctx.tasks(submitted).values() if t is not None]
         self.info(
             render_test_summary(tasks, self.ctx.agent_names(), self.ctx.agent_completions()),
             html=True,

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from robotlibcore import keyword
 
-from ..hubapi.client import HubError
+from ..hubapi.bulk import first_error, in_parallel
+from ..hubapi.client import HubClient, HubError
 from ..hubapi.model import Task
 from ..util.choices import Priority, TaskStatus
 from ..util.errors import AgentComAssertion
@@ -81,14 +80,17 @@ class TaskKeywords(LibraryComponent):
                 ...); or counts per level (``urgent:4, high:4, normal:8, low:4``, which
                 must add up to ``count``), submitted interleaved (urgent, high, normal,
                 low, urgent, ...) so that submission order is not priority order.
-            concurrency: how many submitters post at the same time (each its own HTTP
-                session); the ids still come back in the planned order.
+            concurrency: how many submitters post at the same time (each its own keep-alive
+                connection); the ids still come back in the planned order. For thousands of
+                tasks use 2-4: 5,000 tasks took 1.3-1.6 s on the embedded hub, against
+                4.4 s one at a time.
 
         Returns:
             The list of task ids.
 
         Example:
         | @{tasks} = | `Submit Tasks` | 20 | priority=urgent:5, high:5, normal:5, low:5 |
+        | @{tasks} = | `Submit Tasks` | 10000 | Load task {n} | concurrency=4 |
         """
         levels = priority_plan(count, priority)
         texts = [
@@ -108,29 +110,18 @@ class TaskKeywords(LibraryComponent):
     def _submit_concurrently(
         self, texts: list[str], levels: list[str], concurrency: int
     ) -> list[str]:
-        """`Submit Task` with default options from ``concurrency`` threads, one client each."""
+        """`Submit Task` with default options from ``concurrency`` threads, each with its own
+        keep-alive connection (see ``hubapi.bulk``); the first error is raised after every
+        task was tried, and the ones the hub acknowledged still count as submitted."""
         test = self.ctx.test
-        local, clients = threading.local(), []
-
-        def submit(text: str, level: str) -> str:
-            client = getattr(local, "client", None)
-            if client is None:
-                client = local.client = self.client.clone()
-                clients.append(client)
-            return client.submit_task(self._task_body(text, level))["task_id"]
-
-        test.attempted += len(texts)
-        try:
-            with ThreadPoolExecutor(max_workers=concurrency) as pool:
-                futures = [pool.submit(submit, t, lv) for t, lv in zip(texts, levels, strict=True)]
-            errors = [f.exception() for f in futures if f.exception() is not None]
-            test.submitted.extend(f.result() for f in futures if f.exception() is None)
-        finally:
-            for client in clients:
-                client.close()
-        if errors:
-            raise errors[0]
-        return [f.result() for f in futures]
+        bodies = [self._task_body(t, lv) for t, lv in zip(texts, levels, strict=True)]
+        test.attempted += len(bodies)
+        results = in_parallel(self.client, _submit, bodies, concurrency)
+        test.submitted.extend(r for r in results if isinstance(r, str))
+        error = first_error(results)
+        if error is not None:
+            raise error
+        return results  # type: ignore[return-value]  (no exception among them)
 
     def _task_body(
         self,
@@ -277,20 +268,19 @@ class TaskKeywords(LibraryComponent):
 
         def attempt() -> Outcome:
             self._fail_on_foreign_tasks()
-            for task_id in list(pending):
-                task = self.client.find_task(task_id)
+            for task_id, task in self.ctx.tasks(pending).items():
                 latest[task_id] = task
                 if task is None:
                     continue
                 if task.completed:
                     done[task_id] = task
-                    pending.remove(task_id)
                 elif task.dead_lettered:
                     raise AgentComAssertion(
                         f"Task {task_id} will never complete: it is in the dead letter "
                         f"(last error: {task.last_error!r}).\n"
                         + task_table({task_id: task}, self.ctx.agent_names())
                     )
+            pending[:] = [task_id for task_id in pending if task_id not in done]
             return Outcome(not pending)
 
         def failure(_: Outcome) -> str:
@@ -338,10 +328,8 @@ class TaskKeywords(LibraryComponent):
 
         def attempt() -> Outcome:
             self._fail_on_foreign_tasks()
-            for task_id in ids:
-                task = latest.get(task_id)
-                if task is None or not task.completed:
-                    latest[task_id] = self.client.find_task(task_id)
+            unfinished = [t for t in ids if (task := latest.get(t)) is None or not task.completed]
+            latest.update(self.ctx.tasks(unfinished))
             done = completed()
             return Outcome(len(done) >= count, done)
 
@@ -551,6 +539,10 @@ def priority_plan(count: int, spec: str) -> list[str]:
                 plan.append(level)
                 left[level] -= 1
     return plan
+
+
+def _submit(client: HubClient, body: dict) -> str:
+    return client.submit_task(body)["task_id"]
 
 
 def _count_summary(levels: list[str]) -> str:

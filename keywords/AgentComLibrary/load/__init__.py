@@ -1,0 +1,1 @@
+"""Load figures (throughput, latency percentiles) and the capacity sweep's steps; Robot-free."""
