@@ -21,6 +21,7 @@ from .keywords import (
     SidecarKeywords,
     TaskKeywords,
 )
+from .listener import RunListener
 from .util.choices import Behaviour, RestartMode, TokenChoice
 
 __version__ = "0.1.0"
@@ -209,8 +210,12 @@ class AgentComLibrary(DynamicCore):
             ContractCheckKeywords(self.ctx),
         ]
         super().__init__(components)
+        self.run = RunListener(self.ctx, __version__)
 
     # -- listener (API v3) -----------------------------------------------------------------
+
+    def start_suite(self, data, result) -> None:
+        self.run.start_suite(data, result)
 
     def start_test(self, data, result) -> None:
         self.ctx.start_test(result.full_name)
@@ -228,8 +233,18 @@ class AgentComLibrary(DynamicCore):
         if foreign and result.passed:
             result.status = "FAIL"
             result.message = foreign
+        self.run.end_test(result, self._fetch_tasks)
+
+    def _fetch_tasks(self) -> list | None:
+        """The test's tasks read now (when no `Log Test Summary` read them at its end)."""
+        session = self.ctx.session
+        if session is None:
+            return None
+        found = (session.client.find_task(t) for t in self.ctx.test.submitted)
+        return [t for t in found if t is not None]
 
     def close(self) -> None:
+        self.run.close()
         try:
             self.ctx.close_session()
         except Exception as error:  # never let cleanup break Robot's shutdown

@@ -12,6 +12,7 @@ from .agents.simulated import AgentHandle, journal_mark
 from .checker import history as hist
 from .hubapi.client import HubClient, HubError
 from .hubapi.embedded import EmbeddedHub
+from .hubapi.model import Task
 from .pool.registry import PoolRegistry
 from .util.errors import AgentComError
 
@@ -100,6 +101,9 @@ class TestState:
     cursors: dict[str, int] = field(default_factory=dict)  # agent name -> tasks returned
     history: hist.History = field(default_factory=hist.History)  # what the checker judges
     judged: bool = False  # Contract Should Hold ran (or was switched off) for this test
+    final_tasks: list[Task] | None = None  # as Log Test Summary read them at the end
+    # the contract checker's outcome, for metrics.json (keywords/contract_checks.py)
+    verdict: dict[str, Any] = field(default_factory=lambda: {"state": "not run"})
 
     def used_the_hub(self, agents: AgentRegistry) -> bool:
         """Whether the test submitted tasks or had agents: then its history must be judged."""
@@ -142,12 +146,33 @@ class LibraryContext:
 
     def __init__(self, config: LibraryConfig) -> None:
         self.config = config
-        self.session: HubSession | None = None
+        self._session: HubSession | None = None
+        self._on_session_opened: list[Callable[[HubSession], None]] = []
         self.agents = AgentRegistry()
         self.pools = PoolRegistry()  # agent pools on other hosts (keywords/network.py)
         self.test = TestState()
         self.earlier_tasks: set[str] = set()  # submitted by earlier tests of this session
         self._on_agents_stopped: list[Callable[[], None]] = []
+
+    @property
+    def session(self) -> HubSession | None:
+        return self._session
+
+    @session.setter
+    def session(self, value: HubSession | None) -> None:
+        """Setting a new session tells the callbacks of :meth:`on_session_opened`."""
+        self._session = value
+        if value is None:
+            return
+        for callback in list(self._on_session_opened):
+            try:
+                callback(value)
+            except Exception as error:  # reporting on a session must not break it
+                LOG.debug("session-opened callback %r failed: %s", callback, error)
+
+    def on_session_opened(self, callback: Callable[[HubSession], None]) -> None:
+        """Call ``callback`` with every session that is opened (the run's metadata)."""
+        self._on_session_opened.append(callback)
 
     def require_session(self) -> HubSession:
         if self.session is None:
