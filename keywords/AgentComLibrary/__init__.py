@@ -23,6 +23,7 @@ from .keywords import (
 )
 from .listener import RunListener
 from .util.choices import Behaviour, RestartMode, TokenChoice
+from .util.errors import as_library_error
 
 __version__ = "0.1.0"
 __all__ = ["AgentComLibrary", "Behaviour", "RestartMode", "TokenChoice"]
@@ -211,6 +212,17 @@ class AgentComLibrary(DynamicCore):
         ]
         super().__init__(components)
         self.run = RunListener(self.ctx, __version__)
+
+    def run_keyword(self, name, args, kwargs=None):
+        """Runs a keyword; a plain ``ValueError``/``TypeError``/``KeyError`` from it fails
+        the keyword with its message alone (as an ``AgentComError``)."""
+        try:
+            return super().run_keyword(name, args, kwargs)
+        except Exception as error:
+            shown = as_library_error(error)
+            if shown is error:
+                raise
+            raise shown from error
 
     # -- listener (API v3) -----------------------------------------------------------------
 

@@ -27,6 +27,10 @@ class UnknownAgent(AgentComError):
     """No running agent has that short name."""
 
 
+class DuplicateAgent(AgentComError):
+    """An agent with that short name is already running."""
+
+
 @dataclass
 class LibraryConfig:
     """The import arguments, converted (durations in seconds; see the library's `Timeouts`)."""
@@ -120,7 +124,7 @@ class AgentRegistry:
 
     def add(self, agent: AgentHandle) -> None:
         if agent.name in self.active:
-            raise ValueError(f"An agent named '{agent.name}' is already running.")
+            raise DuplicateAgent(f"An agent named '{agent.name}' is already running.")
         self.active[agent.name] = agent
 
     def get(self, name: str) -> AgentHandle:
