@@ -103,3 +103,35 @@ def write(path: Path, document: dict[str, Any]) -> Path:
     partial.write_text(json.dumps(document, indent=2, sort_keys=False) + "\n", encoding="utf-8")
     partial.replace(path)
     return path
+
+
+def merge(documents: list[dict[str, Any]]) -> dict[str, Any]:
+    """One document from those of parallel processes (pabot): their sessions and tests
+    together, the run fields of the earliest, the wall time of the longest."""
+    if not documents:
+        raise ValueError("no metrics documents to merge")
+    ordered = sorted(documents, key=lambda d: str(d.get("started_at", "")))
+    first = ordered[0]
+    run = {k: v for k, v in first.items() if k not in ("schema", "sessions", "totals", "tests")}
+    run["wall_time_s"] = max(float(d.get("wall_time_s", 0)) for d in ordered)
+    run["processes"] = len(ordered)
+    sessions = [s for d in ordered for s in d.get("sessions", [])]
+    tests = [t for d in ordered for t in d.get("tests", [])]
+    return run_document(run, sessions, tests)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m AgentComLibrary.report.metrics merge OUT IN...`` (used by make smoke JOBS=N)."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) < 3 or args[0] != "merge":
+        print("usage: python -m AgentComLibrary.report.metrics merge OUT.json IN.json...")
+        return 2
+    inputs = [json.loads(Path(p).read_text(encoding="utf-8")) for p in args[2:]]
+    write(Path(args[1]), merge(inputs))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
