@@ -14,6 +14,7 @@ from .hubapi.client import HubClient, HubError
 from .hubapi.embedded import EmbeddedHub
 from .hubapi.model import Task
 from .pool.registry import PoolRegistry
+from .report.checks_panel import CheckRecord
 from .util.errors import AgentComError
 
 LOG = logging.getLogger(__name__)
@@ -106,6 +107,7 @@ class TestState:
     history: hist.History = field(default_factory=hist.History)  # what the checker judges
     judged: bool = False  # Contract Should Hold ran (or was switched off) for this test
     final_tasks: list[Task] | None = None  # as Log Test Summary read them at the end
+    checks: list[CheckRecord] = field(default_factory=list)  # the contract keywords' checks
     # the contract checker's outcome, for metrics.json (keywords/contract_checks.py)
     verdict: dict[str, Any] = field(default_factory=lambda: {"state": "not run"})
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from robotlibcore import keyword
 
+from ..report.checks_panel import render_checks
 from ..report.summary import render_test_summary
 from ..util.timeutil import now_ms
 from .base import LibraryComponent
@@ -14,8 +15,10 @@ class ReportingKeywords(LibraryComponent):
     def log_test_summary(self) -> None:
         """Logs the summary of this test's tasks: a table and charts of status, agent,
         latency and history (HTML). The lifecycle chart runs to the moment it is called (the
-        end of the test, when a teardown calls it) and marks what was still open then. Does
-        nothing when the test submitted no task or no
+        end of the test, when a teardown calls it) and marks what was still open then. A
+        test that used the contract keywords (probes, `Request Should Be Refused`) gets
+        the table of its checks first (sent, expected, got), and its tasks without charts.
+        Logs no task summary when the test submitted no task or no
         session is open, so a test teardown can always call it.
 
         Example:
@@ -23,12 +26,20 @@ class ReportingKeywords(LibraryComponent):
         """
         session = self.ctx.session
         submitted = self.ctx.test.submitted
+        checks = self.ctx.test.checks
+        if checks:
+            self.info(render_checks(checks), html=True)
         if session is None or not submitted:
             return
         ended = now_ms()
         tasks = [t for t in (session.client.find_task(i) for i in submitted) if t is not None]
         self.ctx.test.final_tasks = tasks  # the run's metrics.json reads them (report/metrics)
         summary = render_test_summary(
-            tasks, self.ctx.agent_names(), self.ctx.agent_completions(), until_ms=ended
+            tasks,
+            self.ctx.agent_names(),
+            self.ctx.agent_completions(),
+            until_ms=ended,
+            title="Tasks of this test (besides its contract checks)" if checks else "Task summary",
+            charts=not checks,
         )
         self.info(summary, html=True)

@@ -54,7 +54,7 @@ MAX_COLUMNS = 100
 MAX_AGENT_BARS = 32
 # Latency bars by priority: one blue, darker is more urgent (orange is kept for "over limit").
 PRIORITY_COLOURS = {"urgent": "#08306b", "high": "#2171b5", "normal": "#4f9bd4", "low": "#9cc7e8"}
-DESCRIPTION_CHARS = 48
+DESCRIPTION_CHARS = 40
 
 
 Labels = dict[str, str]  # task id -> the short label that tells it apart (report/ids.py)
@@ -71,6 +71,7 @@ def render_test_summary(
     latency_limit_ms: int | None = 5000,
     title: str = "Task summary",
     until_ms: int | None = None,
+    charts: bool = True,
 ) -> str:
     """HTML (starts with SUMMARY_MARKER) for one test: totals, task table and SVG charts.
 
@@ -82,6 +83,7 @@ def render_test_summary(
     latency_limit_ms: drawn as a threshold line on the latency chart when it fits the scale.
     until_ms: when the test (or its last wait) ended, epoch ms: the lifecycle chart runs
     to there and marks what was still open then.
+    charts: False leaves the charts out (a contract test's tasks are incidental).
     """
     given = list(tasks)
     indexed = [(i, Task.parse(t)) for i, t in enumerate(given) if t is not None]
@@ -108,6 +110,7 @@ def render_test_summary(
         parts.append(_open_alert(facts, name_of))
     if facts:
         parts.append(_task_table(facts, name_of, agent_completions, latency_limit_ms, labels))
+    if facts and charts:
         parts.append('<div style="display:flex;flex-wrap:wrap;column-gap:28px">')
         parts.append(_agent_chart(facts, agents, colours, name_of, agent_completions))
         parts.append(_latency_chart(facts, latency_limit_ms))
@@ -236,7 +239,7 @@ def _task_table(
         ("Description", False, ""),
         ("Priority", False, ""),
         ("Agent", False, "agent of the last assignment"),
-        ("First assigned (ms)", True, "first assignment's latency: assigned - created"),
+        ("1st assigned (ms)", True, "first assignment's latency: assigned - created"),
         ("Recovery (ms)", True, "taken back (reclaimed, retried) to assigned again"),
         ("Status", False, "status at the hub"),
         ("Generation", True, ""),
@@ -306,7 +309,7 @@ def _id_cell(task_id: str, label: str) -> str:
     shared, telling = split_id(task_id, label)
     return _td(
         f'<span style="color:#8c959f">{esc(shared)}</span><b>{esc(telling)}</b>',
-        style="font-family:monospace;white-space:nowrap;user-select:all",
+        style="font-family:monospace;font-size:11px;white-space:nowrap;user-select:all",
         title=task_id,
     )
 
