@@ -63,6 +63,7 @@ class ContractCheckKeywords(LibraryComponent):
             "violations": len(verdict.violations),
             "broken_rules": broken,
         }
-        self.info(render_contract_panel(verdict, names), html=True)
+        tasks = test.final_tasks or []
+        self.info(render_contract_panel(verdict, names, tasks), html=True)
         if not verdict.ok:
             raise ContractViolation(failure_message(verdict, names))
