@@ -3,9 +3,10 @@
 Usage: python tools/screenshots.py [--outputdir results/screenshots] [--chromium PATH]
 
 Runs TEST-01 (suites/01_basic_pipeline.robot) three times with robot.args: against the
-correct embedded hub, with the hub fault ``lose-assignment`` (the test fails after its 30 s
-wait and the lifecycle chart shows the stall), and with nothing listening at ``HUB_URL``
-(a setup error). Each run's output goes to ``<outputdir>/<run>/``; headless Chromium then
+correct embedded hub (with the failure-recovery suite, whose tasks are reclaimed), with the
+hub fault ``lose-assignment`` (the test fails after its 30 s wait and the lifecycle chart
+shows the stall), and with nothing listening at ``HUB_URL`` (a setup error). Each run's
+output goes to ``<outputdir>/<run>/`` (its console in ``console.txt``); headless Chromium then
 writes ``<outputdir>/<run>-report.png`` and ``<run>-log.png`` (the log opened at the test).
 Exits 2 with a message when Chromium is not found.
 """
@@ -22,9 +23,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SUITE = "suites/01_basic_pipeline.robot"
+RECOVERY_SUITE = "suites/02_failure_recovery.robot"
 # name -> extra robot options (and environment) of each run
 RUNS: dict[str, tuple[list[str], dict[str, str]]] = {
-    "pass": ([], {}),
+    "pass": (["--parse-include", str(ROOT / RECOVERY_SUITE)], {}),
     "fail": (["--variable", "HUB_FAULTS:lose-assignment"], {}),
     # a placeholder token, so that the missing hub (not a missing token) is the error
     "setup-error": (
@@ -73,7 +75,17 @@ def run_suite(outdir: Path, name: str) -> Path:
         "--parse-include", str(ROOT / SUITE),
         str(ROOT / "suites"),
     ]  # fmt: skip
-    subprocess.run(command, cwd=ROOT, env={**os.environ, **env}, timeout=300, check=False)
+    target.mkdir(parents=True, exist_ok=True)
+    with open(target / "console.txt", "w", encoding="utf-8") as console:
+        subprocess.run(
+            command,
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=console,
+            stderr=subprocess.STDOUT,
+            timeout=300,
+            check=False,
+        )
     return target
 
 
