@@ -113,7 +113,7 @@ def screenshot(chromium: str, page: str, png: Path, window: str = "1400,2000") -
 
 def shoot_run(chromium: str, outdir: Path, name: str) -> list[Path]:
     """Screenshots of one run's report.html and log.html (opened at its first test)."""
-    run_dir = outdir / name
+    run_dir = (outdir / name).resolve()
     pages = {
         "report": (run_dir / "report.html").as_uri(),
         "log": (run_dir / "log.html").as_uri() + "#s1-s1-t1",
@@ -129,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--outputdir", type=Path, default=ROOT / "results" / "screenshots")
     parser.add_argument("--chromium", default=None, help="path of the Chromium binary")
     args = parser.parse_args(argv)
+    args.outputdir = args.outputdir.resolve()
     chromium = find_chromium(args.chromium)
     if chromium is None:
         print("Chromium not found (install Debian's chromium): no screenshots taken.")

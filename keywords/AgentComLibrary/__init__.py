@@ -229,6 +229,9 @@ class AgentComLibrary(DynamicCore):
     def start_suite(self, data, result) -> None:
         self.run.start_suite(data, result)
 
+    def end_suite(self, data, result) -> None:
+        self.run.end_suite(data, result)
+
     def start_test(self, data, result) -> None:
         self.ctx.start_test(result.full_name)
 

@@ -26,6 +26,7 @@ LOG = logging.getLogger(__name__)
 
 ARGS_VARIABLE = "${AGENTCOM_ARGUMENTFILE}"  # robot.args sets it; its absence is noticed
 ARGS_FILE = "robot.args"
+NEVER_OPENED = "never opened: the hub was not tested (see the first failure)"
 
 
 @contextlib.contextmanager
@@ -136,6 +137,12 @@ class RunListener:
                 logger.warn(warning)
         config = self.ctx.config
         self._metadata(runinfo.planned_metadata(config.hub_url, config.hub_faults, self.version))
+
+    def end_suite(self, data: Any, result: Any) -> None:
+        """At the end of the top suite: say plainly when no hub session was ever opened."""
+        if result.parent is None and not _RECORD.sessions:
+            with quietly("finishing the suite metadata"):
+                result.metadata["Hub session"] = NEVER_OPENED
 
     def session_opened(self, session: HubSession) -> None:
         run = _RECORD

@@ -69,7 +69,7 @@ def test_metadata_says_what_was_tested(runs: Path) -> None:
     assert faulty["Hub faults"] == "lose-assignment"
     missing = dict(result(runs, "setup-error").suite.metadata)
     assert missing["Hub"] == "external hub at http://127.0.0.1:9"
-    assert missing["Hub session"].startswith("not opened")
+    assert missing["Hub session"].startswith("never opened: the hub was not tested")
     for name in ("pass", "fail", "setup-error"):
         text = (runs / name / "output.xml").read_text(encoding="utf-8")
         assert not WHOLE_TOKEN.search(text), f"a whole token in {name}/output.xml"
