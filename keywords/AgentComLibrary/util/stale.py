@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from agentcom_hub.server import process_alive
+
 LOG = logging.getLogger(__name__)
 
 PREFIX = "agentcom-hub-"
@@ -26,16 +28,11 @@ UNOWNED_AGE = 600.0
 
 
 def pid_alive(pid: object) -> bool:
-    """Whether a process with this pid exists (one of another user counts as alive)."""
+    """Whether a process with this pid exists (the hub's own test: zombies are dead, a
+    process of another user is alive)."""
     if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
         return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return process_alive(pid)
 
 
 def _pid_in(path: Path) -> int | None:
