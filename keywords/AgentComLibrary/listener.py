@@ -53,13 +53,15 @@ def robot_running() -> bool:
 
 
 def without_argument_file(top_source: Path | None, variable_set: bool) -> str:
-    """The warning for a run of this project's suites without robot.args, else ''."""
+    """The warning for ``robot suites`` (this project's suite directory) run without
+    robot.args, else ''. (A single suite file run alone is left alone: tests of the
+    project run them so on purpose, and the library warns there when a test's contract
+    checks did not run.)"""
     if variable_set or top_source is None:
         return ""
     source = top_source.resolve()
-    roots = [source.parent] if source.is_dir() else [source.parent.parent, source.parent]
-    root = next((r for r in roots if (r / ARGS_FILE).is_file() and (r / "suites").is_dir()), None)
-    if root is None or not str(source).startswith(str(root / "suites")):
+    root = source.parent
+    if source.name != "suites" or not source.is_dir() or not (root / ARGS_FILE).is_file():
         return ""
     return (
         f"The suites run without their argument file {root / ARGS_FILE}: Robot writes "
