@@ -7,11 +7,13 @@ ROBOT_ARGS ?=
 
 STANDIN := tests/sidecar_standin
 
-.PHONY: sidecar standin smoke load atest test lint format docs docs-check fault-matrix bench clean help network network-deps
+.PHONY: sidecar standin smoke smoke-parallel screenshots load atest test lint format docs docs-check fault-matrix bench clean help network network-deps
 
 help:
 	@echo "make smoke         run all suites against the embedded hub (results/log.html)"
+	@echo "make smoke JOBS=2  the same with pabot, 2 suite files at a time (= make smoke-parallel)"
 	@echo "make load          the load and capacity suite (500 agents, 10,000 tasks; results/load)"
+	@echo "make screenshots   report/log screenshots of a passing, failing, setup-error run"
 	@echo "make atest         the library's own acceptance tests (atest/, results/atest)"
 	@echo "make test          lint, keyword docs check, atest, pytest (units + suites end to end)"
 	@echo "make fault-matrix  run the suites once per hub fault and print what caught each"
@@ -30,12 +32,33 @@ $(STAMP): pyproject.toml
 
 # The load suite (tag `load`, about 40 s) is left out of smoke; `make load` runs it, and
 # `make test` runs it with every suite (tests/suites).
+# JOBS=N runs the suite files in N parallel processes with pabot (from .venv, PATH not
+# needed); pabot's own files (.pabotsuitenames, pabot_results/, pabot.args) stay in results/.
+# Paths in ROBOT_ARGS are then relative to results/ (pabot runs there).
 smoke: $(STAMP)
+ifeq ($(strip $(JOBS)),)
 	$(BIN)/robot --argumentfile robot.args --exclude load $(ROBOT_ARGS) suites
+else
+	@mkdir -p results
+	grep -v '^--outputdir' robot.args > results/pabot.args
+	cd results && PATH="$(CURDIR)/$(BIN):$$PATH" "$(CURDIR)/$(BIN)/pabot" --no-pabotlib \
+	  --processes $(JOBS) --command "$(CURDIR)/$(BIN)/python" -m robot --end-command \
+	  --argumentfile pabot.args --outputdir . --exclude load $(ROBOT_ARGS) ../suites; status=$$?; \
+	  ../$(BIN)/python -m AgentComLibrary.report.metrics merge metrics.json \
+	    pabot_results/*/metrics.json; exit $$status
+endif
+
+smoke-parallel:
+	$(MAKE) smoke JOBS=$(or $(JOBS),2)
 
 load: $(STAMP)
 	$(BIN)/robot --argumentfile robot.args --outputdir results/load $(ROBOT_ARGS) \
 	  --parse-include suites/13_load_and_capacity.robot suites
+
+# Screenshots (headless Chromium) of report.html and log.html of a passing, a failing and
+# a setup-error run of TEST-01, into results/screenshots/.
+screenshots: $(STAMP)
+	$(BIN)/python tools/screenshots.py --outputdir results/screenshots
 
 # The stand-in sidecar's npm dependencies (ws), from its package-lock.json; skipped with a
 # message when node or npm is missing (the sidecar tests then skip too).

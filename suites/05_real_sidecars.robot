@@ -70,14 +70,14 @@ TEST-02 Task Of A Killed Sidecar Is Completed By The Other Exactly Once
     Task Should Be Completed Exactly Once    ${task}
     No Task Should Be Lost
 
-Crash And Restart Of The Only Sidecar Recovers Its Task
+TEST-02i Crash And Restart Of The Only Sidecar Recovers Its Task
     [Documentation]    The only sidecar confirms its task and is killed while it works on it;
     ...    the hub takes the task back. The sidecar is started again in the same directory,
     ...    finds the task in its queue.json and reports it with task_recovering. Proves that
     ...    the hub answers (task_continue when it has already handed the task back to the
     ...    restarted sidecar, task_reassign otherwise) and that the task is completed
     ...    exactly once, by that sidecar.
-    [Tags]    TEST-02    failure    restart
+    [Tags]    TEST-02i    failure    restart
     Start Sidecar Agent    solo    wake=hang
     ${task}    Submit Task    Finish me after a restart
     Wait Until Sidecar Is Working On Task    solo    ${task}

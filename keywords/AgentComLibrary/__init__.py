@@ -22,7 +22,9 @@ from .keywords import (
     SidecarKeywords,
     TaskKeywords,
 )
+from .listener import RunListener
 from .util.choices import Behaviour, RestartMode, TokenChoice
+from .util.errors import as_library_error
 
 __version__ = "0.1.0"
 __all__ = ["AgentComLibrary", "Behaviour", "RestartMode", "TokenChoice"]
@@ -212,8 +214,26 @@ class AgentComLibrary(DynamicCore):
             LoadKeywords(self.ctx, agents, tasks),
         ]
         super().__init__(components)
+        self.run = RunListener(self.ctx, __version__)
+
+    def run_keyword(self, name, args, kwargs=None):
+        """Runs a keyword; a plain ``ValueError``/``TypeError``/``KeyError`` from it fails
+        the keyword with its message alone (as an ``AgentComError``)."""
+        try:
+            return super().run_keyword(name, args, kwargs)
+        except Exception as error:
+            shown = as_library_error(error)
+            if shown is error:
+                raise
+            raise shown from error
 
     # -- listener (API v3) -----------------------------------------------------------------
+
+    def start_suite(self, data, result) -> None:
+        self.run.start_suite(data, result)
+
+    def end_suite(self, data, result) -> None:
+        self.run.end_suite(data, result)
 
     def start_test(self, data, result) -> None:
         self.ctx.start_test(result.full_name)
@@ -231,8 +251,18 @@ class AgentComLibrary(DynamicCore):
         if foreign and result.passed:
             result.status = "FAIL"
             result.message = foreign
+        self.run.end_test(result, self._fetch_tasks)
+
+    def _fetch_tasks(self) -> list | None:
+        """The test's tasks read now (when no `Log Test Summary` read them at its end)."""
+        session = self.ctx.session
+        if session is None:
+            return None
+        found = (session.client.find_task(t) for t in self.ctx.test.submitted)
+        return [t for t in found if t is not None]
 
     def close(self) -> None:
+        self.run.close()
         try:
             self.ctx.close_session()
         except Exception as error:  # never let cleanup break Robot's shutdown

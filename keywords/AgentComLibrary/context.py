@@ -15,6 +15,7 @@ from .hubapi.embedded import EmbeddedHub
 from .hubapi.model import Task
 from .hubapi.records import TaskRecords
 from .pool.registry import PoolRegistry
+from .report.checks_panel import CheckRecord
 from .util.errors import AgentComError
 
 LOG = logging.getLogger(__name__)
@@ -26,6 +27,10 @@ class NoSession(AgentComError):
 
 class UnknownAgent(AgentComError):
     """No running agent has that short name."""
+
+
+class DuplicateAgent(AgentComError):
+    """An agent with that short name is already running."""
 
 
 @dataclass
@@ -103,6 +108,10 @@ class TestState:
     history: hist.History = field(default_factory=hist.History)  # what the checker judges
     judged: bool = False  # Contract Should Hold ran (or was switched off) for this test
     records: TaskRecords = field(default_factory=TaskRecords)  # see LibraryContext.tasks
+    final_tasks: list[Task] | None = None  # as Log Test Summary read them at the end
+    checks: list[CheckRecord] = field(default_factory=list)  # the contract keywords' checks
+    # the contract checker's outcome, for metrics.json (keywords/contract_checks.py)
+    verdict: dict[str, Any] = field(default_factory=lambda: {"state": "not run"})
 
     def used_the_hub(self, agents: AgentRegistry) -> bool:
         """Whether the test submitted tasks or had agents: then its history must be judged."""
@@ -119,7 +128,7 @@ class AgentRegistry:
 
     def add(self, agent: AgentHandle) -> None:
         if agent.name in self.active:
-            raise ValueError(f"An agent named '{agent.name}' is already running.")
+            raise DuplicateAgent(f"An agent named '{agent.name}' is already running.")
         self.active[agent.name] = agent
 
     def get(self, name: str) -> AgentHandle:
@@ -145,12 +154,33 @@ class LibraryContext:
 
     def __init__(self, config: LibraryConfig) -> None:
         self.config = config
-        self.session: HubSession | None = None
+        self._session: HubSession | None = None
+        self._on_session_opened: list[Callable[[HubSession], None]] = []
         self.agents = AgentRegistry()
         self.pools = PoolRegistry()  # agent pools on other hosts (keywords/network.py)
         self.test = TestState(records=TaskRecords(self.hub_epoch))
         self.earlier_tasks: set[str] = set()  # submitted by earlier tests of this session
         self._on_agents_stopped: list[Callable[[], None]] = []
+
+    @property
+    def session(self) -> HubSession | None:
+        return self._session
+
+    @session.setter
+    def session(self, value: HubSession | None) -> None:
+        """Setting a new session tells the callbacks of :meth:`on_session_opened`."""
+        self._session = value
+        if value is None:
+            return
+        for callback in list(self._on_session_opened):
+            try:
+                callback(value)
+            except Exception as error:  # reporting on a session must not break it
+                LOG.debug("session-opened callback %r failed: %s", callback, error)
+
+    def on_session_opened(self, callback: Callable[[HubSession], None]) -> None:
+        """Call ``callback`` with every session that is opened (the run's metadata)."""
+        self._on_session_opened.append(callback)
 
     def require_session(self) -> HubSession:
         if self.session is None:

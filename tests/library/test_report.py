@@ -9,14 +9,11 @@ from typing import Any
 import pytest
 from AgentComLibrary.hubapi.model import Task
 from AgentComLibrary.report.charts import format_ms, nice_scale
-from AgentComLibrary.report.summary import (
-    SUMMARY_MARKER,
-    render_test_summary,
-    short_id,
-)
+from AgentComLibrary.report.ids import id_labels, split_id
+from AgentComLibrary.report.summary import SUMMARY_MARKER, render_test_summary
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from taskfactory import RUN, agent, make_task
+from taskfactory import RUN, T0, agent, make_task
 
 NAMES = {f"{RUN}-{n}": n for n in ("worker1", "worker2", "victim", "rescuer")}
 
@@ -79,11 +76,16 @@ def html() -> str:
     return render_test_summary(mixed_tasks(), NAMES, COMPLETIONS)
 
 
-def test_starts_with_marker_and_has_three_charts(html: str) -> None:
+def test_starts_with_marker_and_has_four_charts(html: str) -> None:
     assert html.startswith(SUMMARY_MARKER)
-    assert html.count("<svg") == 3
+    assert html.count("<svg") == 4
     assert html.count("<svg") == html.count("</svg>")
-    for label in ("Tasks completed per agent", "Assignment latency per task", "Task lifecycle"):
+    for label in (
+        "Tasks completed per agent",
+        "First-assignment latency per task",
+        "Recovery time per task",
+        "Task lifecycle",
+    ):
         assert label in html
 
 
@@ -101,7 +103,9 @@ def test_totals_line(html: str) -> None:
     assert "<b>5</b> completed" in html
     assert "<b>1</b> dead letter" in html
     assert "<b>1</b> queued" in html
-    assert "<b>1</b> reclaim<" in html
+    assert "<b>1</b> reclaim " in html
+    # reclaimed -> assigned 10 ms; two retries -> assigned 2 ms each; the dead letter is open
+    assert "recovery (taken back to assigned again) median <b>2 ms</b>, max <b>10 ms</b>" in html
     # worker1, worker2, victim, rescuer and the unknown smoke-ab12-stranger
     assert "<b>5</b> agents" in html
     assert "max <b>6 s</b>" in html
@@ -109,7 +113,8 @@ def test_totals_line(html: str) -> None:
 
 def test_table_rows(html: str) -> None:
     assert html.count("<tr") == 1 + 7
-    assert ">00000000</td>" in html  # short id, full id in the hover text
+    # the whole id to copy, the part that tells the tasks apart in bold
+    assert '<span style="color:#8c959f">task-0000000000</span><b>000001</b>' in html
     assert 'title="task-0000000000000001"' in html
     assert ">urgent</td>" in html and ">low</td>" in html
     assert ">rescuer</td>" in html  # last assignment wins
@@ -118,18 +123,20 @@ def test_table_rows(html: str) -> None:
     assert ">dead letter</span>" in html
 
 
-def test_latency_is_last_assignment(html: str) -> None:
+def test_latency_is_first_assignment_and_recovery_apart(html: str) -> None:
     facts = Task.parse(mixed_tasks()[2])
     assert facts.last_latency_ms == 405
     assert facts.first_latency_ms == 4
     assert facts.count("reclaimed") == 1
     assert facts.generation == 3
     assert facts.last_assignee == agent("rescuer")
-    assert "first assignment after 4 ms" in html
+    assert facts.recoveries_ms == [10]
+    assert 'title="last assignment 405 ms after creation">4</td>' in html
+    assert ">10</td>" in html  # its recovery column
 
 
 def test_duplicate_completion_is_highlighted(html: str) -> None:
-    assert "completion count other than 1: 00000000 (2&times;)" in html
+    assert "completion count other than 1: \u2026000006 (2&times;)" in html
     cells = re.findall(r'<td style="([^"]*)"[^>]*>2</td><td[^>]*></td></tr>', html)
     assert len(cells) == 1 and "background:#ffebe9" in cells[0]
 
@@ -210,8 +217,19 @@ def test_capped_history_is_flagged() -> None:
 
 
 def test_helpers() -> None:
-    assert short_id("task-0123456789abcdef") == "01234567"
-    assert short_id("other") == "other"
+    same_second = ["task-019a3f1c2d000012", "task-019a3f1c2d000013", "task-019a3f1c2e100014"]
+    labels = id_labels(same_second)
+    assert labels == {
+        "task-019a3f1c2d000012": "\u2026d000012",
+        "task-019a3f1c2d000013": "\u2026d000013",
+        "task-019a3f1c2e100014": "\u2026e100014",
+    }
+    assert split_id("task-019a3f1c2d000012", labels["task-019a3f1c2d000012"]) == (
+        "task-019a3f1c2",
+        "d000012",
+    )
+    assert id_labels(["task-0123456789abcdef"]) == {"task-0123456789abcdef": "\u2026abcdef"}
+    assert id_labels(["other", "other2"]) == {"other": "other", "other2": "other2"}
     assert format_ms(340) == "340 ms"
     assert format_ms(1250) == "1.25 s"
     assert format_ms(5000) == "5 s"
@@ -293,3 +311,21 @@ def test_any_text_is_escaped_and_shown_faithfully(description: str, name: str) -
         assert description in parsed.attrs
     if len(name) <= 22:
         assert name in text
+
+
+def test_timeline_runs_to_the_end_of_the_test_and_marks_open_work() -> None:
+    held = make_task(1, [("queued", 0), ("assigned", 5, agent("worker1"))])
+    waiting = make_task(2, [("queued", 1)])
+    finished = done(3, "worker2", at=2)
+    html = render_test_summary(
+        [held, waiting, finished], NAMES, {"worker2": [finished["id"]]}, until_ms=T0 + 30_000
+    )
+    assert "still assigned to worker1 at 30 s" in html
+    assert "still queued at 30 s" in html
+    assert "2 tasks still open when the test ended: 1 assigned to worker1, 1 queued" in html
+    assert "to the end of the test (30 s, dashed line)" in html
+    assert "end of the test at 30 s" in html
+    # without the end time the axis stops at the last event, and no end line is drawn
+    plain = render_test_summary([held, waiting, finished], NAMES, {})
+    assert "end of the test at" not in plain
+    assert "still assigned to worker1 at 22 ms" in plain

@@ -30,6 +30,42 @@ class HubError(AgentComError):
     """Base of the errors of this module."""
 
 
+class HubUrlError(HubError):
+    """The hub URL cannot be a hub's base URL (no scheme, the /ws endpoint, ...)."""
+
+
+# Where a token the hub accepts comes from (said when a hub refuses one, or none is given).
+TOKEN_SOURCES = (
+    "Tokens come from the hub: the embedded hub (agentcom-hub) writes its bootstrap token to "
+    "bootstrap-token.json in its --data-dir; on the real hub, `mix agent_com.gen_token` makes "
+    "one. Put it in the environment variable AGENTCOM_TOKEN (or pass BOOTSTRAP_TOKEN)."
+)
+
+
+def check_base_url(url: str) -> str:
+    """``url`` without a trailing slash, or :class:`HubUrlError` saying how to write it."""
+    text = str(url).strip()
+    if "://" not in text:
+        raise HubUrlError(
+            f"The hub URL '{text}' has no scheme: write it as 'http://{text}' "
+            "(or https://), e.g. --variable HUB_URL:http://localhost:4000."
+        )
+    scheme, rest = text.split("://", 1)
+    base = text.rstrip("/")
+    if base.endswith("/ws"):
+        raise HubUrlError(
+            f"The hub URL '{text}' is the hub's WebSocket endpoint: give its base URL "
+            f"'{base[: -len('/ws')]}' (the library adds /ws for agents itself)."
+        )
+    if scheme.lower() not in ("http", "https") or not rest.strip("/"):
+        fixed = "http://" + rest if scheme.lower() in ("ws", "wss") and rest else ""
+        raise HubUrlError(
+            f"The hub URL '{text}' is not an http:// or https:// URL: give the hub's base "
+            "URL" + (f", e.g. '{fixed}'." if fixed else ", e.g. 'http://localhost:4000'.")
+        )
+    return base
+
+
 class HubUnavailable(HubError):
     """The hub did not answer at all (connection refused, timeout, DNS)."""
 
@@ -80,7 +116,7 @@ class HubClient:
     """
 
     def __init__(self, base_url: str, token: str = "", timeout: float = REQUEST_TIMEOUT) -> None:
-        self.base_url = base_url.rstrip("/")
+        self.base_url = check_base_url(base_url)
         self.timeout = timeout
         self.session = _session_for(self.base_url)
         self.token = token

@@ -7,7 +7,6 @@ import contextlib
 import os
 import shutil
 import sys
-import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +16,7 @@ from ..util.choices import RestartMode
 from ..util.errors import AgentComError
 from ..util.masking import mask
 from ..util.process import STOP_GRACE, ManagedProcess, ProcessError, log_tail
+from ..util.stale import new_hub_dir
 
 BOOTSTRAP_AGENT = "smoke-admin"
 
@@ -125,7 +125,7 @@ class EmbeddedHub:
         """Start the hub in a fresh temporary directory and wait until it is ready."""
         if self.running:
             raise EmbeddedHubError(f"The embedded hub is already running at {self.url}.")
-        self.tmp_dir = Path(tempfile.mkdtemp(prefix="agentcom-hub-"))
+        self.tmp_dir = new_hub_dir()  # removes the dirs of killed runners (util/stale.py)
         self.data_dir.mkdir()
         with _LIVE_LOCK:
             _LIVE.add(self)

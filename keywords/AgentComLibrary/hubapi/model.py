@@ -20,6 +20,8 @@ QUEUED = "queued"
 ASSIGNED = "assigned"
 COMPLETED = "completed"
 DEAD_LETTER = "dead_letter"
+# events after which a task waits for another assignment: the recovery time counts from them
+RECOVERY_STARTS = frozenset({"reclaimed", "retry", DEAD_LETTER})
 
 
 def _int(value: object) -> int | None:
@@ -215,6 +217,22 @@ class Task:
         """Latest assignment minus creation, in ms (includes reclaims and retries)."""
         last = self.last_assigned_at
         return None if last is None or self.created_at is None else last - self.created_at
+
+    @property
+    def recoveries_ms(self) -> list[int]:
+        """How long the task waited for its next assignment after each time it was taken
+        back (``reclaimed``), requeued after a failure (``retry``) or dead-lettered, in ms;
+        a take-back not followed by an assignment (yet) is not counted."""
+        waits, since = [], None
+        for event in self.events:
+            if event.timestamp is None:
+                continue
+            if event.event in RECOVERY_STARTS and since is None:
+                since = event.timestamp
+            elif event.event == ASSIGNED and since is not None:
+                waits.append(event.timestamp - since)
+                since = None
+        return waits
 
     def describe_history(self, names: Mapping[str, str] | None = None) -> list[str]:
         """The events oldest first: ``queued``, ``assigned to victim``, ``completed``..."""

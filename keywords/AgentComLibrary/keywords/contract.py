@@ -14,6 +14,7 @@ from robotlibcore import keyword
 from ..agents.probe import ProbeConnection, ProbeError
 from ..context import LibraryContext
 from ..hubapi.client import HubUnavailable
+from ..report.checks_panel import CheckRecord
 from ..util.choices import TokenChoice
 from ..util.errors import AgentComAssertion
 from ..util.waiting import Outcome
@@ -28,6 +29,19 @@ class ContractKeywords(LibraryComponent):
     def __init__(self, ctx: LibraryContext) -> None:
         super().__init__(ctx)
         self._probes: dict[str, ProbeConnection] = {}
+        self._sent: dict[str, str] = {}  # probe -> what it sent last (for the checks panel)
+
+    def _checked(self, keyword: str, request: str, expected: str, got: str, ok: bool) -> None:
+        """Note one check for the test's "Wire contract checks" panel."""
+        self.ctx.test.checks.append(CheckRecord(keyword, request, expected, got, ok))
+
+    def _reply(self, keyword: str, name: str, expected: str, key: str = "reply", **wait: Any):
+        """The probe's next message of ``key``; a timeout is noted as a failed check."""
+        try:
+            return self._wait_for_message(name, key, wait.get("timeout"), wait.get("message"))
+        except AssertionError as error:
+            self._checked(keyword, self._sent.get(name, ""), expected, str(error), False)
+            raise
 
     # -- WebSocket probes --------------------------------------------------------------------
 
@@ -108,6 +122,7 @@ class ContractKeywords(LibraryComponent):
             value = secrets.token_hex(32)
         else:
             raise ValueError(f"Identify needs a token; '{token.value}' is not one for WebSocket.")
+        self._sent[name] = f"{name}: identify as {agent} (token={token.value})"
         self._probe(name).send_json(
             {
                 "type": "identify",
@@ -133,6 +148,7 @@ class ContractKeywords(LibraryComponent):
         Example:
         | `Send Frame` | probe | {"type": "make_coffee"} |
         """
+        self._sent[name] = f"{name}: {frame}"
         self._probe(name).send(frame)
 
     @keyword(tags=["Contract", "Wait"])
@@ -158,8 +174,10 @@ class ContractKeywords(LibraryComponent):
         Example:
         | `Next Reply Should Be Error` | probe | unknown_message_type |
         """
-        reply = self._wait_for_message(name, "reply", timeout, message)
         expected = {"type": "error", "error": error}
+        kw, want = "Next Reply Should Be Error", json.dumps(expected)
+        reply = self._reply(kw, name, want, timeout=timeout, message=message)
+        self._checked(kw, self._sent.get(name, ""), want, json.dumps(reply), reply == expected)
         if reply != expected:
             raise ProbeError(
                 message
@@ -187,7 +205,10 @@ class ContractKeywords(LibraryComponent):
         Example:
         | ${reply} = | `Next Reply Should Be` | probe | identified |
         """
-        reply = self._wait_for_message(name, "reply", timeout, message)
+        kw, want = "Next Reply Should Be", f'{{"type": "{message_type}", ...}}'
+        reply = self._reply(kw, name, want, timeout=timeout, message=message)
+        ok = reply.get("type") == message_type
+        self._checked(kw, self._sent.get(name, ""), want, json.dumps(reply), ok)
         if reply.get("type") != message_type:
             raise ProbeError(
                 message
@@ -211,8 +232,12 @@ class ContractKeywords(LibraryComponent):
         | `Probe Should Still Answer Ping` | probe |
         """
         self._probe(name).send_json({"type": "ping"})
-        reply = self._wait_for_message(name, "reply", timeout, message)
-        if reply.get("type") != "pong" or not isinstance(reply.get("timestamp"), int):
+        self._sent[name] = f'{name}: {{"type": "ping"}}'
+        kw, want = "Probe Should Still Answer Ping", '{"type": "pong", "timestamp": <ms>}'
+        reply = self._reply(kw, name, want, timeout=timeout, message=message)
+        ok = reply.get("type") == "pong" and isinstance(reply.get("timestamp"), int)
+        self._checked(kw, self._sent.get(name, ""), want, json.dumps(reply), ok)
+        if not ok:
             raise ProbeError(
                 message
                 or f'Probe \'{name}\': expected {{"type":"pong","timestamp":<ms>}} after a '
@@ -310,6 +335,17 @@ class ContractKeywords(LibraryComponent):
             answer = response.text
         what = f"{method.upper()} {path} with token={token.value}"
         seen = f"{response.status_code} {json.dumps(answer)[:300]}"
+        hint_ok = status != 401 or (
+            isinstance(answer, dict) and answer.get("hint") == UNAUTHORIZED_HINT
+        )
+        error_ok = error == "*" or (isinstance(answer, dict) and answer.get("error") == error)
+        self._checked(
+            "Request Should Be Refused",
+            what + (f" body={body}" if body is not None else ""),
+            f"{status} error '{error}'" + (" with the 401 hint" if status == 401 else ""),
+            seen,
+            response.status_code == status and error_ok and hint_ok,
+        )
         if response.status_code != status:
             raise AgentComAssertion(
                 f"{what}: expected {status} with error '{error}', got {seen}. "

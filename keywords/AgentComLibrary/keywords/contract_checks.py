@@ -45,6 +45,7 @@ class ContractCheckKeywords(LibraryComponent):
         test = self.ctx.test
         test.judged = True
         if checks == "off":
+            test.verdict = {"state": "off"}
             self.info(render_checks_off(), html=True)
             return
         history = test.history
@@ -65,7 +66,15 @@ class ContractCheckKeywords(LibraryComponent):
         names = self.ctx.agent_names()
         verdict = check(build(history, names=names))
         verdict.note = note
-        self.info(render_contract_panel(verdict, names), html=True)
+        broken = sorted({v.rule for v in verdict.violations} | set(verdict.errors))
+        test.verdict = {
+            "state": "held" if verdict.ok else "broken",
+            "rules": len(verdict.rules),
+            "violations": len(verdict.violations),
+            "broken_rules": broken,
+        }
+        tasks = test.final_tasks or []
+        self.info(render_contract_panel(verdict, names, tasks), html=True)
         if not verdict.ok:
             raise ContractViolation(failure_message(verdict, names))
 

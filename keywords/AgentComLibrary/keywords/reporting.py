@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from robotlibcore import keyword
 
+from ..report.checks_panel import render_checks
 from ..report.summary import render_test_summary
+from ..util.timeutil import now_ms
 from .base import LibraryComponent
 
 
@@ -12,7 +14,11 @@ class ReportingKeywords(LibraryComponent):
     @keyword(tags=["Report"])
     def log_test_summary(self) -> None:
         """Logs the summary of this test's tasks: a table and charts of status, agent,
-        latency and history (HTML). Does nothing when the test submitted no task or no
+        latency and history (HTML). The lifecycle chart runs to the moment it is called (the
+        end of the test, when a teardown calls it) and marks what was still open then. A
+        test that used the contract keywords (probes, `Request Should Be Refused`) gets
+        the table of its checks first (sent, expected, got), and its tasks without charts.
+        Logs no task summary when the test submitted no task or no
         session is open, so a test teardown can always call it.
 
         Example:
@@ -20,10 +26,20 @@ class ReportingKeywords(LibraryComponent):
         """
         session = self.ctx.session
         submitted = self.ctx.test.submitted
+        checks = self.ctx.test.checks
+        if checks:
+            self.info(render_checks(checks), html=True)
         if session is None or not submitted:
             return
+        ended = now_ms()
         tasks = [t for t in self.ctx.tasks(submitted).values() if t is not None]
-        self.info(
-            render_test_summary(tasks, self.ctx.agent_names(), self.ctx.agent_completions()),
-            html=True,
+        self.ctx.test.final_tasks = tasks  # the run's metrics.json reads them (report/metrics)
+        summary = render_test_summary(
+            tasks,
+            self.ctx.agent_names(),
+            self.ctx.agent_completions(),
+            until_ms=ended,
+            title="Tasks of this test (besides its contract checks)" if checks else "Task summary",
+            charts=not checks,
         )
+        self.info(summary, html=True)

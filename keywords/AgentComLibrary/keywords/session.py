@@ -13,7 +13,7 @@ from robot.libraries.BuiltIn import BuiltIn
 from robotlibcore import keyword
 
 from ..context import HubSession
-from ..hubapi.client import HubClient, HubError, HubRequestError, HubUnavailable
+from ..hubapi.client import TOKEN_SOURCES, HubClient, HubError, HubRequestError, HubUnavailable
 from ..hubapi.embedded import EmbeddedHub
 from ..util.choices import RestartMode
 from ..util.errors import AgentComAssertion
@@ -126,7 +126,7 @@ class SessionKeywords(LibraryComponent):
         if not value:
             raise ValueError(
                 f"No bootstrap token for the hub at {url}: set BOOTSTRAP_TOKEN or the "
-                f"environment variable {TOKEN_ENV} to a token the hub knows."
+                f"environment variable {TOKEN_ENV} to a token the hub knows. {TOKEN_SOURCES}"
             )
         client = HubClient(url, value, timeout=self.ctx.config.reply_timeout)
         _health(client)
@@ -139,7 +139,7 @@ class SessionKeywords(LibraryComponent):
             if error.status == 401:
                 raise AgentComAssertion(
                     f"The hub at {session.url} rejected the bootstrap token "
-                    f"{mask(session.client.token)} (401 unauthorized)."
+                    f"{mask(session.client.token)} (401 unauthorized). {TOKEN_SOURCES}"
                 ) from None
             raise
         open_to_all = [t for t in queued if not t.needed_capabilities]

@@ -116,12 +116,17 @@ def _truncate(text: str, limit: int) -> str:
 
 @dataclass(frozen=True)
 class Bar:
-    """One bar of a horizontal bar chart."""
+    """One bar: a row of :func:`horizontal_bars` or a column of :func:`column_chart`.
+    In a column chart a ``value`` of None draws a small grey stub (no value, e.g. never
+    assigned)."""
 
     label: str
-    value: float
+    value: float | None
     tooltip: str
     color: str = BAR
+
+
+Column = Bar  # the columns of column_chart are the same records
 
 
 def horizontal_bars(
@@ -138,7 +143,7 @@ def horizontal_bars(
     value_w = 44
     plot_w = width - label_w - value_w
     height = max(1, len(bars)) * row_h + 6
-    top = max((b.value for b in bars), default=0)
+    top = max((b.value or 0 for b in bars), default=0)
     scale = nice_scale(top, 4)[0] if top > 0 else 1
     parts = [_svg_open(width, height, label)]
     if not bars:
@@ -147,7 +152,8 @@ def horizontal_bars(
     parts.append(f'<line x1="{label_w}" y1="0" x2="{label_w}" y2="{height - 4}" stroke="{AXIS}"/>')
     for i, bar in enumerate(bars):
         y = i * row_h + 3
-        w = 0.0 if bar.value <= 0 else max(2.0, plot_w * bar.value / scale)
+        value = bar.value or 0
+        w = 0.0 if value <= 0 else max(2.0, plot_w * value / scale)
         base = _num(y + (row_h - 6) / 2 + 4)
         parts.append(
             f"<g><title>{esc(bar.tooltip)}</title>"
@@ -156,22 +162,12 @@ def horizontal_bars(
             f'<rect x="{label_w}" y="{y}" width="{_num(w)}" height="{row_h - 6}" rx="2"'
             f' fill="{bar.color}"/>'
             f'<text x="{_num(label_w + w + 5)}" y="{base}" fill="{MUTED}">'
-            f"{esc(value_format(bar.value))}</text></g>"
+            f"{esc(value_format(value))}</text></g>"
         )
     return _svg_close(parts)
 
 
 # --- columns (one per task or group of tasks) --------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column; ``value`` None draws a small grey stub (no value, e.g. never assigned)."""
-
-    label: str
-    value: float | None
-    tooltip: str
-    color: str = BAR
 
 
 def column_chart(
@@ -275,6 +271,7 @@ class TimelineRow:
     segments: list[Segment] = field(default_factory=list)
     marks: list[Mark] = field(default_factory=list)
     key: str = ""  # short row number, drawn right-aligned before the label
+    note: str = ""  # what was still open at the end, drawn right of the plot
 
 
 @dataclass(frozen=True)
@@ -355,9 +352,17 @@ def timeline(
     legend: Sequence[LegendItem],
     label: str,
     width: int = 920,
+    end_ms: float | None = None,
+    end_label: str = "",
 ) -> str:
-    """Gantt-like rows: time on x (ms from the origin), one row per task."""
-    label_w, right = 112, 14
+    """Gantt-like rows: time on x (ms from the origin), one row per task.
+
+    Rows with a ``note`` get it printed right of the plot (in a column that is only there
+    when some row has one); ``end_ms`` draws a dashed line labelled ``end_label`` there.
+    """
+    label_w = 112
+    notes = max((len(row.note) for row in rows), default=0)
+    right = 14 if not notes else min(240, 14 + int(5.6 * notes))
     plot_w = width - label_w - right
     n = max(1, len(rows))
     row_h = 16 if n <= 30 else 12 if n <= 60 else 9
@@ -420,4 +425,17 @@ def timeline(
         size = max(2.5, min(4.5, row_h * 0.3))
         for mark in row.marks:
             parts.append(_mark_svg(mark.kind, px(mark.at), cy, size, mark.tooltip))
+        if row.note:
+            parts.append(
+                f'<text x="{_num(label_w + plot_w + 6)}" y="{_num(cy + 3.5)}" fill="{WARN}"'
+                f' font-size="{label_size}">{esc(_truncate(row.note, 44))}'
+                f"<title>{esc(row.note)}</title></text>"
+            )
+    if end_ms is not None:
+        x = px(end_ms)
+        parts.append(
+            f"<g><title>{esc(end_label)}</title>"
+            f'<line x1="{_num(x)}" y1="{top - 3}" x2="{_num(x)}" y2="{height - 4}"'
+            f' stroke="{WARN}" stroke-dasharray="4 3"/></g>'
+        )
     return _svg_close(parts)

@@ -7,10 +7,14 @@ task summary.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from html import escape
 
 from ..checker.rules import RULES
 from ..checker.verdict import Verdict, headline
+from ..hubapi.model import Task
+from ..util.formatting import short_agent, status_word
+from .ids import id_labels, split_id
 from .styles import (
     ALERT_STYLE,
     CARD_STYLE,
@@ -30,8 +34,48 @@ PRE_STYLE = "margin:2px 0 6px 12px;font-size:11px;white-space:pre-wrap;color:#1f
 MAX_SHOWN = 20
 
 
-def render_contract_panel(verdict: Verdict, names: dict[str, str] | None = None) -> str:
-    """The panel for one test's verdict."""
+def named_tasks(verdict: Verdict, tasks: Iterable[Task], names: dict[str, str]) -> str:
+    """A table of the tasks the violations name, highlighted, with the rules each broke."""
+    rules: dict[str, list[str]] = {}
+    for violation in verdict.violations:
+        if violation.task_id:
+            rules.setdefault(violation.task_id, [])
+            if violation.rule not in rules[violation.task_id]:
+                rules[violation.task_id].append(violation.rule)
+    if not rules:
+        return ""
+    known = {t.id: t for t in tasks}
+    labels = id_labels([*known, *rules])
+    rows = []
+    for task_id, broken in rules.items():
+        shared, telling = split_id(task_id, labels[task_id])
+        task = known.get(task_id)
+        state = (
+            f"{status_word(task.status)}, {short_agent(task.assigned_to, names)}: "
+            + ", ".join(task.describe_history(names)[-6:])
+            if task
+            else "not among the test's task records"
+        )
+        rows.append(
+            f'<tr style="{ROW_STYLE};background:#ffebe9">'
+            f'<td style="{TD_STYLE};font-family:monospace;font-size:11px;user-select:all">'
+            f'<span style="color:#8c959f">{escape(shared)}</span><b>{escape(telling)}</b></td>'
+            f'<td style="{TD_STYLE};white-space:normal">{escape(state)}</td>'
+            f'<td style="{TD_STYLE};{BAD_STYLE}">{escape(", ".join(broken))}</td></tr>'
+        )
+    return (
+        f'<div style="{HEAD_STYLE}">Tasks the violations name</div>'
+        f'<table style="{TABLE_STYLE}"><tr><th style="{TH_STYLE}">task</th>'
+        f'<th style="{TH_STYLE}">status, agent: last events</th>'
+        f'<th style="{TH_STYLE}">broken rules</th></tr>{"".join(rows)}</table>'
+    )
+
+
+def render_contract_panel(
+    verdict: Verdict, names: dict[str, str] | None = None, tasks: Iterable[Task] = ()
+) -> str:
+    """The panel for one test's verdict; ``tasks`` (the test's records) fill in the table of
+    the tasks the violations name."""
     summaries = {r.name: r.summary for r in RULES}
     by_rule = verdict.by_rule()
     broken = sum(1 for found in by_rule.values() if found)
@@ -73,6 +117,7 @@ def render_contract_panel(verdict: Verdict, names: dict[str, str] | None = None)
             f'<td style="{NUM_STYLE}">{count}</td></tr>'
         )
     parts.append("</table>")
+    parts.append(named_tasks(verdict, tasks, names or {}))
     for violation in verdict.violations[:MAX_SHOWN]:
         evidence = "\n".join(violation.evidence)
         parts.append(

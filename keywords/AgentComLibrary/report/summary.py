@@ -16,6 +16,7 @@ from ..hubapi.model import Task
 from ..util.formatting import status_word
 from .charts import (
     QUEUED,
+    RETRY,
     WARN,
     Bar,
     Column,
@@ -31,6 +32,7 @@ from .charts import (
     natural_key,
     timeline,
 )
+from .ids import id_labels, split_id
 from .styles import (
     ALERT_STYLE,
     CARD_STYLE,
@@ -52,13 +54,10 @@ MAX_COLUMNS = 100
 MAX_AGENT_BARS = 32
 # Latency bars by priority: one blue, darker is more urgent (orange is kept for "over limit").
 PRIORITY_COLOURS = {"urgent": "#08306b", "high": "#2171b5", "normal": "#4f9bd4", "low": "#9cc7e8"}
-DESCRIPTION_CHARS = 48
+DESCRIPTION_CHARS = 40
 
 
-def short_id(task_id: str) -> str:
-    """``task-0123456789abcdef`` -> ``01234567`` (the hover text keeps the full id)."""
-    text = str(task_id)
-    return text[5:13] if text.startswith("task-") and len(text) > 13 else text
+Labels = dict[str, str]  # task id -> the short label that tells it apart (report/ids.py)
 
 
 # --- summary ---------------------------------------------------------------------------------
@@ -71,6 +70,8 @@ def render_test_summary(
     *,
     latency_limit_ms: int | None = 5000,
     title: str = "Task summary",
+    until_ms: int | None = None,
+    charts: bool = True,
 ) -> str:
     """HTML (starts with SUMMARY_MARKER) for one test: totals, task table and SVG charts.
 
@@ -80,11 +81,15 @@ def render_test_summary(
     agent_completions: short agent name -> task ids whose completion that agent had
     acknowledged (``task_ack`` status ``complete``).
     latency_limit_ms: drawn as a threshold line on the latency chart when it fits the scale.
+    until_ms: when the test (or its last wait) ended, epoch ms: the lifecycle chart runs
+    to there and marks what was still open then.
+    charts: False leaves the charts out (a contract test's tasks are incidental).
     """
     given = list(tasks)
     indexed = [(i, Task.parse(t)) for i, t in enumerate(given) if t is not None]
     indexed.sort(key=lambda it: (it[1].created_at or 0, it[0]))
     facts = [t for _, t in indexed]
+    labels = id_labels(f.id for f in facts)
 
     def name_of(agent_id: str | None) -> str:
         return "" if agent_id is None else agent_names.get(agent_id, agent_id)
@@ -100,14 +105,18 @@ def render_test_summary(
             f"{'s' if missing != 1 else ''} could not be read from the hub (not found); "
             "they are not in the table or the charts</div>"
         )
-    parts.append(_alerts(facts, latency_limit_ms))
+    parts.append(_alerts(facts, latency_limit_ms, labels))
+    if until_ms is not None:
+        parts.append(_open_alert(facts, name_of))
     if facts:
-        parts.append(_task_table(facts, name_of, agent_completions, latency_limit_ms))
+        parts.append(_task_table(facts, name_of, agent_completions, latency_limit_ms, labels))
+    if facts and charts:
         parts.append('<div style="display:flex;flex-wrap:wrap;column-gap:28px">')
         parts.append(_agent_chart(facts, agents, colours, name_of, agent_completions))
         parts.append(_latency_chart(facts, latency_limit_ms))
+        parts.append(_recovery_chart(facts))
         parts.append("</div>")
-        parts.append(_timeline(facts, colours, name_of))
+        parts.append(_timeline(facts, colours, name_of, labels, until_ms))
     parts.append("</div>")
     return "".join(parts)
 
@@ -131,37 +140,44 @@ def _totals(facts: list[Task], agents: list[str], title: str) -> str:
     for status, count in sorted(statuses.items()):
         pieces.append(f"<b>{count}</b> {esc(status_word(status))}")
     pieces.append(f"<b>{len(agents)}</b> agent{'s' if len(agents) != 1 else ''}")
-    latencies = [f.last_latency_ms for f in facts if f.last_latency_ms is not None]
+    latencies = [f.first_latency_ms for f in facts if f.first_latency_ms is not None]
     if latencies:
         pieces.append(
-            "assignment latency median "
+            "first-assignment latency median "
             f"<b>{esc(format_ms(statistics.median(latencies)))}</b>, "
             f"max <b>{esc(format_ms(max(latencies)))}</b>"
         )
     reclaims = sum(f.count("reclaimed") for f in facts)
     if reclaims:
         pieces.append(f"<b>{reclaims}</b> reclaim{'s' if reclaims != 1 else ''}")
+    recoveries = [ms for f in facts for ms in f.recoveries_ms]
+    if recoveries:
+        pieces.append(
+            f"recovery (taken back to assigned again) median "
+            f"<b>{esc(format_ms(statistics.median(recoveries)))}</b>, "
+            f"max <b>{esc(format_ms(max(recoveries)))}</b>"
+        )
     return (
         f'<div style="font-size:13px"><span style="font-weight:600;margin-right:8px">'
         f"{esc(title)}</span>{' &middot; '.join(pieces)}</div>"
     )
 
 
-def _alerts(facts: list[Task], limit: int | None) -> str:
+def _alerts(facts: list[Task], limit: int | None, labels: Labels) -> str:
     lines = []
     odd = [f for f in facts if f.status == "completed" and f.count("completed") != 1]
     if odd:
-        ids = ", ".join(f"{esc(short_id(f.id))} ({f.count('completed')}&times;)" for f in odd[:10])
+        ids = ", ".join(f"{esc(labels[f.id])} ({f.count('completed')}&times;)" for f in odd[:10])
         more = f" and {len(odd) - 10} more" if len(odd) > 10 else ""
         lines.append(
             f"{len(odd)} completed task{'s' if len(odd) != 1 else ''} with a completion count "
             f"other than 1: {ids}{more}"
         )
     if limit is not None:
-        slow = [f for f in facts if f.last_latency_ms is not None and f.last_latency_ms > limit]
+        slow = [f for f in facts if f.first_latency_ms is not None and f.first_latency_ms > limit]
         if slow:
             ids = ", ".join(
-                f"{esc(short_id(f.id))} ({esc(format_ms(f.last_latency_ms or 0))})"
+                f"{esc(labels[f.id])} ({esc(format_ms(f.first_latency_ms or 0))})"
                 for f in slow[:10]
             )
             more = f" and {len(slow) - 10} more" if len(slow) > 10 else ""
@@ -170,6 +186,25 @@ def _alerts(facts: list[Task], limit: int | None) -> str:
                 f"{esc(format_ms(limit))} for an agent: {ids}{more}"
             )
     return "".join(f'<div style="{ALERT_STYLE}">&#9888; {line}</div>' for line in lines)
+
+
+def _open_alert(facts: list[Task], name_of: NameOf) -> str:
+    """One line on the tasks that were not finished when the test ended, by holder."""
+    held = Counter(
+        f"assigned to {name_of(f.assigned_to) or 'an unknown agent'}"
+        if f.status == "assigned"
+        else status_word(f.status)
+        for f in facts
+        if not f.finished
+    )
+    if not held:
+        return ""
+    text = ", ".join(f"{count} {what}" for what, count in sorted(held.items()))
+    total = sum(held.values())
+    return (
+        f'<div style="{ALERT_STYLE}">&#9888; {total} task{"s" if total != 1 else ""} still '
+        f"open when the test ended: {esc(text)}</div>"
+    )
 
 
 def _status_pill(status: str) -> str:
@@ -192,6 +227,7 @@ def _task_table(
     name_of: NameOf,
     agent_completions: dict[str, list[str]],
     limit: int | None,
+    labels: Labels,
 ) -> str:
     acked_by: dict[str, list[str]] = {}
     for agent, ids in agent_completions.items():
@@ -199,11 +235,12 @@ def _task_table(
             acked_by.setdefault(str(task_id), []).append(agent)
     heads = [
         ("#", True, ""),
-        ("Task", False, "task id (first 8 hex digits; hover for the full id)"),
+        ("Task", False, "task id; the part in bold tells the tasks of this test apart"),
         ("Description", False, ""),
         ("Priority", False, ""),
         ("Agent", False, "agent of the last assignment"),
-        ("Latency (ms)", True, "last assignment: assigned_at - created_at"),
+        ("1st assigned (ms)", True, "first assignment's latency: assigned - created"),
+        ("Recovery (ms)", True, "taken back (reclaimed, retried) to assigned again"),
         ("Status", False, "status at the hub"),
         ("Generation", True, ""),
         ("Completions", True, "'completed' events in the hub's history (1 expected)"),
@@ -233,7 +270,7 @@ def _task_table(
         rows.append(
             f'<tr style="{ROW_STYLE}">'
             + _td(str(number), right=True, style="color:#57606a")
-            + _td(esc(short_id(fact.id)), style="font-family:monospace", title=fact.id)
+            + _id_cell(fact.id, labels[fact.id])
             + _td(esc(shown), title=desc if shown != desc else "")
             + _td(esc(fact.priority_name))
             + _td(
@@ -241,6 +278,7 @@ def _task_table(
                 title=holder if holder and holder != agent else "",
             )
             + _latency_cell(fact, limit)
+            + _recovery_cell(fact)
             + _td(_status_pill(fact.status))
             + _td(esc(_dash(fact.generation)), right=True)
             + _td(str(fact.count("completed")), right=True, style=comp_style, title=comp_title)
@@ -266,16 +304,37 @@ def _dash(value: object) -> str:
     return "\u2013" if value is None else str(value)
 
 
+def _id_cell(task_id: str, label: str) -> str:
+    """The whole id (select it to copy), its telling part in bold."""
+    shared, telling = split_id(task_id, label)
+    return _td(
+        f'<span style="color:#8c959f">{esc(shared)}</span><b>{esc(telling)}</b>',
+        style="font-family:monospace;font-size:11px;white-space:nowrap;user-select:all",
+        title=task_id,
+    )
+
+
 def _latency_cell(fact: Task, limit: int | None) -> str:
-    if fact.last_latency_ms is None:
-        return _td("&ndash;", right=True, style="color:#8c959f", title="never assigned")
+    latency = fact.first_latency_ms
+    if latency is None:
+        never = fact.last_latency_ms is None
+        title = "never assigned" if never else "first assignment not in the kept history"
+        return _td("&ndash;", right=True, style="color:#8c959f", title=title)
     style = ""
-    if limit is not None and fact.last_latency_ms > limit:
+    if limit is not None and latency > limit:
         style = "color:#82071e;font-weight:600"
     title = ""
-    if fact.first_latency_ms is not None and fact.first_latency_ms != fact.last_latency_ms:
-        title = f"first assignment after {fact.first_latency_ms:,} ms"
-    return _td(f"{fact.last_latency_ms:,}", right=True, style=style, title=title)
+    if fact.last_latency_ms is not None and fact.last_latency_ms != latency:
+        title = f"last assignment {fact.last_latency_ms:,} ms after creation"
+    return _td(f"{latency:,}", right=True, style=style, title=title)
+
+
+def _recovery_cell(fact: Task) -> str:
+    waits = fact.recoveries_ms
+    if not waits:
+        return _td("", right=True)
+    title = "each time: " + ", ".join(f"{w:,} ms" for w in waits) if len(waits) > 1 else ""
+    return _td(f"{sum(waits):,}", right=True, title=title)
 
 
 def _chart_block(heading: str, note: str, svg: str, width: int) -> str:
@@ -326,7 +385,7 @@ def _agent_chart(
 
 
 def _latency_chart(facts: list[Task], limit: int | None) -> str:
-    latencies = [f.last_latency_ms for f in facts if f.last_latency_ms is not None]
+    latencies = [f.first_latency_ms for f in facts if f.first_latency_ms is not None]
     data_max = max([*latencies, 0])
     show_limit = limit is not None and data_max >= 0.4 * limit
     y_max = max(data_max, limit * 1.1) if show_limit and limit is not None else data_max
@@ -339,11 +398,11 @@ def _latency_chart(facts: list[Task], limit: int | None) -> str:
     columns: list[Column] = []
     if len(facts) <= MAX_COLUMNS:
         for number, f in enumerate(facts, start=1):
-            if f.last_latency_ms is None:
+            if f.first_latency_ms is None:
                 tip = f"#{number} {f.id}: never assigned"
             else:
-                tip = f"#{number} {f.id}: {f.last_latency_ms:,} ms ({f.priority_name}, {f.status})"
-            latency = f.last_latency_ms
+                tip = f"#{number} {f.id}: {f.first_latency_ms:,} ms ({f.priority_name}, {f.status})"
+            latency = f.first_latency_ms
             columns.append(Column(str(number), latency, tip, colour(latency, f.priority_name)))
         keys = "".join(
             f'<span style="white-space:nowrap;margin-left:8px"><span style="display:inline-block;'
@@ -360,7 +419,7 @@ def _latency_chart(facts: list[Task], limit: int | None) -> str:
         size = -(-len(facts) // MAX_COLUMNS)
         for start in range(0, len(facts), size):
             group = facts[start : start + size]
-            values = [f.last_latency_ms for f in group if f.last_latency_ms is not None]
+            values = [f.first_latency_ms for f in group if f.first_latency_ms is not None]
             first, last = start + 1, start + len(group)
             if values:
                 tip = (
@@ -383,15 +442,49 @@ def _latency_chart(facts: list[Task], limit: int | None) -> str:
         limit=limit if show_limit else None,
         limit_label=f"{format_ms(limit)} limit" if limit is not None else "",
     )
-    return _chart_block("Assignment latency per task (last assignment)", note, svg, 460)
+    return _chart_block("First-assignment latency per task", note, svg, 460)
 
 
-def _timeline(facts: list[Task], colours: dict[str, str], name_of: NameOf) -> str:
+def _recovery_chart(facts: list[Task]) -> str:
+    """Recovery time per task that was taken back at least once; nothing when none was."""
+    taken = [(n, f) for n, f in enumerate(facts, start=1) if f.recoveries_ms]
+    if not taken:
+        return ""
+    columns = [
+        Column(
+            str(n),
+            sum(f.recoveries_ms),
+            f"#{n} {f.id}: {', '.join(format_ms(w) for w in f.recoveries_ms)} "
+            f"from taken back to assigned again",
+            RETRY,
+        )
+        for n, f in taken[:MAX_COLUMNS]
+    ]
+    note = (
+        "Tasks the hub took back (reclaimed, failed and retried, dead-lettered): the time "
+        "until the next assignment, summed per task. Kept out of the first-assignment "
+        "latency."
+    )
+    svg = column_chart(columns, label="Recovery time per task")
+    return _chart_block("Recovery time per task", note, svg, 460)
+
+
+def _timeline(
+    facts: list[Task],
+    colours: dict[str, str],
+    name_of: NameOf,
+    labels: Labels,
+    until_ms: int | None,
+) -> str:
     origin = min((f.created_at for f in facts if f.created_at is not None), default=0)
-    end = max(_times(facts), default=origin)
+    last_event = max(_times(facts), default=origin)
+    end = max(last_event, until_ms or 0)
     span = max(end - origin, 1)
     shown = facts[:MAX_ROWS]
-    rows = [_timeline_row(n, f, origin, end, colours, name_of) for n, f in enumerate(shown, 1)]
+    rows = [
+        _timeline_row(n, f, origin, end, colours, name_of, labels[f.id])
+        for n, f in enumerate(shown, 1)
+    ]
     used = sorted({name_of(s) for f in shown for s in _assigned_agents(f)}, key=natural_key)
     legend = [LegendItem(name, "swatch", colours.get(name, QUEUED)) for name in used[:12]]
     if len(used) > 12:
@@ -403,10 +496,24 @@ def _timeline(facts: list[Task], colours: dict[str, str], name_of: NameOf) -> st
         LegendItem("failed, retried", "retry"),
         LegendItem("dead letter", "dead_letter"),
     ]
-    svg = timeline(rows, span_ms=span, legend=legend, label="Task lifecycle timeline")
+    ended = until_ms is not None and until_ms > last_event
+    svg = timeline(
+        rows,
+        span_ms=span,
+        legend=legend,
+        label="Task lifecycle timeline",
+        end_ms=end - origin if ended else None,
+        end_label=f"end of the test at {format_ms(end - origin)}",
+    )
     note = (
-        "Time from the first task's creation. Grey: waiting in the queue; coloured: held by "
-        "the agent of that colour. Hover any bar or mark for details."
+        "Time from the first task's creation"
+        + (
+            f" to the end of the test ({esc(format_ms(end - origin))}, dashed line)"
+            if ended
+            else ""
+        )
+        + ". Grey: waiting in the queue; coloured: held by the agent of that colour; on the "
+        "right: what was still open at the end. Hover any bar or mark for details."
     )
     if len(facts) > MAX_ROWS:
         note += f" Only the first {MAX_ROWS} of {len(facts)} tasks are drawn."
@@ -436,9 +543,10 @@ def _timeline_row(
     end: int,
     colours: dict[str, str],
     name_of: NameOf,
+    sid: str,
 ) -> TimelineRow:
-    """Segments and marks of one task, replayed from its history (oldest first)."""
-    sid = short_id(fact.id)
+    """Segments and marks of one task, replayed from its history (oldest first); a task
+    still queued or assigned at ``end`` gets a note saying so."""
     row = TimelineRow(
         label=sid,
         key=str(number),
@@ -457,11 +565,15 @@ def _timeline_row(
         if open_kind == "queued":
             tip = f"{sid} queued for {length}" + (" (still queued)" if still else "")
             row.segments.append(Segment(start, stop, QUEUED, tip, queued=True))
+            if still:
+                row.note = f"still queued at {format_ms(stop)}"
         else:
             agent = name_of(open_agent) or "unknown agent"
             tip = f"{sid} held by {agent} (generation {_dash(open_gen)}) for {length}"
             tip += " (still assigned)" if still else ""
             row.segments.append(Segment(start, stop, colours.get(agent, QUEUED), tip))
+            if still:
+                row.note = f"still assigned to {agent} at {format_ms(stop)}"
 
     events = fact.events
     if not events:

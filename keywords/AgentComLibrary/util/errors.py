@@ -18,3 +18,19 @@ class AgentComAssertion(AssertionError):
     """A check or wait that failed: the hub did not do what the contract or test asks."""
 
     ROBOT_SUPPRESS_NAME = True
+
+
+# Python's own errors that the library's code raises (or lets through) for bad input;
+# a keyword failure shows them as an AgentComError, without "ValueError:" in front.
+PLAIN_ERRORS = (ValueError, TypeError, KeyError, IndexError)
+
+
+def as_library_error(error: BaseException) -> BaseException:
+    """``error`` as the library shows it: a plain Python error becomes an
+    :class:`AgentComError` with the same message; any other error is returned as it is."""
+    if not isinstance(error, PLAIN_ERRORS) or getattr(error, "ROBOT_SUPPRESS_NAME", False):
+        return error
+    text = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
+    wrapped = AgentComError(str(text))
+    wrapped.__cause__ = error
+    return wrapped

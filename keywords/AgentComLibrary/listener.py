@@ -1,0 +1,207 @@
+"""The run-level part of the library's listener: what system a run tested (metadata and
+console), ``metrics.json`` at close, and a warning when the suites run without robot.args.
+
+Everything here only reports: an error in it is logged at debug level and never fails a
+test or breaks Robot's shutdown.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from robot.api import logger
+from robot.libraries.BuiltIn import BuiltIn
+
+from .context import HubSession, LibraryContext
+from .report import metrics, runinfo
+
+LOG = logging.getLogger(__name__)
+
+ARGS_VARIABLE = "${AGENTCOM_ARGUMENTFILE}"  # robot.args sets it; its absence is noticed
+ARGS_FILE = "robot.args"
+NEVER_OPENED = "never opened: the hub was not tested (see the first failure)"
+
+
+@contextlib.contextmanager
+def quietly(what: str) -> Iterator[None]:
+    """Run a reporting step; a failure in it is logged at debug level and swallowed."""
+    try:
+        yield
+    except Exception as error:  # reporting must never break a run
+        LOG.debug("%s failed: %s", what, error)
+
+
+def console(line: str) -> None:
+    """One line on Robot's console (its own stdout, which Robot does not capture)."""
+    stream = sys.__stdout__
+    if stream is not None:
+        stream.write(line + "\n")
+        stream.flush()
+
+
+def robot_running() -> bool:
+    with contextlib.suppress(Exception):
+        return bool(BuiltIn().robot_running)
+    return False
+
+
+def without_argument_file(top_source: Path | None, variable_set: bool) -> str:
+    """The warning for ``robot suites`` (this project's suite directory) run without
+    robot.args, else ''. (A single suite file run alone is left alone: tests of the
+    project run them so on purpose, and the library warns there when a test's contract
+    checks did not run.)"""
+    if variable_set or top_source is None:
+        return ""
+    source = top_source.resolve()
+    root = source.parent
+    if source.name != "suites" or not source.is_dir() or not (root / ARGS_FILE).is_file():
+        return ""
+    return (
+        f"The suites run without their argument file {root / ARGS_FILE}: Robot writes "
+        "output.xml, log.html and report.html into the current directory instead of "
+        "results/, each test's task summary stays at the bottom of its log (no SummaryFirst "
+        "pre-rebot modifier), and the tag docs and the suite name 'AgentCom Acceptance' are "
+        f"missing. Run `robot --argumentfile {ARGS_FILE} suites` (or `make smoke`)."
+    )
+
+
+class RunRecord:
+    """One Robot run's sessions and tests. Shared by every instance of the library in the
+    process (Robot makes one per import when an argument, like a ``Secret``, differs)."""
+
+    def __init__(self, top: Any = None) -> None:
+        self.top = top  # the top suite's result object: a new one means a new run
+        self.sessions: list[runinfo.SessionInfo] = []
+        self.tests: dict[str, dict[str, Any]] = {}  # by Robot's test id (s1-s1-t1)
+        self.output_dir: Path | None = None
+        self.started = time.time()
+        self.started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self.suite = ""
+        self.planned = False
+        self.announced = False
+
+
+_RECORD = RunRecord()
+
+
+def record() -> RunRecord:
+    return _RECORD
+
+
+def _top_of(result: Any) -> Any:
+    while result.parent is not None:
+        result = result.parent
+    return result
+
+
+class RunListener:
+    """One library instance's part: feeds its context's sessions and tests to the run's
+    :class:`RunRecord`, sets the metadata, writes metrics.json."""
+
+    def __init__(self, ctx: LibraryContext, version: str) -> None:
+        self.ctx = ctx
+        self.version = version
+        ctx.on_session_opened(self.session_opened)
+        if robot_running() and not _RECORD.announced:
+            _RECORD.announced = True
+            config = ctx.config
+            console(runinfo.console_plan(config.hub_url, config.hub_faults, version))
+
+    # -- events ----------------------------------------------------------------------------
+
+    def start_suite(self, data: Any, result: Any) -> None:
+        global _RECORD
+        top = _top_of(result)
+        if _RECORD.top is not top:
+            if _RECORD.top is not None:  # an earlier run in this process (run_cli, pytest)
+                _RECORD = RunRecord(top)
+            _RECORD.top = top
+        run = _RECORD
+        run.suite = result.full_name
+        if run.planned:
+            return
+        run.planned = True
+        with quietly("reading the run's settings"):
+            builtin = BuiltIn()
+            run.output_dir = Path(str(builtin.get_variable_value("${OUTPUT_DIR}")))
+            source = Path(str(top.source)) if top.source else None
+            warning = without_argument_file(
+                source, builtin.get_variable_value(ARGS_VARIABLE) is not None
+            )
+            if warning:
+                logger.warn(warning)
+        config = self.ctx.config
+        self._metadata(runinfo.planned_metadata(config.hub_url, config.hub_faults, self.version))
+
+    def end_suite(self, data: Any, result: Any) -> None:
+        """At the end of the top suite: say plainly when no hub session was ever opened."""
+        if result.parent is None and not _RECORD.sessions:
+            with quietly("finishing the suite metadata"):
+                result.metadata["Hub session"] = NEVER_OPENED
+
+    def session_opened(self, session: HubSession) -> None:
+        run = _RECORD
+        with quietly("describing the hub session"):
+            try:
+                health: Any = session.client.health()
+            except Exception as error:  # the session keyword itself reports a sick hub
+                health = f"no answer: {error}"
+            info = runinfo.SessionInfo(
+                suite=run.suite,
+                url=session.url,
+                embedded=session.embedded is not None,
+                run_id=session.run_id,
+                faults=list(session.embedded.faults) if session.embedded else [],
+                health=health,
+                hub_version=runinfo.hub_version(health, session.embedded is not None),
+            )
+            run.sessions.append(info)
+            console(runinfo.console_session(info))
+            self._metadata(runinfo.session_metadata(run.sessions, self.version))
+            self._metadata(runinfo.suite_metadata(info), top=False)
+
+    def end_test(self, result: Any, fetch: Callable[[], list | None]) -> None:
+        with quietly("collecting the test's metrics"):
+            test = self.ctx.test
+            tasks = test.final_tasks if test.final_tasks is not None else fetch()
+            session = self.ctx.session
+            entry = metrics.entry_of_test(result, tasks, self.ctx.agent_names(), test.verdict)
+            entry["run_id"] = session.run_id if session else None
+            _RECORD.tests[result.id] = entry
+
+    def close(self) -> Path | None:
+        """Write metrics.json into Robot's output directory (every instance writes the same
+        shared record; the last one wins with the same content)."""
+        run = _RECORD
+        if run.output_dir is None:
+            return None
+        with quietly("writing metrics.json"):
+            config = self.ctx.config
+            about = {
+                "started_at": run.started_at,
+                "wall_time_s": round(time.time() - run.started, 3),
+                "library_version": self.version,
+                "library": runinfo.library_text(self.version),
+                "hub_url": config.hub_url,
+                "hub_kind": "external" if config.hub_url else "embedded",
+                "hub_faults": config.hub_faults,
+            }
+            sessions = [s.as_json() for s in run.sessions]
+            document = metrics.run_document(about, sessions, list(run.tests.values()))
+            return metrics.write(run.output_dir / metrics.FILE_NAME, document)
+        return None
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _metadata(self, values: dict[str, str], top: bool = True) -> None:
+        with quietly("setting the suite metadata"):
+            builtin = BuiltIn()
+            for name, value in values.items():
+                builtin.set_suite_metadata(name, value, top=top)
