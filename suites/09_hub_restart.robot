@@ -4,8 +4,9 @@ Documentation     Durability: a hub that crashes or is restarted while tasks flo
 
 Resource          ../resources/agentcom.resource
 
-Suite Setup       Start AgentCom Suite
-Suite Teardown    Finish AgentCom Suite
+# A hub of its own: the tests restart it.
+Suite Setup       Open Private Hub Session
+Suite Teardown    Close Hub Session
 Test Template     No Acknowledged Task Is Lost When The Hub Restarts
 
 Test Tags         failure    embedded-only    TEST-02h
