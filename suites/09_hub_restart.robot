@@ -23,7 +23,7 @@ No Acknowledged Task Is Lost When The Hub Restarts
     ...    stopped the given way and started again on the same data. Proves that every task
     ...    the hub had acknowledged with 201 is completed within 30 seconds, exactly once.
     [Arguments]    ${how}
-    Start Agents    2    prefix=worker    behaviour=slow    delay=200ms
+    Start Agents    2    prefix=worker    behaviour=slow    delay=25ms
     ${tasks}    Submit Tasks    20    Durable task {n}
     Wait Until Some Tasks Are Completed    ${tasks}    count=4
     Restart Embedded Hub    mode=${how}

@@ -4,7 +4,7 @@ Documentation     NET, agents on another host and a network that fails. Inside t
 ...               network namespace behind a veth pair, and nftables or a delaying proxy
 ...               break the path between them and the hub; the control channel to the pool
 ...               stays up. The suite runs a hub of its own with a 3 s ping timeout in the
-...               lab (1 s outside it, where only NET-00 runs); pool agents ping every
+...               lab (500 ms outside it, where only NET-00 runs); pool agents ping every
 ...               500 ms. Outside the lab only NET-00 runs (no root needed); the others skip,
 ...               saying why.
 
@@ -20,7 +20,7 @@ Test Tags         embedded-only
 *** Variables ***
 # The lab file the network lab runner sets; empty: not inside the lab.
 ${NETWORK_LAB}       ${EMPTY}
-# The private hub's ping timeout: in the lab; outside it NET-00 alone runs, with 1 s.
+# The private hub's ping timeout in the lab; outside it NET-00 alone runs, with 500 ms.
 ${PING_TIMEOUT}      3s
 # Ping timeout + one reaper sweep (ping timeout / 4) + one ping interval, with margin.
 ${RECLAIM_WITHIN}    5s
@@ -29,7 +29,7 @@ ${RECLAIM_WITHIN}    5s
 *** Test Cases ***
 NET-00 A Silent Agent Loses Its Task At The Ping Timeout
     [Documentation]    An agent that holds a task and stops pinging (a local agent pings
-    ...    every 20 s, the hub's ping timeout is 1 s, or 3 s in the lab) is evicted by the hub's liveness
+    ...    every 20 s, the hub's ping timeout is 500 ms, or 3 s in the lab) is evicted by the hub's liveness
     ...    reaper; its task is reclaimed and completed by a newcomer. Needs no lab, so the
     ...    `no-liveness-eviction` fault is caught in every run.
     [Tags]    NET-00    failure    liveness
@@ -133,7 +133,7 @@ Start Network Suite
     [Documentation]    Opens a private hub with short liveness timers, bound to the lab's hub
     ...    side address when inside the lab, and connects the lab's agent pools.
     ${hub_host}    Open Network Lab    ${NETWORK_LAB}
-    IF    not $NETWORK_LAB    VAR    ${PING_TIMEOUT}    1s    scope=SUITE
+    IF    not $NETWORK_LAB    VAR    ${PING_TIMEOUT}    500ms    scope=SUITE
     Open Private Hub Session    hub_options=--host ${hub_host} --ping-timeout ${PING_TIMEOUT}
     IF    $NETWORK_LAB
         Connect Agent Pools    ${AGENT_POOLS}    ping_interval=500ms    spread=${FALSE}
