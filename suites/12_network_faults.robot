@@ -133,8 +133,8 @@ Start Network Suite
     [Documentation]    Opens a private hub with short liveness timers, bound to the lab's hub
     ...    side address when inside the lab, and connects the lab's agent pools.
     ${hub_host}    Open Network Lab    ${NETWORK_LAB}
-    IF    not $NETWORK_LAB    VAR    ${PING_TIMEOUT}    500ms    scope=SUITE
-    Open Private Hub Session    hub_options=--host ${hub_host} --ping-timeout ${PING_TIMEOUT}
+    VAR    ${ping_timeout}    ${{ $PING_TIMEOUT if $NETWORK_LAB else '500ms' }}
+    Open Private Hub Session    hub_options=--host ${hub_host} --ping-timeout ${ping_timeout}
     IF    $NETWORK_LAB
         Connect Agent Pools    ${AGENT_POOLS}    ping_interval=500ms    spread=${FALSE}
     END
