@@ -72,14 +72,8 @@ class SessionKeywords(LibraryComponent):
             self._log_hub_tail()
             for note in self.ctx.close_current():
                 self.warn(f"Close Hub Session: {note}")
-        session = self._open(
-            hub_url,
-            bootstrap_token,
-            hub_faults,
-            allow_foreign_tasks,
-            acceptance_timeout,
-            hub_options,
-        )
+        options = _options(hub_options) + _acceptance(acceptance_timeout)
+        session = self._open(hub_url, bootstrap_token, hub_faults, allow_foreign_tasks, options)
         self.ctx.open_session(session, _suite())
         return session.run_id
 
@@ -118,18 +112,16 @@ class SessionKeywords(LibraryComponent):
         | Suite Teardown | `Close Hub Session` | |
         """
         url = self.ctx.config.hub_url.strip()
+        options = _options(hub_options) + _acceptance(acceptance_timeout)
         if url:
             _refuse_faults(url, _split_list(hub_faults))
-            options = _options(hub_options) + _acceptance(acceptance_timeout)
             if options:
                 self.info(
                     f"No private hub against the hub at {self.ctx.config.hub_url}: its own "
                     f"timers apply; the options {' '.join(options)} are not used."
                 )
             return self.join_hub_session()
-        session = self._open(
-            "", None, hub_faults, allow_foreign_tasks, acceptance_timeout, hub_options
-        )
+        session = self._open("", None, hub_faults, allow_foreign_tasks, options)
         self.ctx.enter_session(session, _suite())
         return session.run_id
 
@@ -156,7 +148,7 @@ class SessionKeywords(LibraryComponent):
         """
         session = self.ctx.session
         if session is None:
-            session = self._open(bootstrap_token=bootstrap_token)  # a suite file run alone
+            session = self._open(token=bootstrap_token)  # a suite file run alone
         else:
             self.info(f"Joined the hub session at {session.url}; run id {session.new_run()}")
         self.ctx.enter_session(session, _suite())
@@ -165,18 +157,18 @@ class SessionKeywords(LibraryComponent):
     def _open(
         self,
         hub_url: str | None = None,
-        bootstrap_token: Secret | str | None = None,
+        token: Secret | str | None = None,
         hub_faults: str | list[str] | None = None,
-        allow_foreign_tasks: bool | None = None,
-        acceptance_timeout: timedelta | None = None,
-        hub_options: list[str] | str | None = None,
+        allow_foreign: bool | None = None,
+        options: list[str] | None = None,
     ) -> HubSession:
-        """A new session (not yet current), checked for foreign tasks; see `Open Hub Session`."""
+        """A new session (not yet current), checked for foreign tasks; see `Open Hub Session`.
+        Arguments left out (None) take the library's import arguments."""
         config = self.ctx.config
         url = (config.hub_url if hub_url is None else hub_url).strip()
         faults = _split_list(config.hub_faults if hub_faults is None else hub_faults)
-        allow = config.allow_foreign_tasks if allow_foreign_tasks is None else allow_foreign_tasks
-        options = _options(hub_options) + _acceptance(acceptance_timeout)
+        allow = config.allow_foreign_tasks if allow_foreign is None else allow_foreign
+        options = options or []
         if url:
             _refuse_faults(url, faults)
             if options:
@@ -184,7 +176,7 @@ class SessionKeywords(LibraryComponent):
                     f"The hub at {url} runs with its own timers; the embedded hub options "
                     f"{' '.join(options)} are not used."
                 )
-            session = self._external(url, bootstrap_token)
+            session = self._external(url, token)
         else:
             session = self._embedded(faults, options)
         try:
