@@ -108,6 +108,16 @@ def test_nothing_listening_at_hub_url(tmp_path: Path) -> None:
     assert "Error:" not in message  # no Python class name
 
 
+def test_a_hub_url_that_never_answers(tmp_path: Path) -> None:
+    """Something accepts connections at HUB_URL but never answers (a hung process)."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # the kernel completes handshakes; nobody reads or answers
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        run = Run(tmp_path, "--variable", f"HUB_URL:{url}", token="0" * 64)
+    assert_stopped_as_setup_error(run, f"not reachable at {url} (no answer in time)")
+
+
 def test_missing_token_for_an_external_hub(tmp_path: Path, hub: EmbeddedHub) -> None:
     run = Run(tmp_path, "--variable", f"HUB_URL:{hub.url}", token="")
     assert_stopped_as_setup_error(run, "No bootstrap token", "AGENTCOM_TOKEN")

@@ -23,6 +23,7 @@ from ..util.timeutil import hub_duration
 from .base import LibraryComponent
 
 TOKEN_ENV = "AGENTCOM_TOKEN"
+FIRST_CONTACT_TIMEOUT = 5.0  # seconds for an external hub's first GET /health
 SETUP_ERROR = "Setup error, the product was not tested:"
 # the class name Robot puts before the message of an exception without ROBOT_SUPPRESS_NAME
 _CLASS_NAME = re.compile(r"^(?:[A-Z]\w*\.)*[A-Z]\w*(?:Error|Exception): ")
@@ -225,7 +226,13 @@ class SessionKeywords(LibraryComponent):
         value = token.value if isinstance(token, Secret) else token
         value = value or os.environ.get(TOKEN_ENV, "")
         client = HubClient(url, value, timeout=self.ctx.config.reply_timeout)
-        _health(client)  # first: no token helps when nothing answers at the URL
+        # first: no token helps when nothing answers at the URL; and a hub that does not
+        # answer its health check within a few seconds is a setup error, said at once
+        client.timeout = min(client.timeout, FIRST_CONTACT_TIMEOUT)
+        try:
+            _health(client)
+        finally:
+            client.timeout = self.ctx.config.reply_timeout
         if not value:
             client.close()
             raise ValueError(
