@@ -4,7 +4,8 @@ The seed scenarios are the ones the original AgentCom smoke tests had: TEST-01 (
 pipeline), TEST-02 and TEST-02b (failure recovery), TEST-03 and TEST-03b (scale and
 distribution). This script runs them with `robot` in two ways:
 
-- ``hub started``: as a user runs them, the suite starts its embedded hub itself;
+- ``hub started``: as a user runs them, the run starts its embedded hub itself (one hub that
+  the three suite files share, opened by ``suites/__init__.robot``);
 - ``hub running``: against an embedded hub that is already up (``--variable HUB_URL``),
   so that only the suite's own work is timed.
 

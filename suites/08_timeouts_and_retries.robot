@@ -6,18 +6,19 @@ Documentation     The hub's own rules on the clock and on failure: an idle agent
 
 Resource          ../resources/agentcom.resource
 
-Suite Setup       Open Hub Session    acceptance_timeout=2s
-Suite Teardown    Finish AgentCom Suite
+# A hub of its own: TEST-02f's acceptance timeout is 500 ms here (the contract's is 60 s).
+Suite Setup       Open Private Hub Session    acceptance_timeout=500ms
+Suite Teardown    Close Hub Session
 
 
 *** Test Cases ***
 TEST-01b An Agent That Becomes Idle Gets The Next Queued Task
-    [Documentation]    One agent that takes a second per task; three tasks are submitted at
+    [Documentation]    One agent that takes 150 ms per task; three tasks are submitted at
     ...    once, so two of them wait in the queue while the agent works. Proves that each
     ...    time the agent finishes, the hub hands it the next queued task (the historical
     ...    defect: the queue stalled with idle agents).
     [Tags]    TEST-01b    smoke
-    Start Agent    worker    behaviour=slow    delay=1s
+    Start Agent    worker    behaviour=slow    delay=150ms
     ${tasks}    Submit Tasks    3    Queued task {n}
     Wait Until Tasks Are Completed    ${tasks}    timeout=20s
     Completed Count Should Be    worker    3
@@ -36,7 +37,7 @@ TEST-01c Every Assignment Reaches Its Agent
 
 TEST-02f An Agent That Never Accepts Loses Its Task
     [Documentation]    An agent ignores its assignment. Proves that after the acceptance
-    ...    timeout (2 s on the embedded hub, 60 s on a real hub) the task is taken back and
+    ...    timeout (500 ms on this suite's embedded hub, 60 s on a real hub) the task is taken back and
     ...    completed by another agent, and that the silent agent is flagged `unresponsive`.
     [Tags]    TEST-02f    failure    slow
     Start Agent    sleeper    behaviour=ignore

@@ -4,8 +4,9 @@ Documentation     Durability: a hub that crashes or is restarted while tasks flo
 
 Resource          ../resources/agentcom.resource
 
-Suite Setup       Start AgentCom Suite
-Suite Teardown    Finish AgentCom Suite
+# A hub of its own: the tests restart it.
+Suite Setup       Open Private Hub Session
+Suite Teardown    Close Hub Session
 Test Template     No Acknowledged Task Is Lost When The Hub Restarts
 
 Test Tags         failure    embedded-only    TEST-02h
@@ -22,7 +23,7 @@ No Acknowledged Task Is Lost When The Hub Restarts
     ...    stopped the given way and started again on the same data. Proves that every task
     ...    the hub had acknowledged with 201 is completed within 30 seconds, exactly once.
     [Arguments]    ${how}
-    Start Agents    2    prefix=worker    behaviour=slow    delay=200ms
+    Start Agents    2    prefix=worker    behaviour=slow    delay=25ms
     ${tasks}    Submit Tasks    20    Durable task {n}
     Wait Until Some Tasks Are Completed    ${tasks}    count=4
     Restart Embedded Hub    mode=${how}

@@ -3,14 +3,15 @@ Documentation     NET, agents on another host and a network that fails. Inside t
 ...               network lab (`make network`, root) the far pool's agents run in their own
 ...               network namespace behind a veth pair, and nftables or a delaying proxy
 ...               break the path between them and the hub; the control channel to the pool
-...               stays up. The hub runs with a 3 s ping timeout; pool agents ping every
+...               stays up. The suite runs a hub of its own with a 3 s ping timeout in the
+...               lab (500 ms outside it, where only NET-00 runs); pool agents ping every
 ...               500 ms. Outside the lab only NET-00 runs (no root needed); the others skip,
 ...               saying why.
 
 Resource          ../resources/agentcom.resource
 
 Suite Setup       Start Network Suite
-Suite Teardown    Finish AgentCom Suite
+Suite Teardown    Close Hub Session
 Test Teardown     Finish Network Test
 
 Test Tags         embedded-only
@@ -19,6 +20,7 @@ Test Tags         embedded-only
 *** Variables ***
 # The lab file the network lab runner sets; empty: not inside the lab.
 ${NETWORK_LAB}       ${EMPTY}
+# The private hub's ping timeout in the lab; outside it NET-00 alone runs, with 500 ms.
 ${PING_TIMEOUT}      3s
 # Ping timeout + one reaper sweep (ping timeout / 4) + one ping interval, with margin.
 ${RECLAIM_WITHIN}    5s
@@ -27,7 +29,7 @@ ${RECLAIM_WITHIN}    5s
 *** Test Cases ***
 NET-00 A Silent Agent Loses Its Task At The Ping Timeout
     [Documentation]    An agent that holds a task and stops pinging (a local agent pings
-    ...    every 20 s, the hub's ping timeout is 3 s) is evicted by the hub's liveness
+    ...    every 20 s, the hub's ping timeout is 500 ms, or 3 s in the lab) is evicted by the hub's liveness
     ...    reaper; its task is reclaimed and completed by a newcomer. Needs no lab, so the
     ...    `no-liveness-eviction` fault is caught in every run.
     [Tags]    NET-00    failure    liveness
@@ -128,10 +130,11 @@ NET-04 Every Task Completes Exactly Once Through 10 Percent Packet Loss
 
 *** Keywords ***
 Start Network Suite
-    [Documentation]    Opens the hub with short liveness timers, bound to the lab's hub
+    [Documentation]    Opens a private hub with short liveness timers, bound to the lab's hub
     ...    side address when inside the lab, and connects the lab's agent pools.
     ${hub_host}    Open Network Lab    ${NETWORK_LAB}
-    Open Hub Session    hub_options=--host ${hub_host} --ping-timeout ${PING_TIMEOUT}
+    VAR    ${ping_timeout}    ${{ $PING_TIMEOUT if $NETWORK_LAB else '500ms' }}
+    Open Private Hub Session    hub_options=--host ${hub_host} --ping-timeout ${ping_timeout}
     IF    $NETWORK_LAB
         Connect Agent Pools    ${AGENT_POOLS}    ping_interval=500ms    spread=${FALSE}
     END

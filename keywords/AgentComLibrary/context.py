@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,6 +62,12 @@ class HubSession:
     @property
     def url(self) -> str:
         return self.client.base_url
+
+    def new_run(self) -> str:
+        """Give the session a fresh run id (each suite on a shared hub gets its own, so a
+        task one suite left queued needs a capability no agent of the next suite has)."""
+        self.run_id = new_run_id()
+        return self.run_id
 
     @property
     def capability(self) -> str:
@@ -156,6 +163,11 @@ class LibraryContext:
         self.config = config
         self._session: HubSession | None = None
         self._on_session_opened: list[Callable[[HubSession], None]] = []
+        self._announced: set[tuple[int, str]] = set()  # (session, run id) told to callbacks
+        self.session_owner = ""  # who opened or entered the current session (a suite name)
+        # (session, owner) set aside by a nested open (`Open Private Hub Session`, `Join Hub
+        # Session`), innermost last; session None where none was open
+        self.outer_sessions: list[tuple[HubSession | None, str]] = []
         self.agents = AgentRegistry()
         self.pools = PoolRegistry()  # agent pools on other hosts (keywords/network.py)
         self.test = TestState(records=TaskRecords(self.hub_epoch))
@@ -168,10 +180,13 @@ class LibraryContext:
 
     @session.setter
     def session(self, value: HubSession | None) -> None:
-        """Setting a new session tells the callbacks of :meth:`on_session_opened`."""
+        """Setting a new session, or a session under a new run id (a suite joining the
+        run's hub), tells the callbacks of :meth:`on_session_opened`; going back to one
+        already told about does not."""
         self._session = value
-        if value is None:
+        if value is None or (id(value), value.run_id) in self._announced:
             return
+        self._announced.add((id(value), value.run_id))
         for callback in list(self._on_session_opened):
             try:
                 callback(value)
@@ -271,15 +286,52 @@ class LibraryContext:
             except Exception as error:  # keep stopping the others
                 LOG.debug("stopping agent %s failed: %s", name, error)
 
+    def open_session(self, session: HubSession, owner: str = "") -> None:
+        """Make ``session`` the current one in place of the current one (close that first)."""
+        self.session, self.session_owner = session, owner
+
+    def enter_session(self, session: HubSession, owner: str = "") -> None:
+        """Make ``session`` the current one and keep the current one (maybe the same) to
+        come back to with :meth:`leave_session`."""
+        self.outer_sessions.append((self.session, self.session_owner))
+        self.session, self.session_owner = session, owner
+
+    def leave_session(self) -> list[str]:
+        """Stop agents, close the current session unless the outer one is the same
+        session (a joined one), and make the outer one current again. Without an outer
+        one this closes the session like :meth:`close_session`. Returns notes."""
+        if not self.outer_sessions:
+            return self.close_session()
+        outer, owner = self.outer_sessions.pop()
+        if outer is self.session:
+            self.stop_agents()
+            notes = []
+        else:
+            notes = self.close_current()
+        self.session, self.session_owner = outer, owner
+        return notes
+
     def close_session(self) -> list[str]:
-        """Stop agents, revoke the tokens made on an external hub, stop the embedded hub.
+        """Close every session, the nested ones and those set aside. Safe to call twice."""
+        notes = self.close_current()
+        while self.outer_sessions:
+            outer, _ = self.outer_sessions.pop()
+            if outer is not None:
+                self.session = outer
+                notes += self.close_current()
+        return notes
+
+    def close_current(self) -> list[str]:
+        """Stop agents, revoke the tokens made on an external hub, stop the embedded hub
+        of the current session; none is current afterwards.
 
         Returns notes about anything that did not go cleanly. Safe to call twice.
         """
         notes: list[str] = []
         self.stop_agents()
         session, self.session = self.session, None
-        if session is None:
+        self.session_owner = ""
+        if session is None or any(outer is session for outer, _ in self.outer_sessions):
             return notes
         if session.embedded is None:
             notes += session.revoke_all_tokens()
@@ -293,6 +345,11 @@ class LibraryContext:
                         f"lines:\n{session.embedded.final_log}"
                     )
         return notes
+
+
+def new_run_id() -> str:
+    """A run id: 8 hex characters."""
+    return secrets.token_hex(4)
 
 
 def foreign_message(foreign: Iterable[tuple[str, Mapping[str, Any]]]) -> str:

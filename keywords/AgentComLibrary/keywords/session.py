@@ -3,26 +3,30 @@
 from __future__ import annotations
 
 import os
-import secrets
+import re
 import shlex
 from datetime import timedelta
 
-from robot.api import SkipExecution
+from robot.api import SkipExecution, logger
 from robot.api.types import Secret
-from robot.libraries.BuiltIn import BuiltIn
+from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 from robotlibcore import keyword
 
-from ..context import HubSession
+from ..context import HubSession, new_run_id
 from ..hubapi.client import TOKEN_SOURCES, HubClient, HubError, HubRequestError, HubUnavailable
 from ..hubapi.embedded import EmbeddedHub
 from ..util.choices import RestartMode
-from ..util.errors import AgentComAssertion
+from ..util.errors import AgentComAssertion, AgentComError
 from ..util.formatting import id_list, plural
 from ..util.masking import mask
 from ..util.timeutil import hub_duration
 from .base import LibraryComponent
 
 TOKEN_ENV = "AGENTCOM_TOKEN"
+FIRST_CONTACT_TIMEOUT = 5.0  # seconds for an external hub's first GET /health
+SETUP_ERROR = "Setup error, the product was not tested:"
+# the class name Robot puts before the message of an exception without ROBOT_SUPPRESS_NAME
+_CLASS_NAME = re.compile(r"^(?:[A-Z]\w*\.)*[A-Z]\w*(?:Error|Exception): ")
 
 
 class SessionKeywords(LibraryComponent):
@@ -64,35 +68,122 @@ class SessionKeywords(LibraryComponent):
         Example:
         | ${run} = | `Open Hub Session` | hub_faults=no-idle-scheduling |
         """
-        config = self.ctx.config
         if self.ctx.session is not None:
             self.warn("A hub session was still open; closing it before opening a new one.")
-            self.close_hub_session()
+            self._log_hub_tail()
+            for note in self.ctx.close_current():
+                self.warn(f"Close Hub Session: {note}")
+        options = _options(hub_options) + _acceptance(acceptance_timeout)
+        session = self._open(hub_url, bootstrap_token, hub_faults, allow_foreign_tasks, options)
+        self.ctx.open_session(session, _suite())
+        return session.run_id
+
+    @keyword(tags=["Session"])
+    def open_private_hub_session(
+        self,
+        hub_faults: str | list[str] | None = None,
+        allow_foreign_tasks: bool | None = None,
+        acceptance_timeout: timedelta | None = None,
+        hub_options: list[str] | str | None = None,
+    ) -> str:
+        """Opens a session with an embedded hub of its own for the tests that follow, and
+        returns its run id; `Close Hub Session` stops that hub and goes back to the session
+        that was open before (the run's shared hub).
+
+        For a suite that restarts or breaks the hub, or needs other hub timers, while the
+        other suites share one hub (``suites/__init__.robot`` opens it). Against an external
+        hub (``HUB_URL`` set) there is no hub of one's own: the suite goes on with the open
+        session (or opens one) under a new run id, and ``acceptance_timeout`` and
+        ``hub_options`` are only logged; tests that need the private hub are tagged
+        ``embedded-only`` and skip there.
+
+        Args:
+            hub_faults: fault names for the private hub, comma separated; default: the
+                library's ``hub_faults``.
+            allow_foreign_tasks: run even if the hub has capability-free queued tasks.
+            acceptance_timeout: the private hub's acceptance timeout (its default is 60 s).
+            hub_options: more command line options for the private hub,
+                e.g. ``--ping-timeout 1s``.
+
+        Returns:
+            The run id of the private session.
+
+        Example:
+        | Suite Setup | `Open Private Hub Session` | acceptance_timeout=2s |
+        | Suite Teardown | `Close Hub Session` | |
+        """
+        url = self.ctx.config.hub_url.strip()
+        options = _options(hub_options) + _acceptance(acceptance_timeout)
+        if url:
+            _refuse_faults(url, _split_list(hub_faults))
+            if options:
+                self.info(
+                    f"No private hub against the hub at {self.ctx.config.hub_url}: its own "
+                    f"timers apply; the options {' '.join(options)} are not used."
+                )
+            return self.join_hub_session()
+        session = self._open("", None, hub_faults, allow_foreign_tasks, options)
+        self.ctx.enter_session(session, _suite())
+        return session.run_id
+
+    @keyword(tags=["Session"])
+    def join_hub_session(self, bootstrap_token: Secret | str | None = None) -> str:
+        """Goes on with the hub session that is open, under a new run id, and returns that
+        id; opens a session (as `Open Hub Session` with the import arguments) when none
+        is open. `Close Hub Session` then leaves it: it closes the session only if this
+        keyword opened it.
+
+        A suite file joins the run's shared hub this way (``Start AgentCom Suite`` in
+        ``resources/agentcom.resource``): its agents and tasks carry their own run id, so
+        a task an earlier suite left queued is never handed to them. Run alone (without
+        ``suites/__init__.robot``) the file still gets a hub.
+
+        Args:
+            bootstrap_token: the token for a session it opens (see `Open Hub Session`).
+
+        Returns:
+            The run id (8 hex characters): agents are ``smoke-<run>-<name>``.
+
+        Example:
+        | ${run} = | `Join Hub Session` |
+        """
+        session = self.ctx.session
+        if session is None:
+            session = self._open(token=bootstrap_token)  # a suite file run alone
+        else:
+            self.info(f"Joined the hub session at {session.url}; run id {session.new_run()}")
+        self.ctx.enter_session(session, _suite())
+        return session.run_id
+
+    def _open(
+        self,
+        hub_url: str | None = None,
+        token: Secret | str | None = None,
+        hub_faults: str | list[str] | None = None,
+        allow_foreign: bool | None = None,
+        options: list[str] | None = None,
+    ) -> HubSession:
+        """A new session (not yet current), checked for foreign tasks; see `Open Hub Session`.
+        Arguments left out (None) take the library's import arguments."""
+        config = self.ctx.config
         url = (config.hub_url if hub_url is None else hub_url).strip()
         faults = _split_list(config.hub_faults if hub_faults is None else hub_faults)
-        allow = config.allow_foreign_tasks if allow_foreign_tasks is None else allow_foreign_tasks
-        options = _options(hub_options)
-        if acceptance_timeout is not None:
-            options += ["--acceptance-timeout", hub_duration(acceptance_timeout)]
+        allow = config.allow_foreign_tasks if allow_foreign is None else allow_foreign
+        options = options or []
         if url:
-            if faults:
-                raise ValueError(
-                    f"Hub faults only apply to the embedded hub, but HUB_URL is '{url}' "
-                    f"(faults: {id_list(faults)})."
-                )
+            _refuse_faults(url, faults)
             if options:
                 self.info(
                     f"The hub at {url} runs with its own timers; the embedded hub options "
                     f"{' '.join(options)} are not used."
                 )
-            session = self._external(url, bootstrap_token)
+            session = self._external(url, token)
         else:
             session = self._embedded(faults, options)
-        self.ctx.session = session
         try:
             self._check_foreign_tasks(session, allow)
         except BaseException:
-            self.ctx.close_session()
+            self._close_unused(session)
             raise
         where = (
             f"embedded hub at {session.url} (pid {session.embedded.pid}, faults: {id_list(faults)})"
@@ -103,14 +194,25 @@ class SessionKeywords(LibraryComponent):
             f"Hub session open: {where}; run id {session.run_id}; "
             f"bootstrap token {mask(session.client.token)}"
         )
-        return session.run_id
+        return session
+
+    def _close_unused(self, session: HubSession) -> None:
+        current, owner = self.ctx.session, self.ctx.session_owner
+        self.ctx.session = session
+        try:
+            self.ctx.close_current()
+        finally:
+            self.ctx.session, self.ctx.session_owner = current, owner
 
     def _embedded(self, faults: list[str], options: list[str]) -> HubSession:
         config = self.ctx.config
         hub = EmbeddedHub(faults=faults, options=options, start_timeout=config.connect_timeout)
         hub.start()
         client = HubClient(hub.url, hub.token, timeout=config.reply_timeout)
-        session = HubSession(client, secrets.token_hex(4), hub.ws_url, embedded=hub)
+        # on 127.0.0.1 no proxy applies, and requests would read the environment's proxy
+        # settings again on every request (about 0.1 ms each, thousands of them per run)
+        client.session.trust_env = False
+        session = HubSession(client, new_run_id(), hub.ws_url, embedded=hub)
         try:
             _health(client)
         except BaseException:
@@ -123,14 +225,21 @@ class SessionKeywords(LibraryComponent):
             token = self.ctx.config.bootstrap_token
         value = token.value if isinstance(token, Secret) else token
         value = value or os.environ.get(TOKEN_ENV, "")
+        client = HubClient(url, value, timeout=self.ctx.config.reply_timeout)
+        # first: no token helps when nothing answers at the URL; and a hub that does not
+        # answer its health check within a few seconds is a setup error, said at once
+        client.timeout = min(client.timeout, FIRST_CONTACT_TIMEOUT)
+        try:
+            _health(client)
+        finally:
+            client.timeout = self.ctx.config.reply_timeout
         if not value:
+            client.close()
             raise ValueError(
                 f"No bootstrap token for the hub at {url}: set BOOTSTRAP_TOKEN or the "
                 f"environment variable {TOKEN_ENV} to a token the hub knows. {TOKEN_SOURCES}"
             )
-        client = HubClient(url, value, timeout=self.ctx.config.reply_timeout)
-        _health(client)
-        return HubSession(client, secrets.token_hex(4), client.ws_url)
+        return HubSession(client, new_run_id(), client.ws_url)
 
     def _check_foreign_tasks(self, session: HubSession, allow: bool) -> None:
         try:
@@ -161,7 +270,9 @@ class SessionKeywords(LibraryComponent):
 
     @keyword(tags=["Session"])
     def close_hub_session(self) -> None:
-        """Stops every agent, revokes the tokens it made and stops the embedded hub.
+        """Stops every agent, revokes the tokens it made and stops the embedded hub, then
+        goes back to the session that was open before `Open Private Hub Session` or
+        `Join Hub Session`, if any (a joined session is left, not closed).
 
         Safe to call when no session is open. The embedded hub's last log lines are
         logged (collapsed) before its temporary directory is removed.
@@ -169,11 +280,54 @@ class SessionKeywords(LibraryComponent):
         Example:
         | `Close Hub Session` |
         """
+        suite, owner = _suite(), self.ctx.session_owner
+        if suite and owner and owner != suite:
+            self.ctx.stop_agents()
+            self.info(
+                f"Close Hub Session: the hub session at {self.ctx.require_session().url} was "
+                f"opened by the suite '{owner}', not by this one; it stays open."
+            )
+            return
+        outer = self.ctx.outer_sessions[-1][0] if self.ctx.outer_sessions else None
+        if outer is not self.ctx.session:
+            self._log_hub_tail()
+        for note in self.ctx.leave_session():
+            self.warn(f"Close Hub Session: {note}")
+        if outer is not None:
+            self.info(f"Back on the hub session at {outer.url}.")
+
+    def _log_hub_tail(self) -> None:
         session = self.ctx.session
         if session is not None and session.embedded is not None:
             self.log_details("Embedded hub log (last 40 lines)", session.embedded.log_tail(40))
-        for note in self.ctx.close_session():
-            self.warn(f"Close Hub Session: {note}")
+
+    @keyword(tags=["Session"])
+    def stop_run_on_setup_error(self, error: str) -> None:
+        """Stops the run because its set-up failed (no hub at ``HUB_URL``, no token or a
+        rejected one, ...), saying plainly that the product was not tested.
+
+        It logs one error (the first line on the console), puts it in the top suite's
+        metadata as ``Setup error`` and at the head of its documentation, then fails with
+        it. Called in the top suite's setup, so Robot runs no test and marks each one
+        "Parent suite setup failed" with the same message; the exit code is non-zero.
+
+        Args:
+            error: what went wrong and what to do, e.g. the failure of `Open Hub Session`.
+
+        Example:
+        | TRY | | |
+        | | `Open Hub Session` | |
+        | EXCEPT | AS | ${error} |
+        | | `Stop Run On Setup Error` | ${error} |
+        | END | | |
+        """
+        message = f"{SETUP_ERROR} {_without_class_name(error)}"
+        builtin = BuiltIn()
+        doc = builtin.get_variable_value("${SUITE DOCUMENTATION}", "") or ""
+        builtin.set_suite_metadata("Setup error", message, top=True)
+        builtin.set_suite_documentation(f"*{message}*\n\n{doc}".rstrip(), top=True)
+        logger.error(message)
+        raise AgentComError(message)
 
     @keyword(tags=["Session"])
     def hub_should_be_healthy(self) -> None:
@@ -277,6 +431,18 @@ class SessionKeywords(LibraryComponent):
         return self.session.run_id
 
 
+def _suite() -> str:
+    """The full name of the running suite ("" outside a Robot run)."""
+    try:
+        return str(BuiltIn().get_variable_value("${SUITE NAME}", "") or "")
+    except RobotNotRunningError:
+        return ""
+
+
+def _without_class_name(error: str) -> str:
+    return _CLASS_NAME.sub("", str(error).strip(), count=1)
+
+
 def _health(client: HubClient) -> dict:
     try:
         body = client.health()
@@ -297,6 +463,18 @@ def _split_list(value: str | list[str] | None) -> list[str]:
         return []
     items = value.split(",") if isinstance(value, str) else value
     return [item.strip() for item in items if item.strip()]
+
+
+def _refuse_faults(url: str, faults: list[str]) -> None:
+    if faults:
+        raise ValueError(
+            f"Hub faults only apply to the embedded hub, but HUB_URL is '{url}' "
+            f"(faults: {id_list(faults)})."
+        )
+
+
+def _acceptance(timeout: timedelta | None) -> list[str]:
+    return [] if timeout is None else ["--acceptance-timeout", hub_duration(timeout)]
 
 
 def _options(value: list[str] | str | None) -> list[str]:
