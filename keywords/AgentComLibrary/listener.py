@@ -78,7 +78,8 @@ class RunRecord:
 
     def __init__(self, top: Any = None) -> None:
         self.top = top  # the top suite's result object: a new one means a new run
-        self.sessions: list[runinfo.SessionInfo] = []
+        self.sessions: list[runinfo.SessionInfo] = []  # every hub opened or joined, in order
+        self.hubs: dict[int, runinfo.SessionInfo] = {}  # session object -> its first record
         self.tests: dict[str, dict[str, Any]] = {}  # by Robot's test id (s1-s1-t1)
         self.output_dir: Path | None = None
         self.started = time.time()
@@ -147,12 +148,18 @@ class RunListener:
                 result.metadata["Hub session"] = NEVER_OPENED
 
     def session_opened(self, session: HubSession) -> None:
+        """A hub session opened, or a suite joined the run's hub under a run id of its own
+        (then the hub is not described again: no console line, no second GET /health)."""
         run = _RECORD
         with quietly("describing the hub session"):
-            try:
-                health: Any = session.client.health()
-            except Exception as error:  # the session keyword itself reports a sick hub
-                health = f"no answer: {error}"
+            known = run.hubs.get(id(session))
+            if known is not None:
+                health: Any = known.health
+            else:
+                try:
+                    health = session.client.health()
+                except Exception as error:  # the session keyword itself reports a sick hub
+                    health = f"no answer: {error}"
             info = runinfo.SessionInfo(
                 suite=run.suite,
                 url=session.url,
@@ -163,7 +170,9 @@ class RunListener:
                 hub_version=runinfo.hub_version(health, session.embedded is not None),
             )
             run.sessions.append(info)
-            console(runinfo.console_session(info))
+            if known is None:
+                run.hubs[id(session)] = info
+                console(runinfo.console_session(info))
             self._metadata(runinfo.session_metadata(run.sessions, self.version))
             self._metadata(runinfo.suite_metadata(info), top=False)
 

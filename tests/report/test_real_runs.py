@@ -58,10 +58,12 @@ def metrics(runs: Path, name: str) -> dict:
 def test_metadata_says_what_was_tested(runs: Path) -> None:
     meta = dict(result(runs, "pass").suite.metadata)
     assert meta["Hub"] == "embedded reference hub agentcom_hub 0.1.0"
-    assert re.fullmatch(r"http://127\.0\.0\.1:\d+ \(\+1 more, one per suite: .*\)", meta["Hub URL"])
+    # one hub for the run (01 and 02 need no private one), a run id per suite file
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+", meta["Hub URL"])
+    assert meta["Hub session"] == "1 hub opened, 3 run ids"
     assert '"service": "agent_com"' in meta["Hub health"]
     assert meta["Hub faults"] == "none"
-    assert re.match(r"[0-9a-f]{8} ", meta["Run id"])
+    assert re.fullmatch(r"[0-9a-f]{8} \(\+1 more, one per suite: .*\)", meta["Run id"])
     assert meta["AgentComLibrary"].startswith("AgentComLibrary 0.1.0 (Robot Framework ")
     suite = dict(result(runs, "pass").suite.suites[0].metadata)
     assert re.fullmatch(r"[0-9a-f]{8}", suite["Run id"])
@@ -80,7 +82,7 @@ def test_console_starts_with_what_is_tested(runs: Path) -> None:
     assert lines[0].startswith("AgentCom: testing the embedded reference hub; faults: none;")
     # (with --console dotted a session's line may follow the dots of the tests before it)
     opened = [line for line in lines if "AgentCom: embedded reference hub" in line]
-    assert len(opened) == 2  # one session per suite file
+    assert len(opened) == 1  # the run's hub, described once; suites join it
     assert re.search(r"at http://127\.0\.0\.1:\d+ \(embedded\); GET /health: \{", opened[0])
     assert re.search(r"run id [0-9a-f]{8}$", opened[0])
     first = (runs / "fail" / "console.txt").read_text(encoding="utf-8").splitlines()[0]
@@ -146,7 +148,8 @@ def test_metrics_json_content(runs: Path) -> None:
     assert 0 <= first["assignment_latency_ms"]["p50"] <= first["assignment_latency_ms"]["p95"]
     assert first["assignment_latency_ms"]["p95"] <= first["assignment_latency_ms"]["max"] < 5000
     assert first["wall_time_s"] > 0 and first["run_id"] in {s["run_id"] for s in passed["sessions"]}
-    assert passed["hub_kind"] == "embedded" and len(passed["sessions"]) == 2
+    assert passed["hub_kind"] == "embedded" and len(passed["sessions"]) == 3  # run + 2 suites
+    assert len({s["url"] for s in passed["sessions"]}) == 1
     failed = next(t for t in metrics(runs, "fail")["tests"] if "TEST-01" in t["ids"])
     assert failed["status"] == "FAIL" and failed["completed"] < 10
     assert failed["contract"]["state"] == "broken"

@@ -14,6 +14,7 @@ from typing import Any
 
 import robot
 
+from ..util.formatting import plural
 from ..util.masking import mask_text
 
 EMBEDDED_NAME = "agentcom_hub"
@@ -85,7 +86,7 @@ def faults_text(faults: list[str]) -> str:
 
 def planned_metadata(hub_url: str, faults: list[str], version: str) -> dict[str, str]:
     """Metadata before any session opened: what the run was told to test."""
-    hub = f"external hub at {hub_url}" if hub_url else "embedded reference hub (one per suite)"
+    hub = f"external hub at {hub_url}" if hub_url else "embedded reference hub (one per run)"
     return {
         "Hub": hub,
         "Hub URL": hub_url or "(chosen when the embedded hub starts)",
@@ -96,19 +97,23 @@ def planned_metadata(hub_url: str, faults: list[str], version: str) -> dict[str,
 
 
 def session_metadata(sessions: list[SessionInfo], version: str) -> dict[str, str]:
-    """The top suite's metadata once sessions opened (the first one's values, with how
-    many more there were when suites each opened their own)."""
+    """The top suite's metadata once sessions opened: the first hub's values, how many
+    hubs there were (the run's, and private ones of suites that restart or break theirs)
+    and how many run ids (each suite file gets its own on the run's hub)."""
     first = sessions[0]
     kinds = sorted({s.kind for s in sessions})
-    more = len(sessions) - 1
-    per_suite = f" (+{more} more, one per suite: see each suite's metadata)" if more else ""
+    urls = list(dict.fromkeys(s.url for s in sessions))
+    see = "see each suite's metadata"
+    more_hubs = f" (+{len(urls) - 1} private: {see})" if len(urls) > 1 else ""
+    runs = [s.run_id for s in sessions if s.suite != first.suite] or [first.run_id]
+    more_runs = f" (+{len(runs) - 1} more, one per suite: {see})" if len(runs) > 1 else ""
     return {
         "Hub": first.hub_text() + ("" if kinds == [first.kind] else f" ({'/'.join(kinds)})"),
-        "Hub URL": first.url + (per_suite if len({s.url for s in sessions}) > 1 else ""),
-        "Hub session": f"{len(sessions)} opened",
+        "Hub URL": first.url + more_hubs,
+        "Hub session": f"{plural(len(urls), 'hub')} opened, {plural(len(sessions), 'run id')}",
         "Hub health": f"GET /health answered {health_text(first.health)}",
         "Hub faults": faults_text(sorted({f for s in sessions for f in s.faults})),
-        "Run id": first.run_id + (per_suite if more else ""),
+        "Run id": runs[0] + more_runs,
         "AgentComLibrary": library_text(version),
     }
 
