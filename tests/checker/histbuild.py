@@ -9,6 +9,7 @@ from AgentComLibrary.checker.rules import Violation
 from AgentComLibrary.checker.verdict import check
 from AgentComLibrary.checker.view import SNAPSHOT, STATES, TASK, View, build
 from AgentComLibrary.hubapi.model import Task
+from taskshape import parse_story
 
 RUN = "smoke-run"
 
@@ -99,6 +100,13 @@ class Builder:
         self.send(conn, agent, "task_complete", task, gen)
         self.ack(conn, agent, task, status)
 
+    def dropped_holding(self, conn: int, agent: str, task: str, gen: int) -> None:
+        """``agent`` connects at 1000 ms, is sent ``task`` (stamped 1010) and loses the
+        connection while it holds it."""
+        self.connect(conn, agent, at=1000)
+        self.assign(conn, agent, task, gen, assigned_at=1010, at=1011)
+        self.end(conn, agent)
+
     def end(self, conn: int, agent: str, kind: str = "kill", at: int | None = None) -> None:
         self.add(CONN, kind, at=at, actor=agent, agent_id=agent, conn=conn)
 
@@ -179,20 +187,16 @@ class Builder:
 
 
 def story(text: str) -> list[tuple]:
-    """A task history written as words, oldest first: ``event@ms``, with
-    ``:agent/generation`` for an assignment and ``=details`` for other details, e.g.
+    """A task history written as words (see ``taskshape.parse_story``), e.g.
     ``"queued@990 assigned@995:w2/1 reclaimed@996=agent_disconnect completed@1010"``."""
-    events: list[tuple] = []
-    for word in text.split():
-        head, _, details = word.partition("=")
-        head, _, holder = head.partition(":")
-        event, _, stamp = head.partition("@")
-        if holder:
-            agent, _, gen = holder.partition("/")
-            events.append((event, int(stamp), assigned(agent, int(gen))))
-        else:
-            events.append((event, int(stamp), details) if details else (event, int(stamp)))
-    return events
+    return [
+        (event, ms, assigned(agent, gen or 0))
+        if agent
+        else (event, ms, details)
+        if details
+        else (event, ms)
+        for event, ms, agent, gen, details in parse_story(text)
+    ]
 
 
 def assigned(agent: str, gen: int) -> dict:

@@ -74,9 +74,7 @@ def test_a_completion_in_the_same_millisecond_without_ack_does_not_release() -> 
 
 def test_a_new_connection_holds_nothing() -> None:
     b = Builder()
-    b.connect(1, W1, at=1000)
-    b.assign(1, W1, "a", 1, assigned_at=1010, at=1011)
-    b.end(1, W1)
+    b.dropped_holding(1, W1, "a", 1)
     b.connect(2, W1)
     b.assign(2, W1, "b", 1, assigned_at=1030, at=1031)
     b.task("a", "queued@1005 assigned@1010:w1/1", "assigned", assigned_to=W1)
@@ -186,9 +184,7 @@ def test_increasing_generations_hold() -> None:
 def stale_report(answer: str) -> Builder:
     """w1 lost t1 (gen 1) to w2 (gen 3), then reports gen 1; the hub answers ``answer``."""
     b = Builder()
-    b.connect(1, W1, at=1000)
-    b.assign(1, W1, "t1", 1, assigned_at=1010, at=1011)
-    b.end(1, W1)
+    b.dropped_holding(1, W1, "t1", 1)
     b.connect(2, W2)
     b.assign(2, W2, "t1", 3, assigned_at=1030, at=1031)
     b.connect(3, W1)

@@ -6,7 +6,7 @@ import contextlib
 import re
 import uuid
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import pytest
 from hubapi import Api
@@ -80,16 +80,13 @@ class HubSession:
         return ws
 
     def auto_agent(
-        self,
-        name: str = "auto",
-        capabilities: tuple[str, ...] | list[str] = (),
-        *,
-        agent_id: str | None = None,
-        token: str | None = None,
-        **kwargs: object,
+        self, name: str = "auto", capabilities: tuple[str, ...] | list[str] = (), **kwargs: Any
     ) -> AutoAgent:
-        """A threaded agent that accepts and completes (or holds) assignments."""
-        agent_id, token = self._credentials(name, agent_id, token)
+        """A threaded agent that accepts and completes (or holds) assignments; ``agent_id``
+        and ``token`` as for :meth:`agent`, the other keywords go to ``AutoAgent``."""
+        agent_id, token = self._credentials(
+            name, kwargs.pop("agent_id", None), kwargs.pop("token", None)
+        )
         agent = AutoAgent(self.ws_url, agent_id, token, capabilities, **kwargs)  # type: ignore[arg-type]
         self.autos.append(agent)
         return agent.start()

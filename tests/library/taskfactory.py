@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from taskshape import FRESH_TASK
+from taskshape import FRESH_TASK, parse_story
 
 T0 = 1_700_000_000_000
 RUN = "smoke-ab12"
@@ -15,12 +15,19 @@ def agent(name: str) -> str:
     return f"{RUN}-{name}"
 
 
-def make_task(n: int, steps: list[tuple], **extra: Any) -> dict[str, Any]:
+def make_task(n: int, steps: list[tuple] | str, **extra: Any) -> dict[str, Any]:
     """A TASK object after ``steps`` (oldest first), following the contract's rules.
 
     Steps: ("queued", ms), ("assigned", ms, agent_id), ("completed", ms),
-    ("reclaimed", ms[, details]), ("retry", ms[, error]), ("dead_letter", ms[, error]).
+    ("reclaimed", ms[, details]), ("retry", ms[, error]), ("dead_letter", ms[, error]);
+    or a story (``taskshape.parse_story``) naming agents by short name:
+    ``"queued@5 assigned@9:victim reclaimed@400 assigned@410:rescuer completed@450"``.
     """
+    if isinstance(steps, str):
+        steps = [
+            (event, ms, agent(who)) if who else (event, ms, details) if details else (event, ms)
+            for event, ms, who, _, details in parse_story(steps)
+        ]
     task: dict[str, Any] = {
         "id": f"task-{n:016x}",
         "description": f"Task {n}",

@@ -5,11 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from AgentComLibrary.checker.ledger import (
-    Ledger,
-    build_ledger,
-    describe_ledger_problems,
-)
+from AgentComLibrary.checker.ledger import Ledger, build_ledger, describe_ledger_problems
 from AgentComLibrary.report.ledger_html import render_ledger_html
 from taskfactory import RUN, agent, make_task
 
@@ -43,14 +39,7 @@ def test_all_completed_once_is_valid() -> None:
 
 def test_reclaimed_then_completed_is_recovered_and_valid() -> None:
     task = make_task(
-        3,
-        [
-            ("queued", 0),
-            ("assigned", 4, agent("victim")),
-            ("reclaimed", 900),
-            ("assigned", 910, agent("rescuer")),
-            ("completed", 950),
-        ],
+        3, "queued@0 assigned@4:victim reclaimed@900 assigned@910:rescuer completed@950"
     )
     ledger = ledger_of({task["id"]: task}, {"victim": [], "rescuer": [task["id"]]})
     assert ledger.recovered == [task["id"]]
@@ -61,15 +50,8 @@ def test_reclaimed_then_completed_is_recovered_and_valid() -> None:
 def test_dead_letter_with_error_is_explained() -> None:
     task = make_task(
         4,
-        [
-            ("queued", 0),
-            ("assigned", 3, agent("worker1")),
-            ("retry", 10, "boom"),
-            ("assigned", 12, agent("worker1")),
-            ("retry", 20, "boom"),
-            ("assigned", 22, agent("worker1")),
-            ("dead_letter", 30, "boom"),
-        ],
+        "queued@0 assigned@3:worker1 retry@10=boom assigned@12:worker1 retry@20=boom"
+        " assigned@22:worker1 dead_letter@30=boom",
     )
     ledger = ledger_of({task["id"]: task}, {"worker1": []})
     assert ledger.dead_lettered == [task["id"]]
@@ -77,8 +59,8 @@ def test_dead_letter_with_error_is_explained() -> None:
 
 
 def test_queued_and_assigned_tasks_are_unfinished() -> None:
-    queued = make_task(5, [("queued", 0)])
-    held = make_task(6, [("queued", 0), ("assigned", 2, agent("victim"))])
+    queued = make_task(5, "queued@0")
+    held = make_task(6, "queued@0 assigned@2:victim")
     ledger = ledger_of({queued["id"]: queued, held["id"]: held}, {"victim": []})
     assert ledger.unfinished == [queued["id"], held["id"]]
     assert not ledger.valid
@@ -89,9 +71,7 @@ def test_queued_and_assigned_tasks_are_unfinished() -> None:
 
 
 def test_two_completed_events_are_duplicated() -> None:
-    task = make_task(
-        7, [("queued", 0), ("assigned", 5, agent("worker1")), ("completed", 9), ("completed", 12)]
-    )
+    task = make_task(7, "queued@0 assigned@5:worker1 completed@9 completed@12")
     ledger = ledger_of({task["id"]: task}, {"worker1": [task["id"]]})
     assert ledger.duplicated == [task["id"]]
     assert not ledger.valid
@@ -161,7 +141,7 @@ def test_hub_that_clears_assigned_to_on_completion_is_read_from_history() -> Non
 
 
 def test_acknowledged_completion_of_unfinished_task_is_mismatched_too() -> None:
-    task = make_task(15, [("queued", 0), ("assigned", 2, agent("worker1"))])
+    task = make_task(15, "queued@0 assigned@2:worker1")
     ledger = ledger_of({task["id"]: task}, {"worker1": [task["id"]]})
     assert ledger.unfinished == [task["id"]]
     assert ledger.mismatched == [task["id"]]

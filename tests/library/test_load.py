@@ -51,7 +51,7 @@ def test_figures_window_from_first_creation_to_last_completion() -> None:
     assert figures.completed == 3 and figures.throughput == pytest.approx(3.0)
     assert figures.latencies_ms == (2, 3, 10)
     assert figures.latency(50) == 3 and figures.latency(99) == 10
-    queued = Task.parse(make_task(4, [("queued", 5)]))
+    queued = Task.parse(make_task(4, "queued@5"))
     assert load_figures([queued]).throughput == 0.0 and load_figures([queued]).latency(99) is None
 
 

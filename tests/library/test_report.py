@@ -27,38 +27,14 @@ def mixed_tasks() -> list[dict[str, Any]]:
     return [
         done(1, "worker1", priority=0),
         done(2, "worker2", at=3, latency=12, priority=3),
-        make_task(
-            3,
-            [
-                ("queued", 5),
-                ("assigned", 9, agent("victim")),
-                ("reclaimed", 400),
-                ("assigned", 410, agent("rescuer")),
-                ("completed", 450),
-            ],
-        ),
+        make_task(3, "queued@5 assigned@9:victim reclaimed@400 assigned@410:rescuer completed@450"),
         make_task(
             4,
-            [
-                ("queued", 6),
-                ("assigned", 8, agent("worker1")),
-                ("retry", 20),
-                ("assigned", 22, agent("worker1")),
-                ("retry", 30),
-                ("assigned", 32, agent("worker1")),
-                ("dead_letter", 40),
-            ],
+            "queued@6 assigned@8:worker1 retry@20 assigned@22:worker1 retry@30"
+            " assigned@32:worker1 dead_letter@40",
         ),
-        make_task(5, [("queued", 7)]),
-        make_task(
-            6,
-            [
-                ("queued", 8),
-                ("assigned", 10, agent("worker2")),
-                ("completed", 15),
-                ("completed", 18),
-            ],
-        ),
+        make_task(5, "queued@7"),
+        make_task(6, "queued@8 assigned@10:worker2 completed@15 completed@18"),
         done(7, "stranger", at=9, latency=6000, work=6100),
     ]
 
@@ -99,10 +75,8 @@ def test_self_contained(html: str) -> None:
 
 
 def test_totals_line(html: str) -> None:
-    assert "<b>7</b> tasks" in html
-    assert "<b>5</b> completed" in html
-    assert "<b>1</b> dead letter" in html
-    assert "<b>1</b> queued" in html
+    for count in ("7</b> tasks", "5</b> completed", "1</b> dead letter", "1</b> queued"):
+        assert f"<b>{count}" in html
     assert "<b>1</b> reclaim " in html
     # reclaimed -> assigned 10 ms; two retries -> assigned 2 ms each; the dead letter is open
     assert "recovery (taken back to assigned again) median <b>2 ms</b>, max <b>10 ms</b>" in html
@@ -142,11 +116,9 @@ def test_duplicate_completion_is_highlighted(html: str) -> None:
 
 
 def test_timeline_marks_and_legend(html: str) -> None:
-    assert "reclaimed at" in html
-    assert "moved to the dead letter" in html
-    assert "failed and requeued" in html
+    marks = ("reclaimed at", "moved to the dead letter", "failed and requeued", "(still queued)")
+    assert all(mark in html for mark in marks), [m for m in marks if m not in html]
     assert "held by rescuer (generation 3)" in html
-    assert "(still queued)" in html
     for legend in ("queued", "completed", "reclaimed", "dead letter"):
         assert f">{legend}</text>" in html
 
@@ -314,8 +286,8 @@ def test_any_text_is_escaped_and_shown_faithfully(description: str, name: str) -
 
 
 def test_timeline_runs_to_the_end_of_the_test_and_marks_open_work() -> None:
-    held = make_task(1, [("queued", 0), ("assigned", 5, agent("worker1"))])
-    waiting = make_task(2, [("queued", 1)])
+    held = make_task(1, "queued@0 assigned@5:worker1")
+    waiting = make_task(2, "queued@1")
     finished = done(3, "worker2", at=2)
     html = render_test_summary(
         [held, waiting, finished], NAMES, {"worker2": [finished["id"]]}, until_ms=T0 + 30_000

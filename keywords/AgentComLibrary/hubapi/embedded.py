@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import atexit
-import contextlib
 import os
 import shutil
 import sys
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,13 +12,12 @@ from urllib.parse import urlsplit
 from ..util.choices import RestartMode
 from ..util.errors import AgentComError
 from ..util.masking import mask
-from ..util.process import STOP_GRACE, ManagedProcess, ProcessError, log_tail
+from ..util.process import STOP_GRACE, LastResort, ManagedProcess, ProcessError, log_tail
 from ..util.stale import new_hub_dir
 
 BOOTSTRAP_AGENT = "smoke-admin"
 
-_LIVE: set[EmbeddedHub] = set()
-_LIVE_LOCK = threading.Lock()
+_LIVE = LastResort(lambda hub: hub.stop())  # hubs still running when the interpreter exits
 
 
 class EmbeddedHubError(AgentComError):
@@ -127,8 +123,7 @@ class EmbeddedHub:
             raise EmbeddedHubError(f"The embedded hub is already running at {self.url}.")
         self.tmp_dir = new_hub_dir()  # removes the dirs of killed runners (util/stale.py)
         self.data_dir.mkdir()
-        with _LIVE_LOCK:
-            _LIVE.add(self)
+        _LIVE.add(self)
         try:
             self._launch()
         except BaseException:
@@ -162,8 +157,7 @@ class EmbeddedHub:
             self.final_log = self.log_tail()
             shutil.rmtree(self.tmp_dir, ignore_errors=True)
             self.tmp_dir = None
-        with _LIVE_LOCK:
-            _LIVE.discard(self)
+        _LIVE.discard(self)
         return code
 
     def restart(self, mode: RestartMode | str = RestartMode.KILL) -> None:
@@ -191,13 +185,3 @@ class EmbeddedHub:
         if self.tmp_dir is None:
             return "(no log)"
         return log_tail(self.log_path, lines)
-
-
-@atexit.register
-def _stop_all() -> None:
-    """Last resort when the interpreter exits with a hub still running."""
-    with _LIVE_LOCK:
-        hubs = list(_LIVE)
-    for hub in hubs:
-        with contextlib.suppress(Exception):
-            hub.stop()

@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from .errors import AgentComError
 from .masking import mask_text
@@ -28,8 +29,35 @@ STOP_GRACE = 5.0
 READY_POLL = 0.02
 TAIL_LINES = 30
 
-_LIVE: set[ManagedProcess] = set()
-_LIVE_LOCK = threading.Lock()
+
+class LastResort:
+    """What to stop when the interpreter exits with it still running: a last resort, for
+    children whose owner never stopped them (an exception, a killed test). Each entry is
+    removed again when its owner stops it."""
+
+    def __init__(self, stop: Callable[[Any], object]) -> None:
+        self._stop = stop
+        self._live: set[Any] = set()
+        self._lock = threading.Lock()
+        atexit.register(self.stop_all)
+
+    def add(self, item: object) -> None:
+        with self._lock:
+            self._live.add(item)
+
+    def discard(self, item: object) -> None:
+        with self._lock:
+            self._live.discard(item)
+
+    def stop_all(self) -> None:
+        with self._lock:
+            live = list(self._live)
+        for item in live:
+            with contextlib.suppress(Exception):
+                self._stop(item)
+
+
+_LIVE = LastResort(lambda process: process.close(grace=1.0))
 
 
 class ProcessError(AgentComError):
@@ -110,8 +138,7 @@ class ManagedProcess:
             )
         except OSError as error:
             raise ProcessError(f"{self.name} could not be started ({error}).") from None
-        with _LIVE_LOCK:
-            _LIVE.add(self)
+        _LIVE.add(self)
         try:
             return self._wait_ready(timeout, ready)
         except BaseException:
@@ -200,8 +227,7 @@ class ManagedProcess:
         if self._log is not None:
             self._log.close()
             self._log = None
-        with _LIVE_LOCK:
-            _LIVE.discard(self)
+        _LIVE.discard(self)
         return code
 
     # -- diagnostics -----------------------------------------------------------------------
@@ -219,13 +245,3 @@ def log_tail(path: Path, lines: int = TAIL_LINES) -> str:
         return "(no log)"
     tail = text.splitlines()[-lines:]
     return mask_text("\n".join(tail)) if tail else "(log is empty)"
-
-
-@atexit.register
-def _stop_all() -> None:
-    """Last resort when the interpreter exits with children still running."""
-    with _LIVE_LOCK:
-        live = list(_LIVE)
-    for process in live:
-        with contextlib.suppress(Exception):
-            process.close(grace=1.0)
