@@ -160,10 +160,7 @@ class Store:
             yield seq, json.loads(body)
 
     def task_bodies(
-        self,
-        statuses: tuple[str, ...],
-        priority: int | None = None,
-        assigned_to: str | None = None,
+        self, statuses: tuple[str, ...], priority: int | None = None, assigned_to: str | None = None
     ) -> list[str]:
         """JSON texts of matching tasks sorted by (priority, created_at)."""
         clauses = [f"status IN ({','.join('?' * len(statuses))})"]

@@ -74,12 +74,7 @@ class Api:
         self.session.close()
 
     def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        token: Any = _DEFAULT,
-        **kwargs: Any,
+        self, method: str, path: str, *, token: Any = _DEFAULT, **kwargs: Any
     ) -> requests.Response:
         """Send a request; `token=None` sends no Authorization header."""
         headers = dict(kwargs.pop("headers", None) or {})

@@ -265,8 +265,7 @@ def test_submit_without_description_is_400(hub: HubSession, payload: dict) -> No
 
 
 @pytest.mark.parametrize(
-    ("path", "body"),
-    [("/api/tasks", b'{"description": "x",'), ("/admin/tokens", b"{agent_id: x}")],
+    ("path", "body"), [("/api/tasks", b'{"description": "x",'), ("/admin/tokens", b"{agent_id: x}")]
 )
 def test_invalid_json_body_is_400(hub: HubSession, path: str, body: bytes) -> None:
     resp = hub.api.post(path, data=body, headers={"Content-Type": "application/json"})

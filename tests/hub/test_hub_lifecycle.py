@@ -112,9 +112,7 @@ def test_accepted_task_is_not_taken_by_acceptance_timeout(start_hub: StartHub) -
 
 
 @pytest.mark.slow
-def test_stuck_sweep_reclaims_silent_task_but_not_one_with_progress(
-    start_hub: StartHub,
-) -> None:
+def test_stuck_sweep_reclaims_silent_task_but_not_one_with_progress(start_hub: StartHub) -> None:
     hub = start_hub(options=["--stuck-sweep-interval", "200ms", "--stuck-threshold", "1s"])
     cap_a, cap_b = f"cap-{uid()}", f"cap-{uid()}"
     quiet = hub.agent("quiet", [cap_a])

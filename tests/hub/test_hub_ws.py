@@ -253,10 +253,7 @@ def test_task_complete_errors(hub: HubSession) -> None:
     assert hub.api.task(task_id) == snapshot, "rejected completions changed the task"
 
     unknown = "task-dddddddddddddddd"
-    assert ws.complete(unknown, 1) == {
-        "type": "error",
-        "error": "task_complete_failed: not_found",
-    }
+    assert ws.complete(unknown, 1) == {"type": "error", "error": "task_complete_failed: not_found"}
     assert ws.complete(task_id, gen)["status"] == "complete"
     done = hub.api.task(task_id)
     assert ws.complete(task_id, gen) == {

@@ -246,9 +246,7 @@ def test_priority_order_needs_both_levels(lib: AgentComLibrary) -> None:
 
 def test_oldest_first_violation(lib: AgentComLibrary, monkeypatch: pytest.MonkeyPatch) -> None:
     fake_tasks(
-        lib,
-        monkeypatch,
-        [make_task("task-a", 1, 1000, 1500), make_task("task-b", 1, 1010, 1200)],
+        lib, monkeypatch, [make_task("task-a", 1, 1000, 1500), make_task("task-b", 1, 1010, 1200)]
     )
     with pytest.raises(AssertionError) as info:
         lib.each_priority_should_be_assigned_oldest_first(["task-a", "task-b"])

@@ -7,12 +7,7 @@ import socket
 import threading
 
 import pytest
-from AgentComLibrary.hubapi.client import (
-    BODY_LOG_LIMIT,
-    HubClient,
-    HubRequestError,
-    HubUnavailable,
-)
+from AgentComLibrary.hubapi.client import BODY_LOG_LIMIT, HubClient, HubRequestError, HubUnavailable
 from libsupport import FULL_TOKEN
 
 

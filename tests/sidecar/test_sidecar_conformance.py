@@ -16,13 +16,7 @@ from AgentComLibrary.sidecars import logformat
 from AgentComLibrary.sidecars.errors import SidecarNotConnected
 from AgentComLibrary.sidecars.process import SidecarProcess
 from AgentComLibrary.sidecars.wake import default_wake_command
-from sidecar_helpers import (
-    FakeWsHub,
-    HubUnderTest,
-    assigned_agents,
-    completed_events,
-    wait_until,
-)
+from sidecar_helpers import FakeWsHub, HubUnderTest, assigned_agents, completed_events, wait_until
 
 MakeSidecar = Callable[..., SidecarProcess]
 STUCK_FAST = ["--stuck-threshold", "1s", "--stuck-sweep-interval", "200ms"]

@@ -168,11 +168,7 @@ class ProbeConnection:
                         agent = message.get("agent_id")
                         self.agent_id = agent if isinstance(agent, str) else None
                     self.history.frame(
-                        hist.IN,
-                        message,
-                        actor=self.name,
-                        agent_id=self.agent_id,
-                        conn=self.number,
+                        hist.IN, message, actor=self.name, agent_id=self.agent_id, conn=self.number
                     )
                 else:
                     self._note("non-json-in")

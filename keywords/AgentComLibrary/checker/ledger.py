@@ -106,11 +106,7 @@ def _names(agents: list[str]) -> str:
 
 
 def _classify(
-    ledger: Ledger,
-    task_id: str,
-    task: Task | None,
-    acked: list[str],
-    agent_names: dict[str, str],
+    ledger: Ledger, task_id: str, task: Task | None, acked: list[str], agent_names: dict[str, str]
 ) -> None:
     """Put one acknowledged task in its categories."""
     if task is None:
@@ -181,9 +177,7 @@ def _classify(
     if status == "assigned" and hub_name:
         detail += f" with {hub_label}, generation {task.generation}"
     ledger.add(
-        "unfinished",
-        task_id,
-        f"expected completed (or dead letter with an error), seen {detail}",
+        "unfinished", task_id, f"expected completed (or dead letter with an error), seen {detail}"
     )
     if acked:
         ledger.add(

@@ -19,14 +19,7 @@ from dataclasses import dataclass
 
 from ..hubapi.model import Task, TaskEvent
 from .history import IN, OUT, Event
-from .view import (
-    RELEASING_ACKS,
-    Connection,
-    View,
-    assignment,
-    info_int,
-    next_event,
-)
+from .view import RELEASING_ACKS, Connection, View, assignment, info_int, next_event
 
 STUCK_THRESHOLD_MS = 5 * 60 * 1000  # the contract's stuck sweep: reclaims after 5 min
 QUEUE_ENTRIES = frozenset({"queued", "reclaimed", "retry"})

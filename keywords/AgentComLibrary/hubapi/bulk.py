@@ -109,10 +109,7 @@ def worker_client(client: HubClient) -> HubClient:
 
 
 def in_parallel(
-    client: HubClient,
-    call: Callable[[HubClient, T], R],
-    items: Sequence[T],
-    workers: int,
+    client: HubClient, call: Callable[[HubClient, T], R], items: Sequence[T], workers: int
 ) -> list[R | Exception]:
     """``call(worker, item)`` for every item from ``workers`` threads, each with its own
     :func:`worker_client`; every item is tried. Returns, in the order of ``items``, each

@@ -342,11 +342,7 @@ class AgentKeywords(LibraryComponent):
 
     @keyword(tags=["Agent", "Task"])
     def report_task_complete(
-        self,
-        name: str,
-        task_id: str,
-        generation: int | None = None,
-        tokens_used: int | None = None,
+        self, name: str, task_id: str, generation: int | None = None, tokens_used: int | None = None
     ) -> dict:
         """Sends ``task_complete`` for the task now and returns the hub's answer.
 

@@ -153,11 +153,7 @@ class ContractKeywords(LibraryComponent):
 
     @keyword(tags=["Contract", "Wait"])
     def next_reply_should_be_error(
-        self,
-        name: str,
-        error: str,
-        timeout: timedelta | None = None,
-        message: str | None = None,
+        self, name: str, error: str, timeout: timedelta | None = None, message: str | None = None
     ) -> None:
         """Waits for the hub's next reply to the probe and checks that it is
         ``{"type":"error","error":error}``.

@@ -67,10 +67,7 @@ class NetworkKeywords(LibraryComponent):
 
     @keyword(tags=["Agent"])
     def connect_agent_pools(
-        self,
-        pools: str,
-        ping_interval: timedelta = timedelta(seconds=20),
-        spread: bool = True,
+        self, pools: str, ping_interval: timedelta = timedelta(seconds=20), spread: bool = True
     ) -> list[str]:
         """Connects every pool of a comma-separated list (the ``AGENT_POOLS`` variable).
 
@@ -311,11 +308,7 @@ class NetworkKeywords(LibraryComponent):
 
     @keyword(tags=["Wait", "Task"])
     def wait_until_task_is_reclaimed(
-        self,
-        task_id: str,
-        since: int,
-        timeout: timedelta | None = None,
-        message: str | None = None,
+        self, task_id: str, since: int, timeout: timedelta | None = None, message: str | None = None
     ) -> int:
         """Waits until the hub's history shows the task ``reclaimed`` at or after ``since``
         (Unix ms, e.g. what `Partition Agent Host` returned) and returns how long after

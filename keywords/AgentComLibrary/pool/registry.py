@@ -54,10 +54,7 @@ class PoolRegistry:
     ) -> PoolEntry:
         """Connect (the pool must answer ``pool_info``) and register under ``alias``."""
         client = PoolClient(
-            url,
-            alias or url,
-            os.environ.get(SECRET_ENV, "") if secret is None else secret,
-            timeout,
+            url, alias or url, os.environ.get(SECRET_ENV, "") if secret is None else secret, timeout
         )
         client.info()
         entry = PoolEntry(client, ping_interval)

@@ -215,12 +215,7 @@ class AgentPool:
         return json.dumps(answer)
 
     def journal(
-        self,
-        key: str,
-        after: int = 0,
-        wait: float = 0.0,
-        events_after: int = -1,
-        secret: str = "",
+        self, key: str, after: int = 0, wait: float = 0.0, events_after: int = -1, secret: str = ""
     ) -> str:
         """JSON ``{"state", "connected", "connections", "entries", "events", "now_ms"}``:
         the journal after pool sequence ``after``; with ``wait``, blocks up to that long

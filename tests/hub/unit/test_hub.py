@@ -216,8 +216,7 @@ def test_fair_and_unfair_agent_choice(kit, faults, expected):
 
 
 @pytest.mark.parametrize(
-    ("faults", "expected"),
-    [((), ["urgent", "low"]), ((Fault.IGNORE_PRIORITY,), ["low", "urgent"])],
+    ("faults", "expected"), [((), ["urgent", "low"]), ((Fault.IGNORE_PRIORITY,), ["low", "urgent"])]
 )
 def test_priority_order_and_ignore_priority(kit, faults, expected):
     k = kit(*faults)
