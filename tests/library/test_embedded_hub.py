@@ -15,6 +15,7 @@ from AgentComLibrary.hubapi import embedded as embedded_hub
 from AgentComLibrary.hubapi.client import HubClient
 from AgentComLibrary.hubapi.embedded import EmbeddedHub, EmbeddedHubError
 from AgentComLibrary.util.choices import RestartMode
+from AgentComLibrary.util.process import LastResort
 from libsupport import wait_until
 
 
@@ -83,11 +84,12 @@ def test_hub_that_never_gets_ready_is_stopped(tmp_path: Path) -> None:
 
 
 def test_atexit_handler_stops_live_hubs(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(embedded_hub, "_LIVE", set())  # leave the session's hub alone
+    # a list of its own, so the session's hub is left alone
+    monkeypatch.setattr(embedded_hub, "_LIVE", LastResort(EmbeddedHub.stop, at_exit=False))
     hub = EmbeddedHub().start()
     pid, tmp_dir = hub.pid, hub.tmp_dir
-    assert {hub} == embedded_hub._LIVE
-    embedded_hub._stop_all()
+    assert {hub} == embedded_hub._LIVE.items()
+    embedded_hub._LIVE.stop_all()  # what the interpreter's exit runs
     assert not pid_alive(pid) and not tmp_dir.exists()
 
 

@@ -35,11 +35,29 @@ class LastResort:
     children whose owner never stopped them (an exception, a killed test). Each entry is
     removed again when its owner stops it."""
 
-    def __init__(self, stop: Callable[[Any], object]) -> None:
+    def __init__(self, stop: Callable[[Any], object], at_exit: bool = True) -> None:
         self._stop = stop
         self._live: set[Any] = set()
         self._lock = threading.Lock()
-        atexit.register(self.stop_all)
+        if at_exit:
+            atexit.register(self.stop_all)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._live)
+
+    def __contains__(self, item: object) -> bool:
+        with self._lock:
+            return item in self._live
+
+    def __repr__(self) -> str:
+        with self._lock:
+            return f"LastResort({sorted(map(repr, self._live))})"
+
+    def items(self) -> set[Any]:
+        """A copy of what is still running."""
+        with self._lock:
+            return set(self._live)
 
     def add(self, item: object) -> None:
         with self._lock:
@@ -50,9 +68,7 @@ class LastResort:
             self._live.discard(item)
 
     def stop_all(self) -> None:
-        with self._lock:
-            live = list(self._live)
-        for item in live:
+        for item in self.items():
             with contextlib.suppress(Exception):
                 self._stop(item)
 
