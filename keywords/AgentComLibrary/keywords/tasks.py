@@ -10,7 +10,7 @@ from robotlibcore import keyword
 from ..hubapi.bulk import first_error, in_parallel
 from ..hubapi.client import HubClient, HubError
 from ..hubapi.model import Task
-from ..util.choices import Priority, TaskStatus
+from ..util.choices import Priority, PriorityWord, TaskStatus
 from ..util.errors import AgentComAssertion
 from ..util.formatting import id_list, plural, short_agent, task_table
 from ..util.timeutil import now_ms
@@ -25,7 +25,7 @@ class TaskKeywords(LibraryComponent):
     def submit_task(
         self,
         description: str,
-        priority: str = "normal",
+        priority: PriorityWord = "normal",
         metadata: dict | None = None,
         max_retries: int = 3,
         complete_by: timedelta | None = None,
@@ -38,8 +38,8 @@ class TaskKeywords(LibraryComponent):
 
         Args:
             description: the task's description.
-            priority: ``urgent``, ``high``, ``normal`` or ``low`` (any other word is an error:
-                the hub would silently treat it as normal).
+            priority: ``urgent``, ``high``, ``normal`` or ``low`` (any other word is an error,
+                also in ``--dryrun``: the hub would silently treat it as normal).
             metadata: more metadata (a dict).
             max_retries: failures allowed before the task goes to the dead letter.
             complete_by: deadline relative to now; the hub reclaims the task when it passes.

@@ -7,6 +7,8 @@ from enum import Enum
 from typing import Literal
 
 TaskStatus = Literal["queued", "assigned", "completed", "dead_letter"]
+# The priority words a keyword argument takes (Robot checks them, also in --dryrun).
+PriorityWord = Literal["urgent", "high", "normal", "low"]
 
 
 class Priority(Enum):
