@@ -18,6 +18,7 @@ from .hubapi.records import TaskRecords
 from .pool.registry import PoolRegistry
 from .report.checks_panel import CheckRecord
 from .util.errors import AgentComError
+from .util.formatting import known_names
 
 LOG = logging.getLogger(__name__)
 
@@ -139,11 +140,10 @@ class AgentRegistry:
         self.active[agent.name] = agent
 
     def get(self, name: str) -> AgentHandle:
-        try:
-            return self.active[name]
-        except KeyError:
-            known = ", ".join(sorted(self.active)) or "none"
-            raise UnknownAgent(f"No agent named '{name}' is running (running: {known}).") from None
+        if name not in self.active:
+            running = known_names(self.active)
+            raise UnknownAgent(f"No agent named '{name}' is running (running: {running}).")
+        return self.active[name]
 
     def retire(self, name: str) -> AgentHandle:
         agent = self.get(name)

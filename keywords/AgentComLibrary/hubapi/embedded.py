@@ -84,20 +84,21 @@ class EmbeddedHub:
 
     @property
     def data_dir(self) -> Path:
-        return self._tmp() / "data"
+        return self._in_tmp("data")
 
     @property
     def ready_file(self) -> Path:
-        return self._tmp() / "ready.json"
+        return self._in_tmp("ready.json")
 
     @property
     def log_path(self) -> Path:
-        return self._tmp() / "hub.log"
+        return self._in_tmp("hub.log")
 
-    def _tmp(self) -> Path:
+    def _in_tmp(self, name: str) -> Path:
+        """``name`` in the hub's temporary directory (there is none before start)."""
         if self.tmp_dir is None:
             raise EmbeddedHubError("The embedded hub has not been started.")
-        return self.tmp_dir
+        return self.tmp_dir / name
 
     @property
     def running(self) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from ..util.formatting import known_names
 from .remote_agent import PoolClient, PoolError
 from .server import SECRET_ENV
 
@@ -62,11 +63,11 @@ class PoolRegistry:
         return entry
 
     def get(self, alias: str) -> PoolEntry:
-        try:
-            return self.pools[alias]
-        except KeyError:
-            known = ", ".join(sorted(self.pools)) or "none"
-            raise PoolError(f"No agent pool '{alias}' is connected (connected: {known}).") from None
+        entry = self.pools.get(alias)
+        if entry is None:
+            connected = known_names(self.pools)
+            raise PoolError(f"No agent pool '{alias}' is connected (connected: {connected}).")
+        return entry
 
     def choose(self, pool: str) -> PoolEntry | None:
         """The pool for a new agent: the named one, the next in turn (``''`` with spread

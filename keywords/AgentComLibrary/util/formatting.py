@@ -77,3 +77,8 @@ def plural(count: int, word: str) -> str:
 def status_word(status: object) -> str:
     """``dead_letter`` -> ``dead letter``."""
     return str(status).replace("_", " ")
+
+
+def known_names(names: Iterable[str]) -> str:
+    """``a, b`` sorted, or ``none``: what exists, for a "no such name" failure."""
+    return ", ".join(sorted(names)) or "none"
