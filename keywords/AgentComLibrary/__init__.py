@@ -255,11 +255,7 @@ class AgentComLibrary(DynamicCore):
 
     def _fetch_tasks(self) -> list | None:
         """The test's tasks read now (when no `Log Test Summary` read them at its end)."""
-        session = self.ctx.session
-        if session is None:
-            return None
-        found = (session.client.find_task(t) for t in self.ctx.test.submitted)
-        return [t for t in found if t is not None]
+        return None if self.ctx.session is None else self.ctx.submitted_tasks()
 
     def close(self) -> None:
         self.run.close()

@@ -231,6 +231,10 @@ class LibraryContext:
         state of the test (see ``hubapi.records``): what every check and the teardown read."""
         return self.test.records.fetch(self.client, task_ids)
 
+    def submitted_tasks(self) -> list[Task]:
+        """The hub's records of the tasks this test submitted (those the hub knows)."""
+        return [t for t in self.tasks(self.test.submitted).values() if t is not None]
+
     def agent_names(self) -> dict[str, str]:
         """Hub agent id -> short name, for every agent of this test."""
         return {agent.agent_id: agent.name for agent in self.agents.all()}

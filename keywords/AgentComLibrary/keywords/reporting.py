@@ -32,7 +32,7 @@ class ReportingKeywords(LibraryComponent):
         if session is None or not submitted:
             return
         ended = now_ms()
-        tasks = [t for t in self.ctx.tasks(submitted).values() if t is not None]
+        tasks = self.ctx.submitted_tasks()
         self.ctx.test.final_tasks = tasks  # the run's metrics.json reads them (report/metrics)
         summary = render_test_summary(
             tasks,

@@ -13,7 +13,6 @@ from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 from robotlibcore import keyword
 
 from ..hubapi.client import HubError
-from ..hubapi.model import Task
 from ..sidecars import records
 from ..sidecars.checkout import check_node, check_node_version, check_sidecar_dir
 from ..sidecars.logformat import SidecarLogSummary
@@ -339,7 +338,7 @@ class SidecarKeywords(LibraryComponent):
 
     def _history(self, task_id: str) -> str:
         try:
-            task = Task.parse(self.client.get_task(task_id))
+            task = self.client.get_task(task_id)
         except HubError as error:
             return f"hub records unavailable ({error})"
         names = self.ctx.agent_names()
@@ -395,7 +394,7 @@ class SidecarKeywords(LibraryComponent):
         """
         sidecar = self.sidecar(name)
         try:
-            completed = [Task.parse(t) for t in self.client.list_tasks(status="completed")]
+            completed = self.client.list_tasks(status="completed")
         except HubError as error:
             raise AssertionError(f"Sidecar '{name}': hub records unavailable: {error}") from None
         from_hub = records.completed_by_agent(completed, sidecar.agent_id, sidecar.started_ms)
