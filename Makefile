@@ -52,7 +52,7 @@ smoke-parallel:
 	$(MAKE) smoke JOBS=$(or $(JOBS),2)
 
 load: $(STAMP)
-	$(BIN)/robot --argumentfile robot.args --outputdir results/load $(ROBOT_ARGS) \
+	$(BIN)/robot --argumentfile robot.args --outputdir results/load --variable LOAD:yes $(ROBOT_ARGS) \
 	  --parse-include suites/13_load_and_capacity.robot suites
 
 # Screenshots (headless Chromium) of report.html and log.html of a passing, a failing and

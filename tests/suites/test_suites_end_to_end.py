@@ -33,6 +33,8 @@ def suite_run(tmp_path_factory: pytest.TempPathFactory) -> _Collect:
             str(out),
             "--console",
             "dotted",
+            "--variable",
+            "LOAD:yes",  # the load suite runs only when asked for
             str(ROOT / "suites"),
         ],
         exit=False,
