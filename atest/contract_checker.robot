@@ -18,17 +18,17 @@ Contract Should Hold On The Correct Hub
     Contract Should Hold
 
 Contract Should Hold Names A Misordered History
-    [Setup]    Open Hub Session    hub_faults=history-misorder
+    [Setup]    Reopen Hub Session    hub_faults=history-misorder
     ${task}    Complete One Task With    worker
     Run Keyword And Expect Error
     ...    GLOB:Contract rule 'history-well-formed' broken: the hub's history of ${task} is not well formed: *
     ...    Contract Should Hold
-    [Teardown]    Run Keywords    Finish Library Test    AND    Open Hub Session
+    [Teardown]    Run Keywords    Finish Library Test    AND    Reopen Hub Session
 
 Contract Should Hold Names A Double Assignment
     [Documentation]    Both tasks are queued before the only agent connects, so the faulty
     ...    scheduler pairs the agent twice in one pass.
-    [Setup]    Open Hub Session    hub_faults=double-assign
+    [Setup]    Reopen Hub Session    hub_faults=double-assign
     ${tasks}    Submit Tasks    2    Held {n}
     Start Agent    worker    behaviour=hold
     Wait Until Task Is Assigned    ${tasks}[0]    agent=worker
@@ -36,4 +36,4 @@ Contract Should Hold Names A Double Assignment
     Run Keyword And Expect Error
     ...    GLOB:Contract rule 'one-task-per-agent' broken: task task-* was assigned to agent 'worker' (smoke-*-worker)*
     ...    Contract Should Hold
-    [Teardown]    Run Keywords    Finish Library Test    AND    Open Hub Session
+    [Teardown]    Run Keywords    Finish Library Test    AND    Reopen Hub Session

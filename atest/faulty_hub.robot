@@ -11,7 +11,7 @@ Test Teardown     Finish Library Test
 *** Test Cases ***
 Every Assignment Should Have Reached Its Agent Lists The Lost Assignments
     [Documentation]    ``lose-assignment``: every 5th assignment is recorded, never sent.
-    [Setup]    Open Hub Session    hub_faults=lose-assignment
+    [Setup]    Reopen Hub Session    hub_faults=lose-assignment
     Start Agent    worker
     ${tasks}    Submit Tasks    5
     VAR    ${lost}    ${tasks}[4]
@@ -32,7 +32,7 @@ Every Assignment Should Have Reached Its Agent Lists The Lost Assignments
 Task Should Be Completed Exactly Once Catches A Completion Acked To The Wrong Agent
     [Documentation]    ``no-generation-fencing``: the hub accepts a reclaimed agent's late
     ...    completion and credits it to the agent that holds the task now.
-    [Setup]    Open Hub Session    hub_faults=no-generation-fencing
+    [Setup]    Reopen Hub Session    hub_faults=no-generation-fencing
     Start Agent    victim    behaviour=hold
     ${task}    Submit Task    fenced
     Wait Until Task Is Assigned    ${task}    agent=victim

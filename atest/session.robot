@@ -54,7 +54,7 @@ Hub Should Be Healthy Says When The Hub Is Gone
     ...    separator=${EMPTY}
     Run Keyword And Expect Error    ${expected}
     ...    Hub Should Be Healthy
-    [Teardown]    Open Hub Session
+    [Teardown]    Reopen Hub Session
 
 Restart Embedded Hub Refuses A Mode It Does Not Know
     [Tags]    embedded-only

@@ -16,7 +16,7 @@ Test Teardown     Finish Library Test
 Wait Until Tasks Are Completed Says When The Queue Stalled
     [Documentation]    With the hub's ``no-idle-scheduling`` fault a task submitted while the
     ...    only agent is busy stays queued after the agent is idle again.
-    [Setup]    Open Hub Session    hub_faults=no-idle-scheduling
+    [Setup]    Reopen Hub Session    hub_faults=no-idle-scheduling
     Start Agent    worker    behaviour=hold
     ${first}    Submit Task    held
     Wait Until Task Is Assigned    ${first}    agent=worker
@@ -29,7 +29,7 @@ Wait Until Tasks Are Completed Says When The Queue Stalled
     ...    separator=${EMPTY}
     Run Keyword And Expect Error    ${expected}
     ...    Wait Until Task Is Completed    ${second}    timeout=500ms
-    [Teardown]    Run Keywords    Finish Library Test    AND    Open Hub Session
+    [Teardown]    Run Keywords    Finish Library Test    AND    Reopen Hub Session
 
 Wait Until Task Is Completed Names The Unfinished Task
     ${task}    Submit Task Nobody Takes

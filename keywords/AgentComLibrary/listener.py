@@ -39,11 +39,30 @@ def quietly(what: str) -> Iterator[None]:
 
 
 def console(line: str) -> None:
-    """One line on Robot's console (its own stdout, which Robot does not capture)."""
+    """One line on Robot's console (its own stdout, which Robot does not capture), only
+    where Robot's console shows such lines: ``--console verbose`` (the default). Dotted,
+    quiet and none stay as Robot writes them; the same facts are in the run's metadata."""
     stream = sys.__stdout__
-    if stream is not None:
+    if stream is not None and console_is_verbose():
         stream.write(line + "\n")
         stream.flush()
+
+
+def console_is_verbose() -> bool:
+    """Whether Robot's console is the verbose one (``--console verbose``, the default).
+
+    Robot offers no public way to ask; its logger's console is read, and when that cannot
+    be read the answer is yes (the line is shown, as before)."""
+    try:
+        from robot.output import LOGGER
+
+        facade = LOGGER._console  # robot's private API (Robot 7): None without a console
+    except Exception:
+        return True
+    if facade is None:
+        return False
+    kind = type(getattr(facade, "listener", facade)).__name__
+    return kind == "VerboseConsole"
 
 
 def robot_running() -> bool:
