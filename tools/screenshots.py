@@ -70,7 +70,7 @@ def run_suite(outdir: Path, name: str) -> Path:
         sys.executable, "-m", "robot",
         "--argumentfile", str(ROOT / "robot.args"),
         "--outputdir", str(target),
-        "--console", "dotted",
+        "--console", "verbose",  # the library's console lines show only with it
         *options,
         "--parse-include", str(ROOT / SUITE),
         str(ROOT / "suites"),

@@ -80,7 +80,6 @@ def test_metadata_says_what_was_tested(runs: Path) -> None:
 def test_console_starts_with_what_is_tested(runs: Path) -> None:
     lines = (runs / "pass" / "console.txt").read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith("AgentCom: testing the embedded reference hub; faults: none;")
-    # (with --console dotted a session's line may follow the dots of the tests before it)
     opened = [line for line in lines if "AgentCom: embedded reference hub" in line]
     assert len(opened) == 1  # the run's hub, described once; suites join it
     assert re.search(r"at http://127\.0\.0\.1:\d+ \(embedded\); GET /health: \{", opened[0])
