@@ -73,6 +73,16 @@ Tokens Used Should Be Below Names The Costly Tasks
     Run Keyword And Expect Error    ${expected}
     ...    Tokens Used Should Be Below    ${{[$task]}}    500
 
+Tokens Used Should Be Below Fails When No Count Was Reported
+    ${task}    Complete One Task With    forgetful    tokens_used=omit
+    VAR    ${expected}
+    ...    GLOB:Tokens used should be below 500 for every task, but 1 completed task had no tokens_used
+    ...    ${SPACE}(the agent did not report it, so the limit cannot be checked):\ntask*tokens_used*agent\n*\n${task}
+    ...    ${SPACE}*not reported*forgetful
+    ...    separator=${EMPTY}
+    Run Keyword And Expect Error    ${expected}
+    ...    Tokens Used Should Be Below    ${{[$task]}}    500
+
 Tasks Should Be Evenly Distributed Shows The Share
     Start Agent    busy
     ${tasks}    Submit Tasks    4

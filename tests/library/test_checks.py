@@ -164,6 +164,28 @@ def test_latency_and_tokens(lib: AgentComLibrary) -> None:
     assert costly and all(line.split()[1:] == ["700", "costly"] for line in costly)
 
 
+def test_realistic_tokens_and_a_missing_count(lib: AgentComLibrary) -> None:
+    lib.start_agent("realistic")
+    tasks = lib.submit_tasks(3)
+    lib.wait_until_tasks_are_completed(tasks)
+    used = [lib.get_task(t)["tokens_used"] for t in tasks]
+    assert all(100 <= n < 450 for n in used), used  # realistic, so a limit can catch them
+    lib.tokens_used_should_be_below(tasks, 450)
+    with pytest.raises(AssertionError, match="Tokens used should be below 100 for every"):
+        lib.tokens_used_should_be_below(tasks, 100)
+    lib.stop_all_agents()
+    lib.start_agent("forgetful", tokens_used="omit")
+    task = lib.submit_task("no count")
+    lib.wait_until_task_is_completed(task)
+    with pytest.raises(AssertionError) as info:
+        lib.tokens_used_should_be_below([task], 500)
+    assert str(info.value).startswith(
+        "Tokens used should be below 500 for every task, but 1 completed task had no "
+        "tokens_used (the agent did not report it, so the limit cannot be checked):\n"
+    )
+    assert f"{task}  not reported  forgetful" in str(info.value)
+
+
 def test_latency_of_never_assigned_task(lib: AgentComLibrary) -> None:
     task = lib.submit_task("nobody")
     with pytest.raises(AssertionError) as info:

@@ -28,6 +28,7 @@ from ..util.errors import AgentComError
 from ..util.masking import mask, mask_text
 from ..util.timeutil import Deadline, now_ms
 from .journal import Ack, Journal, Received, Rejection, Report
+from .tokens import REALISTIC, TokenSetting, tokens_for
 
 LOG = logging.getLogger(__name__)
 PING_INTERVAL = 20.0
@@ -128,7 +129,7 @@ class SimulatedAgent(Journal):
         capabilities: list[str] | None = None,
         behaviour: Behaviour = Behaviour.COMPLETE,
         delay: float = 1.0,
-        tokens_used: int = 0,
+        tokens_used: TokenSetting | str = REALISTIC,
         ping_interval: float = PING_INTERVAL,
         history: History | None = None,
     ) -> None:
@@ -413,11 +414,12 @@ class SimulatedAgent(Journal):
         tokens_used: int | None = None,
         wait: float | None = None,
     ) -> dict | None:
-        """Send ``task_complete``; ``generation=None`` leaves the field out."""
-        fields: dict[str, Any] = {
-            "result": result if result is not None else self._result(task_id),
-            "tokens_used": self.tokens_used if tokens_used is None else tokens_used,
-        }
+        """Send ``task_complete``; ``generation=None`` leaves the field out; ``tokens_used``
+        None: the agent's setting (see :mod:`.tokens`)."""
+        fields: dict[str, Any] = {"result": result if result is not None else self._result(task_id)}
+        tokens = tokens_for(self.tokens_used, task_id) if tokens_used is None else tokens_used
+        if tokens is not None:  # the agent's setting 'omit' leaves the field out
+            fields["tokens_used"] = tokens
         if generation is not None:
             fields["generation"] = generation
         return self._report("task_complete", task_id, fields, wait)

@@ -7,6 +7,7 @@ from datetime import timedelta
 from robotlibcore import keyword
 
 from ..agents.simulated import AgentError, SimulatedAgent
+from ..agents.tokens import REALISTIC, TokenSetting
 from ..hubapi.client import HubError
 from ..pool.remote_agent import RemoteAgent
 from ..util.choices import Behaviour
@@ -23,7 +24,7 @@ class AgentKeywords(LibraryComponent):
         behaviour: Behaviour = Behaviour.COMPLETE,
         capabilities: list[str] | str | None = None,
         delay: timedelta = timedelta(seconds=1),
-        tokens_used: int = 0,
+        tokens_used: TokenSetting = REALISTIC,
         pool: str = "",
     ) -> str:
         """Starts a simulated agent and waits until the hub has identified it.
@@ -37,7 +38,9 @@ class AgentKeywords(LibraryComponent):
             behaviour: what it does with assigned tasks (see `Behaviour`).
             capabilities: more capabilities besides the run's, a list or comma separated.
             delay: how long a ``slow`` agent works on a task.
-            tokens_used: the ``tokens_used`` it reports with each completion.
+            tokens_used: the ``tokens_used`` it reports with each completion: a number;
+                ``realistic`` (the default): 100 to 449 per task, as an LLM agent spends,
+                the same for the same task id; ``omit``: it leaves the field out.
             pool: run it in this agent pool (see `Connect Agent Pool`); ``local``: in the
                 robot process; empty: the next pool in turn when `Connect Agent Pools`
                 spreads agents, else the robot process.
@@ -47,6 +50,7 @@ class AgentKeywords(LibraryComponent):
 
         Example:
         | `Start Agent` | victim | behaviour=hold |
+        | `Start Agent` | spender | tokens_used=800 |
         | `Start Agent` | far-worker | pool=far |
         """
         session = self.session

@@ -270,7 +270,10 @@ class CheckKeywords(LibraryComponent):
 
     @keyword(tags=["Check", "Task"])
     def tokens_used_should_be_below(self, task_ids: list[str], limit: int) -> None:
-        """Fails unless every task's ``tokens_used`` (null counts as 0) is below ``limit``.
+        """Fails unless every task's ``tokens_used`` is below ``limit``; a completed task
+        whose agent reported no ``tokens_used`` fails it too (it proves nothing).
+
+        Tasks not completed are left out of the check (wait for them first).
 
         Args:
             task_ids: the tasks.
@@ -281,16 +284,27 @@ class CheckKeywords(LibraryComponent):
         """
         tasks = self._tasks(task_ids)
         names = self.ctx.agent_names()
-        over = [
-            [task_id, task.tokens_used, short_agent(task.last_assignee, names)]
-            for task_id, task in tasks.items()
-            if (task.tokens_used or 0) >= limit
-        ]
+        rows, over, missing = [], 0, 0
+        for task_id, task in tasks.items():
+            agent = short_agent(task.last_assignee, names)
+            if task.completed and task.tokens_used is None:
+                missing += 1
+                rows.append([task_id, "not reported", agent])
+            elif (task.tokens_used or 0) >= limit:
+                over += 1
+                rows.append([task_id, task.tokens_used, agent])
+        problems = []
+        if over:
+            problems.append(f"{plural(over, 'task')} used more")
+        if missing:
+            problems.append(
+                f"{plural(missing, 'completed task')} had no tokens_used (the agent did not "
+                "report it, so the limit cannot be checked)"
+            )
         _fail_listing(
-            f"Tokens used should be below {limit} for every task, but "
-            f"{plural(len(over), 'task')} used more",
+            f"Tokens used should be below {limit} for every task, but {'; '.join(problems)}",
             ["task", "tokens_used", "agent"],
-            over,
+            rows,
         )
         used = [t.tokens_used or 0 for t in tasks.values()]
         self.info(f"Tokens used by {plural(len(tasks), 'task')}: max {max(used, default=0)}.")

@@ -22,6 +22,7 @@ from robot.libraries.Remote import Remote
 
 from ..agents.journal import Ack, Journal, Received, Rejection, Report
 from ..agents.simulated import AgentError, journal_mark
+from ..agents.tokens import TokenSetting
 from ..checker import history as hist
 from ..util.choices import Behaviour
 from ..util.errors import AgentComError
@@ -132,7 +133,7 @@ class RemoteAgent(Journal):
         capabilities: list[str],
         behaviour: Behaviour,
         delay: float,
-        tokens_used: int,
+        tokens_used: TokenSetting | str,
         ping_interval: float,
         timeout: float,
     ) -> RemoteAgent:

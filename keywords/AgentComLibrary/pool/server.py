@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..agents.simulated import AgentError, Received, SimulatedAgent
+from ..agents.tokens import REALISTIC
 from ..checker.history import History, to_wire
 from ..util.choices import Behaviour
 from ..util.timeutil import now_ms
@@ -151,7 +152,7 @@ class AgentPool:
             capabilities=list(data.get("capabilities") or []),
             behaviour=Behaviour(data.get("behaviour", Behaviour.COMPLETE.value)),
             delay=float(data.get("delay", 1.0)),
-            tokens_used=int(data.get("tokens_used", 0)),
+            tokens_used=data.get("tokens_used", REALISTIC),
             ping_interval=float(data.get("ping_interval", 20.0)),
             history=History(data["name"]),  # its own: the robot process fetches it
         )

@@ -9,7 +9,7 @@ It writes ``<results_dir>/<id>.started`` (the confirmation), then, depending on 
 behaviour read from ``<agent-dir>/agentcom-behaviour.json`` at each run:
 
 | behaviour | result file ``<results_dir>/<id>.json`` |
-| ``succeed`` | ``{"status": "success", "output": ..., "tokens_used": 0}`` at once |
+| ``succeed`` | ``{"status": "success", "output": ..., "tokens_used": N}`` at once (N: 100-449) |
 | ``fail`` | ``{"status": "failure", "error": ...}`` at once |
 | ``hang`` | never (the task stays with the sidecar) |
 | ``delay`` | the success file after ``delay`` seconds |
@@ -30,6 +30,7 @@ import shlex
 import subprocess
 import sys
 import time
+import zlib
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -158,11 +159,17 @@ def results_dir_of(agent_dir: Path) -> Path:
     return path if path.is_absolute() else agent_dir / path
 
 
+def realistic_tokens(task_id: str) -> int:
+    """100..449 from the task id: what ``agents/tokens.py`` gives simulated agents (this
+    script runs alone under ``python -S``, so it cannot import it; a test keeps them equal)."""
+    return 100 + zlib.crc32(str(task_id).encode("utf-8")) % 350
+
+
 def success_result(task_id: str, agent_id: str) -> dict:
     return {
         "status": "success",
         "output": f"task {task_id} done by {agent_id or 'sidecar'}",
-        "tokens_used": 0,
+        "tokens_used": realistic_tokens(task_id),
         "agent_id": agent_id,
     }
 

@@ -1,0 +1,36 @@
+"""What a simulated agent reports as ``tokens_used`` with a completion.
+
+By default a realistic count per task (as an LLM agent would spend), the same for the same
+task id, so a token check has something to judge; a test can set a fixed count, or make
+the agent leave the field out.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Literal
+
+REALISTIC = "realistic"
+OMIT = "omit"
+#: an agent's setting: a fixed count, ``realistic`` (per task) or ``omit`` (no field)
+TokenSetting = int | Literal["realistic", "omit"]
+LOWEST, SPREAD = 100, 350  # realistic counts are 100..449
+
+
+def realistic_tokens(task_id: str) -> int:
+    """A count between 100 and 449 derived from the task id (stable across runs)."""
+    return LOWEST + zlib.crc32(str(task_id).encode("utf-8")) % SPREAD
+
+
+def tokens_for(setting: TokenSetting | str, task_id: str) -> int | None:
+    """The ``tokens_used`` to report for ``task_id`` (None: leave the field out)."""
+    if setting == OMIT:
+        return None
+    if setting == REALISTIC:
+        return realistic_tokens(task_id)
+    try:
+        return int(setting)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"tokens_used must be a number, '{REALISTIC}' or '{OMIT}', got {setting!r}."
+        ) from None
