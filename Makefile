@@ -89,6 +89,7 @@ format: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/python -m robot.libdoc --name AgentComLibrary AgentComLibrary docs/AgentComLibrary.html
 	$(BIN)/python -m robot.libdoc --name AgentComLibrary --specdocformat RAW AgentComLibrary docs/AgentComLibrary.libspec
+	$(BIN)/python tools/libspec.py docs/AgentComLibrary.libspec
 
 docs-check: $(STAMP)
 	$(BIN)/python tools/check_docs.py docs/AgentComLibrary.libspec

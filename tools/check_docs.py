@@ -11,7 +11,9 @@ Regenerates the libdoc spec of AgentComLibrary in memory and fails (exit 1) when
   ``message`` (a failure text of the caller's),
 - a ``Wait Until ...`` or ``... Should ...`` keyword is not used in atest/ (where the
   library's acceptance tests pin each one's failure text),
-- the committed spec differs from the library (run `make docs` and commit the result).
+- the committed spec differs from the library (run `make docs` and commit the result),
+- the committed spec has a timestamp or absolute source paths (``tools/libspec.py``
+  removes them, so the spec is the same wherever `make docs` runs).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from libspec import normalised
+from libspec import problems as spec_problems
 from robot.libdoc import libdoc
 
 UNTYPED_KINDS_ALLOWED = {"VAR_POSITIONAL", "VAR_NAMED"}
@@ -33,6 +37,7 @@ ATEST = Path(__file__).resolve().parents[1] / "atest"
 def generate_spec(target: Path) -> None:
     """Write the current library's spec (raw docs) to `target`."""
     libdoc("AgentComLibrary", str(target), name="AgentComLibrary", specdocformat="RAW", quiet=True)
+    target.write_text(normalised(target.read_text(encoding="utf-8")), encoding="utf-8")
 
 
 def keywords_of(spec: Path) -> dict[str, ET.Element]:
@@ -42,10 +47,11 @@ def keywords_of(spec: Path) -> dict[str, ET.Element]:
 
 
 def signature(kw: ET.Element) -> tuple[str, tuple[str, ...]]:
-    """What must match between the committed and the generated spec."""
+    """What must match between the committed and the generated spec (line numbers may
+    differ: they move with every edit above a keyword)."""
     args = tuple(ET.tostring(arg, encoding="unicode").strip() for arg in kw.iter("arg"))
     doc = (kw.findtext("doc") or "").strip()
-    return doc, args
+    return doc, (*args, kw.get("source") or "")
 
 
 def problems_in(keywords: dict[str, ET.Element]) -> list[str]:
@@ -97,6 +103,10 @@ def main(argv: list[str]) -> int:
     if not committed.exists():
         problems.append(f"{committed} is missing: run `make docs` and commit it")
     else:
+        problems += [
+            f"{committed}: {why}; run `make docs`"
+            for why in spec_problems(committed.read_text(encoding="utf-8"))
+        ]
         old = keywords_of(committed)
         for name in sorted(set(fresh) ^ set(old)):
             where = "library" if name in fresh else "committed docs"
