@@ -7,11 +7,12 @@ ROBOT_ARGS ?=
 
 STANDIN := tests/sidecar_standin
 
-.PHONY: sidecar standin smoke smoke-parallel screenshots load atest test lint format docs docs-check fault-matrix bench clean help network network-deps
+.PHONY: suite sidecar standin smoke smoke-parallel screenshots load atest test lint format docs docs-check fault-matrix bench clean help network network-deps
 
 help:
 	@echo "make smoke         run all suites against the embedded hub (results/log.html)"
 	@echo "make smoke JOBS=2  the same with pabot, 2 suite files at a time (= make smoke-parallel)"
+	@echo "make suite FILE=suites/01_basic_pipeline.robot   one suite file (results/log.html)"
 	@echo "make load          the load and capacity suite (500 agents, 10,000 tasks; results/load)"
 	@echo "make screenshots   report/log screenshots of a passing, failing, setup-error run"
 	@echo "make atest         the library's own acceptance tests (atest/, results/atest)"
@@ -50,6 +51,12 @@ endif
 
 smoke-parallel:
 	$(MAKE) smoke JOBS=$(or $(JOBS),2)
+
+# One suite file with the run's set-up (suites/__init__.robot) and robot.args: its output
+# stays under results/ (`robot suites/FILE` alone writes into the current directory).
+suite: $(STAMP)
+	@test -n "$(FILE)" || { echo "usage: make suite FILE=suites/01_basic_pipeline.robot"; exit 2; }
+	$(BIN)/robot --argumentfile robot.args $(ROBOT_ARGS) --parse-include $(FILE) suites
 
 load: $(STAMP)
 	$(BIN)/robot --argumentfile robot.args --outputdir results/load --variable LOAD:yes $(ROBOT_ARGS) \
@@ -101,12 +108,11 @@ fault-matrix: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/hub_throughput.py
 
-# The network lab needs root, iproute2 and nftables; as root, install what is missing.
+# The network lab needs root, iproute2 and nftables; as root, install what is missing (waiting
+# for another apt to finish); otherwise say what to install (the lab's tests then skip).
 network-deps:
-	@command -v ip >/dev/null && command -v nft >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -qq && apt-get install -y -qq iproute2 nftables >/dev/null; \
-	  else echo "network lab: needs ip (iproute2) and nft (nftables); not root, not installed"; fi; }
+	@command -v ip >/dev/null && command -v nft >/dev/null || \
+	  sh tools/install_debs.sh "network lab" iproute2 nftables
 
 network: $(STAMP) network-deps
 	$(BIN)/python -m AgentComLibrary.network.lab --workdir results/network-lab -- \
