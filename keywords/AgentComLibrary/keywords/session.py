@@ -15,6 +15,7 @@ from robotlibcore import keyword
 from ..context import HubSession, new_run_id
 from ..hubapi.client import TOKEN_SOURCES, HubClient, HubError, HubRequestError, HubUnavailable
 from ..hubapi.embedded import EmbeddedHub
+from ..hubapi.notahub import looks_like_a_page, not_a_hub
 from ..util.choices import RestartMode
 from ..util.errors import AgentComAssertion, AgentComError
 from ..util.formatting import id_list, plural
@@ -448,8 +449,14 @@ def _health(client: HubClient) -> dict:
         body = client.health()
     except HubUnavailable:
         raise
+    except HubRequestError as error:
+        if looks_like_a_page(error.body):  # a web server, not a hub: say so in one line
+            raise AgentComAssertion(not_a_hub(client.base_url, error.status, error.body)) from None
+        raise AgentComAssertion(f"Hub at {client.base_url} is not healthy: {error}") from None
     except HubError as error:
         raise AgentComAssertion(f"Hub at {client.base_url} is not healthy: {error}") from None
+    if looks_like_a_page(body):
+        raise AgentComAssertion(not_a_hub(client.base_url, 200, body))
     if not isinstance(body, dict) or body.get("status") != "ok":
         raise AgentComAssertion(
             f"Hub at {client.base_url} is not healthy: expected GET /health to answer "
