@@ -85,3 +85,13 @@ Agent Should Be Flagged Shows The Flags Seen
     Run Keyword And Expect Error
     ...    Agent 'fine' (smoke-${run}-fine) should be flagged 'unresponsive', but its flags are [] (state idle).
     ...    Agent Should Be Flagged    fine    unresponsive
+
+Start Agent Names A Misspelt Behaviour Argument
+    VAR    ${expected}
+    ...    ValueError: Argument 'behaviour' got value 'behavior=slow' that cannot be converted to Behaviour:
+    ...    ${SPACE}Unknown behaviour 'behavior=slow'; expected one of: complete, slow, fail, ignore, hold, omit
+    ...    ${SPACE}generation. The keyword has no argument 'behavior', so Robot passed the whole text as the
+    ...    ${SPACE}behaviour: write behaviour=slow.
+    ...    separator=${EMPTY}
+    Run Keyword And Expect Error    ${expected}
+    ...    Start Agent    typo    behavior=slow

@@ -88,6 +88,24 @@ Wait Until Task Status Is Says The Status Seen
     ...    STARTS:Task ${task} did not reach status 'assigned' within 200 milliseconds (status is 'queued'):
     ...    Wait Until Task Status Is    ${task}    assigned    timeout=200ms
 
+A Wait On A Task The Hub Does Not Know Fails At Once
+    VAR    ${unknown}    task-0000000000000000
+    VAR    ${expected}
+    ...    The hub does not know 1 task (404): ${unknown}; waiting cannot help. Wait on the ids that
+    ...    ${SPACE}Submit Task returned.
+    ...    separator=${EMPTY}
+    ${started}    Get Time    epoch
+    Run Keyword And Expect Error    ${expected}
+    ...    Wait Until Task Is Completed    ${unknown}    timeout=10s
+    Run Keyword And Expect Error    ${expected}
+    ...    Wait Until Some Tasks Are Completed    ${{[$unknown]}}    1    timeout=10s
+    Run Keyword And Expect Error    ${expected}
+    ...    Wait Until Task Is Assigned    ${unknown}    timeout=10s
+    Run Keyword And Expect Error    ${expected}
+    ...    Wait Until Task Status Is    ${unknown}    completed    timeout=10s
+    ${took}    Evaluate    time.time() - ${started}    modules=time
+    Should Be True    ${took} < 5    four waits took ${took} s, each should fail at once
+
 A Message Replaces The Failure Text Of Every Task Wait
     ${task}    Submit Task Nobody Takes
     Run Keyword And Expect Error    nobody took ${task}

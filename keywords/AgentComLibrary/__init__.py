@@ -23,7 +23,7 @@ from .keywords import (
     TaskKeywords,
 )
 from .listener import RunListener
-from .util.choices import Behaviour, RestartMode, TokenChoice
+from .util.choices import CONVERTERS, Behaviour, RestartMode, TokenChoice
 from .util.errors import as_library_error
 
 __version__ = "0.1.0"
@@ -155,6 +155,8 @@ class AgentComLibrary(DynamicCore):
     ROBOT_LIBRARY_VERSION = __version__
     ROBOT_LIBRARY_DOC_FORMAT = "ROBOT"
     ROBOT_LISTENER_API_VERSION = 3
+    # choices accept what the docs write ("omit generation") and name a misspelt argument
+    ROBOT_LIBRARY_CONVERTERS = CONVERTERS
 
     def __init__(
         self,

@@ -8,7 +8,7 @@ from datetime import timedelta
 from robotlibcore import keyword
 
 from ..hubapi.bulk import first_error, in_parallel
-from ..hubapi.client import HubClient, HubError
+from ..hubapi.client import HubClient, HubError, HubRequestError
 from ..hubapi.model import Task
 from ..util.choices import Priority, PriorityWord, TaskStatus
 from ..util.errors import AgentComAssertion
@@ -268,7 +268,8 @@ class TaskKeywords(LibraryComponent):
 
         def attempt() -> Outcome:
             self._fail_on_foreign_tasks()
-            for task_id, task in self.ctx.tasks(pending).items():
+            found = _known(self.ctx.tasks(pending))
+            for task_id, task in found.items():
                 latest[task_id] = task
                 if task is None:
                     continue
@@ -329,7 +330,7 @@ class TaskKeywords(LibraryComponent):
         def attempt() -> Outcome:
             self._fail_on_foreign_tasks()
             unfinished = [t for t in ids if (task := latest.get(t)) is None or not task.completed]
-            latest.update(self.ctx.tasks(unfinished))
+            latest.update(_known(self.ctx.tasks(unfinished)))
             done = completed()
             return Outcome(len(done) >= count, done)
 
@@ -375,7 +376,7 @@ class TaskKeywords(LibraryComponent):
 
         def attempt() -> Outcome[Task]:
             self._fail_on_foreign_tasks()
-            task = self.client.get_task(task_id)
+            task = self._known_task(task_id)
             ok = task.status in ("assigned", "completed") and (
                 agent_id is None or task.last_assignee == agent_id
             )
@@ -418,7 +419,7 @@ class TaskKeywords(LibraryComponent):
 
         def attempt() -> Outcome[Task]:
             self._fail_on_foreign_tasks()
-            task = self.client.get_task(task_id)
+            task = self._known_task(task_id)
             return Outcome(task.status == status, task, task)
 
         def failure(outcome: Outcome[Task]) -> str:
@@ -447,6 +448,15 @@ class TaskKeywords(LibraryComponent):
                 f"The hub shows {id_list(missing)} completed, but the completing agent has not "
                 f"received the ack {within(self.ack_grace())}."
             )
+
+    def _known_task(self, task_id: str) -> Task:
+        """The hub's record of the task; an unknown id fails the wait at once."""
+        try:
+            return self.client.get_task(task_id)
+        except HubRequestError as error:
+            if error.status == 404:
+                _known({task_id: None})
+            raise
 
     def _fail_on_foreign_tasks(self) -> None:
         message = self.ctx.foreign_failure()
@@ -512,6 +522,18 @@ class TaskKeywords(LibraryComponent):
             f"queue stalled: {plural(len(queued), 'task')} queued while "
             f"{plural(len(idle), 'agent')} {verb} idle ({', '.join(idle)})"
         )
+
+
+def _known(found: dict[str, Task | None]) -> dict[str, Task | None]:
+    """``found`` when the hub knows every task; a wait on an id it does not know can never
+    end well, so it fails at once instead of at its timeout."""
+    missing = [task_id for task_id, task in found.items() if task is None]
+    if missing:
+        raise AgentComAssertion(
+            f"The hub does not know {plural(len(missing), 'task')} (404): {id_list(missing)}; "
+            "waiting cannot help. Wait on the ids that Submit Task returned."
+        )
+    return found
 
 
 def priority_plan(count: int, spec: str) -> list[str]:

@@ -3,8 +3,9 @@ behaviours, hub restart modes, the tokens a contract probe presents."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
-from typing import Literal
+from typing import Literal, NoReturn
 
 TaskStatus = Literal["queued", "assigned", "completed", "dead_letter"]
 # The priority words a keyword argument takes (Robot checks them, also in --dryrun).
@@ -106,3 +107,45 @@ class TokenChoice(Enum):
     ANOTHER_AGENT = "another agent"
     NONE = "none"
     VALID = "valid"
+
+
+def choice_converter(kind: type[Enum], argument: str) -> Callable[[str], Enum]:
+    """A Robot argument converter for ``kind`` that accepts a member's value or name
+    (``omit generation``, ``OMIT_GENERATION``, ``omit_generation``) and, for anything else,
+    lists the values as the docs write them and names a misspelt argument
+    (``behavior=slow`` reaches ``behaviour`` whole when the keyword has no ``behavior``)."""
+    label = argument.replace("_", " ")
+
+    def convert(value: str) -> Enum:
+        key = _normal(value)
+        for member in kind:
+            if key in (_normal(member.value), _normal(member.name)):
+                return member
+        values = ", ".join(str(member.value) for member in kind)
+        hint = ""
+        name, sep, rest = str(value).partition("=")
+        if sep and rest and any(_normal(rest) == _normal(m.value) for m in kind):
+            hint = (
+                f" The keyword has no argument '{name.strip()}', so Robot passed the whole "
+                f"text as the {label}: write {argument}={rest.strip()}."
+            )
+        return _fail(f"Unknown {label} '{value}'; expected one of: {values}.{hint}")
+
+    convert.__doc__ = kind.__doc__
+    return convert
+
+
+def _normal(text: object) -> str:
+    return "".join(str(text).lower().replace("_", " ").split())
+
+
+def _fail(message: str) -> NoReturn:
+    raise ValueError(message)
+
+
+#: Robot's converters for the library's choices (``ROBOT_LIBRARY_CONVERTERS``)
+CONVERTERS = {
+    Behaviour: choice_converter(Behaviour, "behaviour"),
+    RestartMode: choice_converter(RestartMode, "mode"),
+    TokenChoice: choice_converter(TokenChoice, "token"),
+}
