@@ -146,3 +146,59 @@ No Task Should Be Lost Explains Each Problem
 A Check Of An Unknown Task Says The Hub Has None
     Run Keyword And Expect Error    Task task-0000000000000000: the hub has no such task (404).
     ...    Task Should Be Completed    task-0000000000000000
+
+Task Should Be Assigned Before Says Which Came First
+    Start Agent    worker    behaviour=hold
+    ${first}    Submit Task    first
+    Wait Until Task Is Assigned    ${first}    agent=worker
+    ${second}    Submit Task    second
+    Task Should Be Assigned Before    ${first}    ${second}
+    VAR    ${expected}
+    ...    GLOB:Task ${second} should be assigned before task ${first}, but ${second} was never assigned
+    ...    ${SPACE}(status 'queued').\n*
+    ...    separator=${EMPTY}
+    Run Keyword And Expect Error    ${expected}
+    ...    Task Should Be Assigned Before    ${second}    ${first}
+    Set Agent Behaviour    worker    complete
+    Report Task Complete    worker    ${first}
+    Wait Until Task Is Completed    ${second}
+    VAR    ${expected}
+    ...    GLOB:Task ${second} should be assigned before task ${first}, but ${first} was assigned at +* (to
+    ...    ${SPACE}worker), before ${second} at +* (to worker); times from the first creation.\n*
+    ...    separator=${EMPTY}
+    Run Keyword And Expect Error    ${expected}
+    ...    Task Should Be Assigned Before    ${second}    ${first}
+
+Getters Check With Assertion Operators
+    Start Agent    worker
+    ${task}    Submit Task    got
+    Wait Until Task Is Completed    ${task}
+    ${status}    Get Task Status    ${task}    ==    completed
+    Should Be Equal    ${status}    completed
+    Run Keyword And Expect Error
+    ...    Task ${task} status 'completed' (str) should be 'queued' (str)
+    ...    Get Task Status    ${task}    ==    queued
+    Run Keyword And Expect Error    custom: 'completed' is not 'queued'
+    ...    Get Task Status    ${task}    ==    queued    custom: {value} is not {expected}
+    Get Task Field    ${task}    generation    ==    1
+    Get Task Field    ${task}    tokens_used    <    500
+    Run Keyword And Expect Error
+    ...    Task ${task} field 'generation' '1' (int) should be greater than '1' (int)
+    ...    Get Task Field    ${task}    generation    >    1
+    Run Keyword And Expect Error
+    ...    GLOB:Task ${task} has no field 'generations'; its fields: *generation*
+    ...    Get Task Field    ${task}    generations
+    Get Task Count    completed    agent=worker    assertion_operator===    assertion_expected=1
+    Run Keyword And Expect Error
+    ...    Tasks queued '0' (int) should be greater than or equal '1' (int)
+    ...    Get Task Count    queued    assertion_operator=>=    assertion_expected=1
+
+Set AgentCom Timeout Returns The Old Value
+    ${old}    Set AgentCom Timeout    300ms
+    Should Be Equal    ${old}    2 seconds
+    ${task}    Submit Task Nobody Takes
+    Run Keyword And Expect Error    STARTS:1 task of 1 not completed within 300 milliseconds:
+    ...    Wait Until Task Is Completed    ${task}
+    ${short}    Set AgentCom Timeout    ${old}
+    Should Be Equal    ${short}    300 milliseconds
+    [Teardown]    Run Keywords    Set AgentCom Timeout    2s    AND    Finish Library Test

@@ -15,12 +15,14 @@ from .keywords import (
     CheckKeywords,
     ContractCheckKeywords,
     ContractKeywords,
+    GetterKeywords,
     LoadKeywords,
     NetworkKeywords,
     ReportingKeywords,
     SessionKeywords,
     SidecarKeywords,
     TaskKeywords,
+    TimeoutKeywords,
 )
 from .listener import RunListener
 from .util.choices import CONVERTERS, Behaviour, RestartMode, TokenChoice
@@ -214,6 +216,8 @@ class AgentComLibrary(DynamicCore):
             NetworkKeywords(self.ctx),
             ContractCheckKeywords(self.ctx),
             LoadKeywords(self.ctx, agents, tasks),
+            GetterKeywords(self.ctx),
+            TimeoutKeywords(self.ctx),
         ]
         super().__init__(components)
         self.run = RunListener(self.ctx, __version__)

@@ -5,22 +5,26 @@ from .agents import AgentKeywords
 from .checks import CheckKeywords
 from .contract import ContractKeywords
 from .contract_checks import ContractCheckKeywords
+from .getters import GetterKeywords
 from .load import LoadKeywords
 from .network import NetworkKeywords
 from .reporting import ReportingKeywords
 from .session import SessionKeywords
 from .sidecars import SidecarKeywords
 from .tasks import TaskKeywords
+from .timeouts import TimeoutKeywords
 
 __all__ = [
     "AgentKeywords",
     "CheckKeywords",
     "ContractCheckKeywords",
     "ContractKeywords",
+    "GetterKeywords",
     "LoadKeywords",
     "NetworkKeywords",
     "ReportingKeywords",
     "SessionKeywords",
     "SidecarKeywords",
     "TaskKeywords",
+    "TimeoutKeywords",
 ]

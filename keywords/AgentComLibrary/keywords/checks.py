@@ -152,7 +152,18 @@ class CheckKeywords(LibraryComponent):
         """Fails unless the task's hub history, oldest first, is exactly ``events``.
 
         An item ``assigned to victim`` matches an ``assigned`` event for that agent; a
-        bare ``assigned`` matches any agent.
+        bare ``assigned`` matches any agent. The events the hub records:
+
+        | =Event= | =When= |
+        | ``queued`` | submitted, or put back from the dead letter (`Retry Dead Letter Task`) |
+        | ``assigned to <agent>`` | the scheduler hands the task to that agent |
+        | ``reclaimed`` | taken back: connection lost, acceptance timeout, stuck, overdue |
+        | ``retry`` | its agent reported a failure and retries are left: queued again |
+        | ``dead_letter`` | its agent reported a failure and no retry is left |
+        | ``completed`` | the hub accepted a completion |
+
+        A task that failed once and then succeeded reads ``queued``, ``assigned to w``,
+        ``retry``, ``assigned to w``, ``completed``. The hub keeps the newest 50 events.
 
         Args:
             task_id: the task.
@@ -440,6 +451,48 @@ class CheckKeywords(LibraryComponent):
             f"All {len(urgent)} urgent tasks were assigned by "
             f"+{human_ms(urgent[last_urgent] - origin)}, the first of {len(low)} low tasks at "
             f"+{human_ms(low[first_low] - origin)}."
+        )
+
+    @keyword(tags=["Check", "Task"])
+    def task_should_be_assigned_before(self, first: str, second: str) -> None:
+        """Fails unless task ``first`` was first assigned before task ``second`` (hub
+        timestamps; the same millisecond counts as before, the hub's clock being no finer).
+
+        Passes when ``first`` was assigned and ``second`` never was. Reads the hub once
+        (wait for the assignments first).
+
+        Args:
+            first: the task that should have been assigned first.
+            second: the task that should have been assigned later.
+
+        Example:
+        | `Wait Until Tasks Are Completed` | ${{[$urgent, $low]}} | |
+        | `Task Should Be Assigned Before` | ${urgent} | ${low} |
+        """
+        tasks = self._tasks([first, second])
+        one, two = tasks[first], tasks[second]
+        origin = min((t.created_at for t in (one, two) if t.created_at is not None), default=0)
+        if one.first_assigned_at is None:
+            raise AgentComAssertion(
+                f"Task {first} should be assigned before task {second}, but {first} was never "
+                f"assigned (status '{one.status}').\n{self._table(tasks)}"
+            )
+        if two.first_assigned_at is not None and two.first_assigned_at < one.first_assigned_at:
+            raise AgentComAssertion(
+                f"Task {first} should be assigned before task {second}, but {second} was "
+                f"assigned at +{human_ms(two.first_assigned_at - origin)} (to "
+                f"{self._name(two.first_assignee)}), before {first} at "
+                f"+{human_ms(one.first_assigned_at - origin)} (to "
+                f"{self._name(one.first_assignee)}); times from the first creation."
+                f"\n{self._table(tasks)}"
+            )
+        when = (
+            "was never assigned"
+            if two.first_assigned_at is None
+            else f"at +{human_ms(two.first_assigned_at - origin)}"
+        )
+        self.info(
+            f"{first} was assigned at +{human_ms(one.first_assigned_at - origin)}, {second} {when}."
         )
 
     @keyword(tags=["Check", "Task"])

@@ -152,7 +152,24 @@ class TaskKeywords(LibraryComponent):
             task_id: the task.
 
         Returns:
-            The task as a dict: ``status``, ``assigned_to``, ``generation``, ``history``...
+            The task as a dict with the hub's keys:
+
+        | =Key= | =Value= |
+        | ``id`` | the task id (``task-<16 hex>``) |
+        | ``description``, ``metadata`` | as submitted (``metadata`` holds ``smoke_run``) |
+        | ``priority`` | 0 urgent, 1 high, 2 normal, 3 low |
+        | ``status`` | ``queued``, ``assigned``, ``completed`` or ``dead_letter`` |
+        | ``assigned_to``, ``assigned_at`` | its holder's agent id and since when (ms) |
+        | ``generation`` | one more at every assignment, reclaim and retry (first assignment: 1) |
+        | ``retry_count``, ``max_retries`` | failures so far; how many lead to the dead letter |
+        | ``needed_capabilities`` | what an agent must declare to get it |
+        | ``last_error`` | the last failure reported |
+        | ``result``, ``tokens_used`` | what the completing agent reported |
+        | ``complete_by`` | a deadline in ms, or None |
+        | ``submitted_by``, ``created_at``, ``updated_at`` | who submitted it; times in ms |
+        | ``history`` | events, *newest first*, up to 50 (see `Task History Should Be`) |
+
+        To check one key, `Get Task Field` takes an assertion operator.
 
         Example:
         | ${task} = | `Get Task` | ${id} |
