@@ -129,17 +129,20 @@ class AgentComLibrary(DynamicCore):
 
     = Example =
 
-    | *** Settings ***
-    | Library           AgentComLibrary    hub_url=${HUB_URL}    hub_faults=${HUB_FAULTS}
+    A suite file that runs as written: save it as ``example.robot`` and run
+    ``robot example.robot``.
+
+    | ``*** Settings ***``
+    | Library           AgentComLibrary    hub_url=${HUB_URL}
     | Suite Setup       Open Hub Session
     | Suite Teardown    Close Hub Session
-    | Test Teardown     Run Keywords    Log Test Summary    AND    Stop All Agents
+    | Test Teardown     Run Keywords    Log Test Summary    AND    Contract Should Hold
+    | ...               AND    Stop All Agents
     |
-    | *** Variables ***
+    | ``*** Variables ***``
     | ${HUB_URL}        ${EMPTY}
-    | ${HUB_FAULTS}     ${EMPTY}
     |
-    | *** Test Cases ***
+    | ``*** Test Cases ***``
     | Killed Agent's Task Is Completed By Another
     |     Start Agent    victim    behaviour=hold
     |     ${task} =    Submit Task    Reclaim me
@@ -150,7 +153,13 @@ class AgentComLibrary(DynamicCore):
     |     Task Should Be Completed By    ${task}    survivor
     |     Task History Should Be    ${task}    queued    assigned to victim    reclaimed
     |     ...    assigned to survivor    completed
+    |     Get Task Status    ${task}    ==    completed
     |     No Task Should Be Lost
+
+    The teardown gives every test its summary in the log (`Log Test Summary`) and judges
+    its whole history against the contract (`Contract Should Hold`); a test that used the
+    hub without that check gets a warning. The project's own suites get both from
+    ``Finish AgentCom Test`` in ``resources/agentcom.resource``.
     """
 
     ROBOT_LIBRARY_SCOPE = "GLOBAL"
