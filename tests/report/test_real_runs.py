@@ -59,7 +59,10 @@ def test_metadata_says_what_was_tested(runs: Path) -> None:
     meta = dict(result(runs, "pass").suite.metadata)
     assert meta["Hub"] == "embedded reference hub agentcom_hub 0.1.0"
     # one hub for the run (01 and 02 need no private one), a run id per suite file
-    assert re.fullmatch(r"http://127\.0\.0\.1:\d+", meta["Hub URL"])
+    # not a link: the embedded hub's port is gone once the run ends
+    assert re.fullmatch(
+        r"``http://127\.0\.0\.1:\d+`` \(embedded, stopped at the end of the run\)", meta["Hub URL"]
+    )
     assert meta["Hub session"] == "1 hub opened, 3 run ids"
     assert '"service": "agent_com"' in meta["Hub health"]
     assert meta["Hub faults"] == "none"

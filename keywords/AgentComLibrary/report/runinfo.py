@@ -109,7 +109,7 @@ def session_metadata(sessions: list[SessionInfo], version: str) -> dict[str, str
     more_runs = f" (+{len(runs) - 1} more, one per suite: {see})" if len(runs) > 1 else ""
     return {
         "Hub": first.hub_text() + ("" if kinds == [first.kind] else f" ({'/'.join(kinds)})"),
-        "Hub URL": first.url + more_hubs,
+        "Hub URL": url_text(first) + more_hubs,
         "Hub session": f"{plural(len(urls), 'hub')} opened, {plural(len(sessions), 'run id')}",
         "Hub health": f"GET /health answered {health_text(first.health)}",
         "Hub faults": faults_text(sorted({f for s in sessions for f in s.faults})),
@@ -120,7 +120,15 @@ def session_metadata(sessions: list[SessionInfo], version: str) -> dict[str, str
 
 def suite_metadata(info: SessionInfo) -> dict[str, str]:
     """The metadata of the suite that opened ``info``."""
-    return {"Hub URL": info.url, "Run id": info.run_id, "Hub": info.hub_text()}
+    return {"Hub URL": url_text(info), "Run id": info.run_id, "Hub": info.hub_text()}
+
+
+def url_text(info: SessionInfo) -> str:
+    """The hub URL for the report: an embedded hub's as code, not a link (its port is gone
+    once the run ends); an external hub's as it is (Robot links it)."""
+    if info.embedded:
+        return f"``{info.url}`` (embedded, stopped at the end of the run)"
+    return info.url
 
 
 def console_plan(hub_url: str, faults: list[str], version: str) -> str:
