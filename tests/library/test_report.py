@@ -124,12 +124,24 @@ def test_timeline_marks_and_legend(html: str) -> None:
 
 
 def test_latency_limit_line_only_when_it_fits() -> None:
-    slow = render_test_summary([done(1, "worker1", latency=6000, work=6100)], NAMES, {})
+    slow = render_test_summary(
+        [done(1, "worker1", latency=6000, work=6100), done(2, "worker1", latency=10)], NAMES, {}
+    )
     assert "5 s limit" in slow and "stroke-dasharray" in slow
     assert "waited longer than 5 s" in slow
-    fast = render_test_summary([done(1, "worker1", latency=8)], NAMES, {})
+    fast = render_test_summary(
+        [done(1, "worker1", latency=8), done(2, "worker1", latency=9)], NAMES, {}
+    )
     assert "so it is not drawn" in fast
     assert "5 s limit</text>" not in fast
+
+
+def test_a_one_task_test_has_no_empty_charts_and_a_generation_legend() -> None:
+    html = render_test_summary([done(1, "worker1", latency=8)], NAMES, {})
+    assert "Tasks completed per agent" not in html
+    assert "First-assignment latency per task" not in html
+    assert "Task lifecycle" in html  # the one chart that still tells something
+    assert "Generation: the hub counts it up at every assignment, reclaim and retry" in html
 
 
 def test_everything_user_supplied_is_escaped() -> None:

@@ -7,6 +7,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ..util.evidence import time_ordered
 from .rules import RULES, Rule, Violation
 from .view import View
 
@@ -86,7 +87,7 @@ def failure_message(verdict: Verdict, names: dict[str, str] | None = None) -> st
         return f"Contract checker failed in rule '{rule}': {error}"
     first, rest = verdict.violations[0], verdict.violations[1:]
     lines = [headline(first, names), "Evidence (seconds since the test started):"]
-    lines += [f"  {line}" for line in first.evidence[:MAX_EVIDENCE]]
+    lines += [f"  {line}" for line in time_ordered(first.evidence)[:MAX_EVIDENCE]]
     if rest:
         counts: dict[str, int] = {}
         for violation in rest:

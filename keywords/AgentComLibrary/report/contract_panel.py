@@ -13,6 +13,7 @@ from html import escape
 from ..checker.rules import RULES
 from ..checker.verdict import Verdict, headline
 from ..hubapi.model import Task
+from ..util.evidence import time_ordered
 from ..util.formatting import short_agent, status_word
 from .ids import id_labels, split_id
 from .styles import (
@@ -119,7 +120,7 @@ def render_contract_panel(
     parts.append("</table>")
     parts.append(named_tasks(verdict, tasks, names or {}))
     for violation in verdict.violations[:MAX_SHOWN]:
-        evidence = "\n".join(violation.evidence)
+        evidence = "\n".join(time_ordered(violation.evidence))
         parts.append(
             f'<div style="{ALERT_STYLE}">{escape(headline(violation, names))}</div>'
             f'<pre style="{PRE_STYLE}">{escape(evidence)}</pre>'

@@ -46,6 +46,10 @@ from .styles import (
 )
 
 SUMMARY_MARKER = "<!-- agentcom-test-summary -->"
+GENERATION_LEGEND = (
+    "Generation: the hub counts it up at every assignment, reclaim and retry (1 after the "
+    "first assignment), so a task that failed once and was assigned again shows 3."
+)
 
 NameOf = Callable[[str | None], str]
 
@@ -111,11 +115,20 @@ def render_test_summary(
     if facts:
         parts.append(_task_table(facts, name_of, agent_completions, latency_limit_ms, labels))
     if facts and charts:
-        parts.append('<div style="display:flex;flex-wrap:wrap;column-gap:28px">')
-        parts.append(_agent_chart(facts, agents, colours, name_of, agent_completions))
-        parts.append(_latency_chart(facts, latency_limit_ms))
-        parts.append(_recovery_chart(facts))
-        parts.append("</div>")
+        # a chart of one bar, or of none, says nothing the table does not: left out
+        blocks = [
+            _agent_chart(facts, agents, colours, name_of, agent_completions)
+            if len(facts) > 1 and any(f.completed for f in facts)
+            else "",
+            _latency_chart(facts, latency_limit_ms)
+            if sum(f.first_latency_ms is not None for f in facts) > 1
+            else "",
+            _recovery_chart(facts),
+        ]
+        if any(blocks):
+            parts.append('<div style="display:flex;flex-wrap:wrap;column-gap:28px">')
+            parts.extend(blocks)
+            parts.append("</div>")
         parts.append(_timeline(facts, colours, name_of, labels, until_ms))
     parts.append("</div>")
     return "".join(parts)
@@ -242,7 +255,7 @@ def _task_table(
         ("1st assigned (ms)", True, "first assignment's latency: assigned - created"),
         ("Recovery (ms)", True, "taken back (reclaimed, retried) to assigned again"),
         ("Status", False, "status at the hub"),
-        ("Generation", True, ""),
+        ("Generation", True, GENERATION_LEGEND),
         ("Completions", True, "'completed' events in the hub's history (1 expected)"),
         ("Reclaims", True, "times the hub took the task back from an agent"),
     ]
@@ -291,6 +304,7 @@ def _task_table(
         f'<table style="{TABLE_STYLE}"><thead><tr>{head_html}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
+    table += f'<div style="{NOTE_STYLE}">{esc(GENERATION_LEGEND)}</div>'
     if len(facts) > MAX_ROWS:
         table += (
             f'<div style="{NOTE_STYLE}">Showing the first {MAX_ROWS} of {len(facts)} tasks; '
