@@ -1,7 +1,7 @@
 *** Settings ***
 Documentation     Load and capacity: how the hub holds up with many agents and many tasks.
 ...               The bars default to the embedded hub's measured figures with a wide margin
-...               for a busy CI machine (see the README, "Load and capacity"); set them
+...               for a busy CI machine (docs/load.md); set them
 ...               with `--variable` for another hub. It runs only when asked for (`make load`,
 ...               `--include load` or `--variable LOAD:yes`) and skips otherwise; against a hub
 ...               at HUB_URL it also needs `--variable LOAD_EXTERNAL_HUB:<that URL>`.
@@ -19,7 +19,7 @@ ${LOAD_AGENTS}          500
 ${LOAD_TASKS}           10000
 ${SUBMITTERS}           4
 # The embedded hub on a busy 2-core machine measured 676-1,385 tasks/s, p50 0 ms, p99 1-2 ms
-# (20 runs, README "Load and capacity"); the bars leave room for a busier CI machine.
+# (20 runs, docs/load.md); the bars leave room for a busier CI machine.
 ${MIN_THROUGHPUT}       300
 ${MAX_P50}              50ms
 ${MAX_P99}              250ms

@@ -6,7 +6,7 @@ with ``start_agent``; the pool never prints it. Structured answers (journals, hu
 are JSON strings, because XML-RPC has neither ``None`` nor integers beyond 32 bits (hub
 timestamps are milliseconds).
 
-Example (on an agent machine; see the README before binding anything but loopback)::
+Example (on an agent machine; see docs/pools-and-network.md before binding anything but loopback)::
 
     AGENTCOM_POOL_SECRET=$(cat /etc/agentcom/pool-secret) \\
         agentcom-agent-pool --host 10.0.0.2 --port 8270
@@ -288,8 +288,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="agentcom-agent-pool",
         description="Serve AgentCom simulated agents over Robot Framework's remote library "
-        "interface (XML-RPC). Binds loopback by default; read the README before binding "
-        "anything else: the pool runs agents with real hub tokens.",
+        "interface (XML-RPC). Binds loopback by default; read docs/pools-and-network.md "
+        "before binding anything else: the pool runs agents with real hub tokens.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
     parser.add_argument("--port", type=int, default=8270, help="port (8270); 0 picks one")

@@ -1,7 +1,7 @@
 """``metrics.json``: per test and per run figures for trending across runs (CI).
 
 Pure functions from hub task records to JSON-ready dicts; the shape is documented in
-``docs/metrics.schema.json`` and the README. The listener writes the file at close.
+``docs/metrics.schema.json`` and docs/results.md. The listener writes the file at close.
 """
 
 from __future__ import annotations
