@@ -1,17 +1,20 @@
 """Result modifier that shows failure messages holding a plain-text table (task tables,
 listings) in a monospace font in log.html, where Robot's proportional font would misalign
-their columns: the failing keyword's message and its FAIL line.
+their columns: the test's message, the failing keyword's message and its FAIL line.
 
 Use as ``--prerebotmodifier AgentComLibrary.report.monospace.MonospaceTables`` (robot.args
-does). Test and suite messages stay plain text, since the same result also feeds
-``--xunit`` files, where HTML would show as markup; output.xml and the console keep the
-plain text too.
+does). The same result also feeds ``--xunit`` files, where HTML would show as markup: when
+the command line (or an argument file on it) asks for one, test messages stay plain text.
+output.xml and the console always keep the plain text.
 """
 
 from __future__ import annotations
 
 import html
 import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from robot.api import ResultVisitor
@@ -34,13 +37,29 @@ def as_html(message: str) -> str:
     return f'<pre style="{PRE_STYLE}">{html.escape(message)}</pre>'
 
 
+def xunit_asked(argv: Sequence[str]) -> bool:
+    """Whether a robot/rebot command line (with its argument files) asks for --xunit."""
+    words = list(argv)
+    for index, word in enumerate(argv):
+        if word in ("--argumentfile", "-A") and index + 1 < len(argv):
+            try:
+                text = Path(argv[index + 1]).read_text(encoding="utf-8")
+            except OSError:
+                continue
+            words += [line.split()[0] for line in text.splitlines() if line.strip()]
+    return any(w in ("--xunit", "-x") or w.startswith("--xunit=") for w in words)
+
+
 class MonospaceTables(ResultVisitor):
     """Turn the failure messages with a table into monospace HTML."""
 
-    def __init__(self) -> None:
+    def __init__(self, test_messages: bool | None = None) -> None:
         self.changed = 0
+        self.test_messages = not xunit_asked(sys.argv) if test_messages is None else test_messages
 
     def visit_test(self, test: Any) -> None:
+        if self.test_messages:
+            test.message = self._status(test.message)
         test.body.visit(self)
         if test.has_setup:
             test.setup.visit(self)
