@@ -10,6 +10,7 @@ from robot.api.types import Secret
 from robotlibcore import DynamicCore
 
 from .context import LibraryConfig, LibraryContext
+from .hubapi.client import HubUnavailable
 from .hubapi.launcher import HubProcessExited
 from .keywords import (
     AgentKeywords,
@@ -32,6 +33,7 @@ __all__ = ["AgentComLibrary", "Behaviour", "RestartMode", "TokenChoice"]
 
 LOG = logging.getLogger(__name__)
 
+HUB_EXIT_WAIT = 5.0  # seconds a hub that refuses connections gets to finish exiting
 # keywords that clean up or start afresh: never stopped by a hub process that exited
 _NO_HUB_CHECK = frozenset(
     {"close_hub_session", "stop_run_on_setup_error", "open_hub_session", "stop_all_agents"}
@@ -283,6 +285,7 @@ class AgentComLibrary(DynamicCore):
             if session.managed is not None and session.managed.reported:
                 if name in _PASSED_OVER_WHEN_DEAD:
                     logger.info(f"'{name}' passed over: the hub process has exited.")
+                    self.ctx.test.judged = True  # nothing left to judge it by
                     return None
             else:
                 session.check_hub_process()
@@ -290,6 +293,8 @@ class AgentComLibrary(DynamicCore):
             return super().run_keyword(name, args, kwargs)
         except Exception as error:
             if session is not None and not isinstance(error, HubProcessExited):
+                if session.managed is not None and _caused_by(error, HubUnavailable):
+                    session.managed.wait_exit(HUB_EXIT_WAIT)  # a hub dies in a few ms
                 try:
                     session.check_hub_process()
                 except HubProcessExited as exited:
@@ -335,3 +340,13 @@ class AgentComLibrary(DynamicCore):
             self.ctx.close_session()
         except Exception as error:  # never let cleanup break Robot's shutdown
             LOG.debug("closing the hub session failed: %s", error)
+
+
+def _caused_by(error: BaseException | None, kind: type[BaseException]) -> bool:
+    """Whether ``error`` or an error it was raised from (or during) is a ``kind``."""
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, kind):
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False

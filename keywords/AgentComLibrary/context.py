@@ -369,9 +369,11 @@ class LibraryContext:
         session.client.close()
         if hub is not None:
             with contextlib.suppress(Exception):
-                died = hub.exit_code() is not None and not hub.reported
+                died, reported = hub.exit_code() is not None, hub.reported
                 code = hub.stop()
-                if died:
+                if reported:
+                    pass  # the keyword that found it dead said so already
+                elif died:
                     notes.append(
                         f"{hub.name} had exited by itself with code {code}; its last log "
                         f"lines:\n{hub.final_log}"

@@ -37,12 +37,14 @@ class _Tests(ResultVisitor):
 class Run:
     """One `robot ... suites` process: exit code, wall time, console, result."""
 
-    def __init__(self, out: Path, *options: str, token: str | None = None) -> None:
+    def __init__(
+        self, out: Path, *options: str, token: str | None = None, suite: Path | None = None
+    ) -> None:
         env = {k: v for k, v in os.environ.items() if k != "AGENTCOM_TOKEN"}
         if token is not None:
             env["AGENTCOM_TOKEN"] = token
         command = [sys.executable, "-m", "robot", "--argumentfile", str(ROOT / "robot.args")]
-        command += ["--outputdir", str(out), *options, str(ROOT / "suites")]
+        command += ["--outputdir", str(out), *options, str(suite or ROOT / "suites")]
         started = time.monotonic()
         done = subprocess.run(
             command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300

@@ -42,7 +42,8 @@ _TOKEN = re.compile(r"\b[0-9a-f]{64}\b")
 _PLACEHOLDER = re.compile(r"\{(port|state_dir|host)\}")
 POLL = 0.05
 HEALTH_TIMEOUT = 1.0
-TAIL = 20
+TAIL = 12  # log lines in a failure message (Robot cuts long messages)
+LINE = 200  # characters of each
 
 _LIVE = LastResort(lambda hub: hub.stop())  # hubs still running when the interpreter exits
 
@@ -376,6 +377,10 @@ class HubLauncher:
         """The exit code when the hub process has ended by itself, else None."""
         return self.process.exit_code() if self.process is not None else None
 
+    def wait_exit(self, timeout: float) -> int | None:
+        """Wait up to ``timeout`` seconds for a hub that is going down to exit; its code."""
+        return self.process.wait(timeout) if self.process is not None else None
+
     def exited_message(self) -> str:
         """What to say when the hub process is gone ('' while it runs)."""
         code = self.exit_code()
@@ -396,7 +401,11 @@ class HubLauncher:
         return log_tail(self.log_path, lines)
 
     def _tail_text(self) -> str:
-        return f"Last lines of its log ({self.log_path}):\n{self.log_tail(TAIL)}"
+        lines = [
+            line if len(line) <= LINE else line[:LINE] + "..."
+            for line in self.log_tail(TAIL).splitlines()
+        ]
+        return f"Last lines of its log ({self.log_path}):\n" + "\n".join(lines)
 
 
 def _health_status(url: str) -> int | str:
