@@ -185,7 +185,7 @@ class SessionKeywords(LibraryComponent):
                 "runs already, or HUB_COMMAND for a hub the library starts, not both."
             )
         if url or command:
-            _refuse_faults(url or "a HUB_COMMAND hub", faults)
+            _refuse_faults(url, faults)
             if options:
                 self.info(
                     f"The hub {'at ' + url if url else 'of HUB_COMMAND'} runs with its own "
@@ -610,9 +610,9 @@ def _split_list(value: str | list[str] | None) -> list[str]:
 
 def _refuse_faults(url: str, faults: list[str]) -> None:
     if faults:
+        hub = f"HUB_URL is '{url}'" if url else "the run uses HUB_COMMAND"
         raise ValueError(
-            f"Hub faults only apply to the embedded hub, but HUB_URL is '{url}' "
-            f"(faults: {id_list(faults)})."
+            f"Hub faults only apply to the embedded hub, but {hub} (faults: {id_list(faults)})."
         )
 
 
