@@ -1,6 +1,6 @@
 *** Settings ***
 Documentation     The session keywords on a real run: tokens, health, a hub restart, and
-...               the skip of embedded-only tests on a hub of one's own.
+...               the skip of managed-hub and embedded-only tests on a hub of one's own.
 
 Resource          atest.resource
 
@@ -33,11 +33,11 @@ Dead Letter And Retry
     Wait Until Task Is Completed    ${task}
 
 Restart Keeps The Tasks
-    [Tags]    embedded-only
+    [Tags]    managed-hub
     Start Agent    worker
     ${task}    Submit Task    survives
     Wait Until Task Is Completed    ${task}
-    Restart Embedded Hub    mode=terminate
+    Restart Hub    mode=terminate
     Hub Should Be Healthy
     Reconnect All Agents
     Task Should Be Completed By    ${task}    worker
@@ -56,7 +56,12 @@ Hub Should Be Healthy Says When The Hub Is Gone
     ...    Hub Should Be Healthy
     [Teardown]    Reopen Hub Session
 
-Restart Embedded Hub Refuses A Mode It Does Not Know
-    [Tags]    embedded-only
+Restart Hub Refuses A Mode It Does Not Know
+    [Tags]    managed-hub
     Run Keyword And Expect Error    GLOB:ValueError: Argument 'mode' got value 'pause'*
-    ...    Restart Embedded Hub    mode=pause
+    ...    Restart Hub    mode=pause
+
+Restart Embedded Hub Is A Deprecated Alias Of Restart Hub
+    [Tags]    managed-hub
+    Restart Embedded Hub    mode=kill
+    Hub Should Be Healthy

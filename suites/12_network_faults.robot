@@ -3,10 +3,13 @@ Documentation     NET, agents on another host and a network that fails. Inside t
 ...               network lab (`make network`, root) the far pool's agents run in their own
 ...               network namespace behind a veth pair, and nftables or a delaying proxy
 ...               break the path between them and the hub; the control channel to the pool
-...               stays up. The suite runs a hub of its own with a 3 s ping timeout in the
-...               lab (500 ms outside it, where only NET-00 runs); pool agents ping every
-...               500 ms. Outside the lab only NET-00 runs (no root needed); the others skip,
-...               saying why.
+...               stays up. The suite runs a hub of its own, bound to the lab's hub side
+...               address: the embedded hub with a 3 s ping timeout in the lab (500 ms outside
+...               it), or another instance of HUB_COMMAND with its own timers (`Get Hub
+...               Timer`); pool agents ping every 500 ms. Deadlines come from the hub's
+...               timers: NET-01 and NET-02 (tagged slow) wait on a real hub's 60 s liveness
+...               timers, NET-00 skips on a hub whose ping timeout is that long. Outside the
+...               lab only NET-00 runs (no root needed); the others skip, saying why.
 
 Resource          ../resources/agentcom.resource
 
@@ -14,15 +17,13 @@ Suite Setup       Start Network Suite
 Suite Teardown    Close Hub Session
 Test Teardown     Finish Network Test
 
-Test Tags         embedded-only
-
 
 *** Variables ***
 # The lab file the network lab runner sets; empty: not inside the lab.
 ${NETWORK_LAB}       ${EMPTY}
-# The private hub's ping timeout in the lab; outside it NET-00 alone runs, with 500 ms.
+# The private embedded hub's ping timeout in the lab; outside it NET-00 alone runs, with 500 ms.
 ${PING_TIMEOUT}      3s
-# Ping timeout + one reaper sweep (ping timeout / 4) + one ping interval, with margin.
+# The shortest reclaim deadline; a hub with longer liveness timers gets a longer one.
 ${RECLAIM_WITHIN}    5s
 
 
@@ -33,11 +34,12 @@ NET-00 A Silent Agent Loses Its Task At The Ping Timeout
     ...    reaper; its task is reclaimed and completed by a newcomer. Needs no lab, so the
     ...    `no-liveness-eviction` fault is caught in every run.
     [Tags]    NET-00    failure    liveness
-    Skip Test If It Needs The Embedded Hub
+    # a local agent pings every 20 s: it is silent only to a hub with a shorter ping timeout
+    ${within}    Reclaim Deadline    at_most=5s
     Start Agent    silent    behaviour=hold    pool=local
     ${task}    Submit Task    Outlive a silent agent
     ${record}    Wait Until Task Is Assigned    ${task}    agent=silent
-    Wait Until Task Is Reclaimed    ${task}    ${record}[assigned_at]    ${RECLAIM_WITHIN}
+    Wait Until Task Is Reclaimed    ${task}    ${record}[assigned_at]    ${within}
     Start Agent    newcomer    pool=local
     Wait Until Task Is Completed    ${task}
     Task History Should Be    ${task}    queued    assigned to silent    reclaimed
@@ -49,14 +51,14 @@ NET-01 A Partitioned Agent's Task Is Reclaimed And Completed On The Hub Side
     ...    the hub starts to be dropped: no FIN, no RST. Proves that the hub notices by its
     ...    ping timer alone, reclaims the task within the liveness window, and that an agent
     ...    on the hub's side completes it exactly once.
-    [Tags]    NET-01    network    failure
-    [Setup]    Start Network Test
+    [Tags]    NET-01    network    failure    managed-hub    slow
+    [Setup]    Start Liveness Test
     Start Agent    victim    behaviour=hold    pool=far
     ${task}    Submit Task    Survive a partition
     Wait Until Task Is Assigned    ${task}    agent=victim
     Start Agent    survivor    pool=near
     ${cut}    Partition Agent Host    far
-    Wait Until Task Is Reclaimed    ${task}    ${cut}    ${RECLAIM_WITHIN}
+    Wait Until Task Is Reclaimed    ${task}    ${cut}    ${RECLAIM_DEADLINE}
     Wait Until Task Is Completed    ${task}
     Task Should Be Completed By    ${task}    survivor
     Task Should Be Completed Exactly Once    ${task}
@@ -71,14 +73,14 @@ NET-02 After The Partition Heals The Cut-Off Agent's Late Completion Is Refused
     ...    generation it was given. Proves that the hub refuses it as `stale_generation`,
     ...    that the current holder's completion is accepted, and that nothing is lost or
     ...    duplicated.
-    [Tags]    NET-02    network    failure
-    [Setup]    Start Network Test
+    [Tags]    NET-02    network    failure    managed-hub    slow
+    [Setup]    Start Liveness Test
     Start Agent    victim    behaviour=hold    pool=far
     ${task}    Submit Task    Finish too late
     Wait Until Task Is Assigned    ${task}    agent=victim
     Start Agent    survivor    behaviour=hold    pool=near
     ${cut}    Partition Agent Host    far
-    Wait Until Task Is Reclaimed    ${task}    ${cut}    ${RECLAIM_WITHIN}
+    Wait Until Task Is Reclaimed    ${task}    ${cut}    ${RECLAIM_DEADLINE}
     Wait Until Task Is Assigned    ${task}    agent=survivor
     Heal Partition    far
     Reconnect Agent    victim
@@ -97,7 +99,7 @@ NET-03 Ten Tasks Complete Across Two Agents Behind A 200 ms Delay
     ...    submission, shared by both agents, and that each assignment took at least the
     ...    delay minus the jitter to arrive (the figures are logged; the summary's
     ...    assignment latencies grow by the round trips).
-    [Tags]    NET-03    network    scale
+    [Tags]    NET-03    network    scale    managed-hub
     [Setup]    Start Network Test
     Add Network Delay    far    200ms    jitter=50ms
     Start Agent    worker-1    behaviour=slow    delay=100ms    pool=far
@@ -113,7 +115,7 @@ NET-04 Every Task Completes Exactly Once Through 10 Percent Packet Loss
     [Documentation]    Both far agents work through a path that drops 10 % of the packets
     ...    both ways at random. Proves that TCP's retransmissions and the hub's fencing
     ...    together still complete every one of ten tasks exactly once.
-    [Tags]    NET-04    network    failure
+    [Tags]    NET-04    network    failure    managed-hub
     [Setup]    Start Network Test
     Add Packet Loss    far    10
     Start Agent    worker-1    behaviour=slow    delay=100ms    pool=far
@@ -130,11 +132,12 @@ NET-04 Every Task Completes Exactly Once Through 10 Percent Packet Loss
 
 *** Keywords ***
 Start Network Suite
-    [Documentation]    Opens a private hub with short liveness timers, bound to the lab's hub
-    ...    side address when inside the lab, and connects the lab's agent pools.
+    [Documentation]    Opens a private hub (short liveness timers on the embedded hub), bound
+    ...    to the lab's hub side address when inside the lab, and connects the lab's agent
+    ...    pools.
     ${hub_host}    Open Network Lab    ${NETWORK_LAB}
     VAR    ${ping_timeout}    ${{ $PING_TIMEOUT if $NETWORK_LAB else '500ms' }}
-    Open Private Hub Session    hub_options=--host ${hub_host} --ping-timeout ${ping_timeout}
+    Open Private Hub Session    hub_options=--ping-timeout ${ping_timeout}    host=${hub_host}
     IF    $NETWORK_LAB
         Connect Agent Pools    ${AGENT_POOLS}    ping_interval=500ms    spread=${FALSE}
     END
@@ -144,6 +147,25 @@ Start Network Test
     Skip Test If It Needs The Embedded Hub
     Skip If    not $NETWORK_LAB
     ...    Needs the network lab: run `make network` as root (ip netns, nftables); this run has no NETWORK_LAB.
+
+Start Liveness Test
+    [Documentation]    Skips a test that needs the lab when there is none, and sets
+    ...    `${RECLAIM_DEADLINE}` from the hub's liveness timers.
+    Start Network Test
+    ${within}    Reclaim Deadline
+    VAR    ${RECLAIM_DEADLINE}    ${within}    scope=TEST    # robocop: off=VAR06
+
+Reclaim Deadline
+    [Documentation]    How long after a partition or an agent's silence the hub must have
+    ...    reclaimed its task: the ping timeout, one liveness sweep and a margin, or the idle
+    ...    timeout when that closes a silent connection sooner; at least `${RECLAIM_WITHIN}`.
+    ...    Skips the test when the ping timeout is longer than `at_most` and it is not `slow`.
+    [Arguments]    ${at_most}=${None}
+    ${ping}    Get Hub Timer    ping_timeout    at_most=${at_most}
+    ${sweep}    Get Hub Timer    liveness_sweep
+    ${idle}    Get Hub Timer    idle_timeout
+    VAR    ${floor}    ${{ robot.utils.timestr_to_secs($RECLAIM_WITHIN) }}
+    RETURN    ${{ max($floor, min($ping + $sweep, $idle) + 1.25) }}
 
 Finish Network Test
     [Documentation]    Removes every network fault, then logs the summary and stops agents.

@@ -10,6 +10,8 @@ from robot.api.types import Secret
 from robotlibcore import DynamicCore
 
 from .context import LibraryConfig, LibraryContext
+from .hubapi.client import HubUnavailable
+from .hubapi.launcher import HubProcessExited
 from .keywords import (
     AgentKeywords,
     CheckKeywords,
@@ -32,6 +34,14 @@ __version__ = "0.1.0"
 __all__ = ["AgentComLibrary", "Behaviour", "RestartMode", "TokenChoice"]
 
 LOG = logging.getLogger(__name__)
+
+HUB_EXIT_WAIT = 5.0  # seconds a hub that refuses connections gets to finish exiting
+# keywords that clean up or start afresh: never stopped by a hub process that exited
+_NO_HUB_CHECK = frozenset(
+    {"close_hub_session", "stop_run_on_setup_error", "open_hub_session", "stop_all_agents"}
+)
+# teardown keywords that only read the hub: nothing to read once it is gone
+_PASSED_OVER_WHEN_DEAD = frozenset({"log_test_summary", "contract_should_hold", "heal_network"})
 
 
 class AgentComLibrary(DynamicCore):
@@ -79,6 +89,27 @@ class AgentComLibrary(DynamicCore):
     breaks the TCP connection without a close frame, like a crash; `Close Agent Connection`
     closes cleanly. Agent counts are of reports the hub acknowledged (``task_ack``), not of
     frames sent; rejected reports are kept for `Wait Until Agent Report Is Rejected`.
+
+    = Managed hubs =
+
+    The library starts, restarts and stops a hub by itself in two cases: the embedded hub
+    (no ``hub_url``, no ``hub_command``), and any hub whose command line is given as
+    ``hub_command`` (Robot variable ``HUB_COMMAND``), e.g. the real Elixir hub. The command
+    runs in the foreground with fresh state per start; its placeholders are ``{port}`` (a
+    free port the library picks), ``{state_dir}`` (a fresh directory the library makes and
+    removes) and ``{host}`` (the address to bind). The bootstrap token comes from
+    ``hub_token_file``, from ``hub_token_command`` (run in the fresh state before the first
+    start), or from ``AGENTCOM_TOKEN``. The library waits until ``GET /health`` answers 200
+    within ``connect_timeout``; `Restart Hub` kills or terminates it and starts it again on
+    the same state and port; `Open Private Hub Session` starts another instance. If the hub
+    exits during the run, the next keyword fails saying so, with its last log lines, and the
+    run stops. A watchdog process ends the hub and removes its state if the runner is
+    killed. Details: ``docs/managed-hub.md``.
+
+    | =Tag= | =The test ...= | =Skipped against= |
+    | ``managed-hub`` | restarts the hub | a hub at ``hub_url`` |
+    | ``embedded-only`` | needs the embedded hub's faults or timer options | any other hub |
+    | ``slow`` | may wait on the hub's own timers (`Get Hub Timer`) | - |
 
     = Real sidecars =
 
@@ -180,6 +211,12 @@ class AgentComLibrary(DynamicCore):
         sidecar_dir: str = "",
         connect_timeout: timedelta = timedelta(seconds=30),
         reply_timeout: timedelta = timedelta(seconds=30),
+        hub_command: str = "",
+        hub_token_file: str = "",
+        hub_token_command: str = "",
+        hub_cwd: str = "",
+        hub_timers: str = "",
+        hub_ports: str = "",
     ) -> None:
         """Sets the defaults of `Open Hub Session` and the timeouts (see `Timeouts`).
 
@@ -198,6 +235,19 @@ class AgentComLibrary(DynamicCore):
                 sidecar to be identified.
             reply_timeout: how long one HTTP request, or the hub's answer to a report, may
                 take.
+            hub_command: a shell command that runs a hub in the foreground, with the
+                placeholders ``{port}``, ``{state_dir}`` and ``{host}``: the library starts,
+                restarts and stops it (see `Managed hubs`); empty: the embedded hub.
+            hub_token_file: where the hub of ``hub_command`` writes its bootstrap token,
+                e.g. ``{state_dir}/bootstrap.token`` (read once it answers).
+            hub_token_command: a command, run in the fresh state dir before the hub's first
+                start, whose output holds the 64-hex bootstrap token.
+            hub_cwd: the working directory of both commands; default: the state dir.
+            hub_timers: the timers of a hub whose timers the library cannot set
+                (``hub_command`` or ``hub_url``), ``name=duration,...``; default: the
+                contract's (see `Get Hub Timer`).
+            hub_ports: the ports ``{port}`` is picked from, e.g. ``4400-4499``; default:
+                any free port.
         """
         token = bootstrap_token.value if isinstance(bootstrap_token, Secret) else bootstrap_token
         self.ctx = LibraryContext(
@@ -211,6 +261,12 @@ class AgentComLibrary(DynamicCore):
                 reply_timeout=reply_timeout.total_seconds(),
                 poll_interval=poll_interval.total_seconds(),
                 sidecar_dir=sidecar_dir or "",
+                hub_command=hub_command or "",
+                hub_token_file=hub_token_file or "",
+                hub_token_command=hub_token_command or "",
+                hub_cwd=hub_cwd or "",
+                hub_timers=hub_timers or "",
+                hub_ports=hub_ports or "",
             )
         )
         agents, tasks = AgentKeywords(self.ctx), TaskKeywords(self.ctx)
@@ -233,10 +289,31 @@ class AgentComLibrary(DynamicCore):
 
     def run_keyword(self, name, args, kwargs=None):
         """Runs a keyword; a plain ``ValueError``/``TypeError``/``KeyError`` from it fails
-        the keyword with its message alone (as an ``AgentComError``)."""
+        the keyword with its message alone (as an ``AgentComError``).
+
+        When the hub the library started has exited by itself, the first keyword to notice
+        (before it runs, or when it failed) fails saying so, and the run stops
+        (``HubProcessExited``); the teardown keywords that only read the hub are passed
+        over after that."""
+        session = self.ctx.session
+        if session is not None and name not in _NO_HUB_CHECK:
+            if session.managed is not None and session.managed.reported:
+                if name in _PASSED_OVER_WHEN_DEAD:
+                    logger.info(f"'{name}' passed over: the hub process has exited.")
+                    self.ctx.test.judged = True  # nothing left to judge it by
+                    return None
+            else:
+                session.check_hub_process()
         try:
             return super().run_keyword(name, args, kwargs)
         except Exception as error:
+            if session is not None and not isinstance(error, HubProcessExited):
+                if session.managed is not None and _caused_by(error, HubUnavailable):
+                    session.managed.wait_exit(HUB_EXIT_WAIT)  # a hub dies in a few ms
+                try:
+                    session.check_hub_process()
+                except HubProcessExited as exited:
+                    raise exited from error
             shown = as_library_error(error)
             if shown is error:
                 raise
@@ -278,3 +355,13 @@ class AgentComLibrary(DynamicCore):
             self.ctx.close_session()
         except Exception as error:  # never let cleanup break Robot's shutdown
             LOG.debug("closing the hub session failed: %s", error)
+
+
+def _caused_by(error: BaseException | None, kind: type[BaseException]) -> bool:
+    """Whether ``error`` or an error it was raised from (or during) is a ``kind``."""
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, kind):
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False

@@ -13,8 +13,10 @@ from .agents.simulated import AgentHandle, journal_mark
 from .checker import history as hist
 from .hubapi.client import HubClient, HubError
 from .hubapi.embedded import EmbeddedHub
+from .hubapi.launcher import HubLauncher, HubProcessExited
 from .hubapi.model import Task
 from .hubapi.records import TaskRecords
+from .hubapi.timers import HubTimers
 from .pool.registry import PoolRegistry
 from .report.checks_panel import CheckRecord
 from .util.errors import AgentComError
@@ -48,21 +50,45 @@ class LibraryConfig:
     reply_timeout: float = 30.0  # one HTTP request, or the hub's answer to one report
     poll_interval: float = 0.1
     sidecar_dir: str = ""
+    # a hub the library starts from a command (see docs/managed-hub.md)
+    hub_command: str = ""
+    hub_token_file: str = ""
+    hub_token_command: str = ""
+    hub_cwd: str = ""
+    hub_ports: str = ""  # e.g. 4400-4499: the ports a HUB_COMMAND hub may get; empty: any
+    hub_timers: str = ""  # name=duration,... for a hub whose timers the library cannot set
 
 
 @dataclass
 class HubSession:
-    """One open hub: its client, the embedded process if any, and the run id."""
+    """One open hub: its client, the hub process the library started if any (embedded or
+    ``HUB_COMMAND``), its timers, and the run id."""
 
     client: HubClient
     run_id: str
     ws_url: str
-    embedded: EmbeddedHub | None = None
+    managed: HubLauncher | None = None
     token_owners: list[str] = field(default_factory=list)  # agent ids we created tokens for
+    timers: HubTimers = field(default_factory=HubTimers)
 
     @property
     def url(self) -> str:
         return self.client.base_url
+
+    @property
+    def embedded(self) -> EmbeddedHub | None:
+        """The embedded hub, when the session's hub is the embedded one."""
+        return self.managed if isinstance(self.managed, EmbeddedHub) else None
+
+    def check_hub_process(self) -> None:
+        """Fail (and stop the run) once when the hub the library started has exited."""
+        hub = self.managed
+        if hub is None or hub.reported:
+            return
+        message = hub.exited_message()
+        if message:
+            hub.reported = True
+            raise HubProcessExited(message)
 
     def new_run(self) -> str:
         """Give the session a fresh run id (each suite on a shared hub gets its own, so a
@@ -223,7 +249,7 @@ class LibraryContext:
         that goes with a change (see ``history.changes_state``), another session, or a
         restart of the embedded hub (a new pid)."""
         session = self.session
-        pid = session.embedded.pid if session is not None and session.embedded else 0
+        pid = session.managed.pid if session is not None and session.managed else 0
         return (self.test.history.changes, id(session), pid)
 
     def tasks(self, task_ids: Iterable[str]) -> dict[str, Task | None]:
@@ -326,8 +352,8 @@ class LibraryContext:
         return notes
 
     def close_current(self) -> list[str]:
-        """Stop agents, revoke the tokens made on an external hub, stop the embedded hub
-        of the current session; none is current afterwards.
+        """Stop agents, revoke the tokens made on an external hub, stop the hub the library
+        started for the current session; none is current afterwards.
 
         Returns notes about anything that did not go cleanly. Safe to call twice.
         """
@@ -337,16 +363,25 @@ class LibraryContext:
         self.session_owner = ""
         if session is None or any(outer is session for outer, _ in self.outer_sessions):
             return notes
-        if session.embedded is None:
+        hub = session.managed
+        if hub is None:
             notes += session.revoke_all_tokens()
         session.client.close()
-        if session.embedded is not None:
+        if hub is not None:
             with contextlib.suppress(Exception):
-                code = session.embedded.stop()
-                if code not in (0, None):
+                died, reported = hub.exit_code() is not None, hub.reported
+                code = hub.stop()
+                if reported:
+                    pass  # the keyword that found it dead said so already
+                elif died:
                     notes.append(
-                        f"the embedded hub exited with code {code} on SIGTERM; its last log "
-                        f"lines:\n{session.embedded.final_log}"
+                        f"{hub.name} had exited by itself with code {code}; its last log "
+                        f"lines:\n{hub.final_log}"
+                    )
+                elif code not in (0, None) and code != -15 and code != 143:
+                    notes.append(
+                        f"{hub.name} exited with code {code} on SIGTERM; its last log "
+                        f"lines:\n{hub.final_log}"
                     )
         return notes
 

@@ -21,6 +21,7 @@ from robot.libraries.BuiltIn import BuiltIn
 
 from .context import HubSession, LibraryContext
 from .report import metrics, runinfo
+from .util.masking import mask_text
 
 LOG = logging.getLogger(__name__)
 
@@ -132,7 +133,7 @@ class RunListener:
         if robot_running() and not _RECORD.announced:
             _RECORD.announced = True
             config = ctx.config
-            console(runinfo.console_plan(config.hub_url, config.hub_faults, version))
+            console(runinfo.console_plan(planned_hub(config), config.hub_faults, version))
 
     # -- events ----------------------------------------------------------------------------
 
@@ -158,7 +159,9 @@ class RunListener:
             if warning:
                 logger.warn(warning)
         config = self.ctx.config
-        self._metadata(runinfo.planned_metadata(config.hub_url, config.hub_faults, self.version))
+        self._metadata(
+            runinfo.planned_metadata(planned_hub(config), config.hub_faults, self.version)
+        )
 
     def end_suite(self, data: Any, result: Any) -> None:
         """At the end of the top suite: say plainly when no hub session was ever opened."""
@@ -218,7 +221,7 @@ class RunListener:
                 "library_version": self.version,
                 "library": runinfo.library_text(self.version),
                 "hub_url": config.hub_url,
-                "hub_kind": "external" if config.hub_url else "embedded",
+                "hub_kind": "external" if planned_hub(config) else "embedded",
                 "hub_faults": config.hub_faults,
             }
             sessions = [s.as_json() for s in run.sessions]
@@ -233,3 +236,15 @@ class RunListener:
             builtin = BuiltIn()
             for name, value in values.items():
                 builtin.set_suite_metadata(name, value, top=top)
+
+
+def planned_hub(config: Any) -> str:
+    """What the run was told to test, for the lines written before a session opens: the
+    URL, the command of ``HUB_COMMAND`` (a hub the library starts, reported as external:
+    it is not the embedded hub), or '' for the embedded hub."""
+    if config.hub_url:
+        return config.hub_url
+    command = mask_text(" ".join(config.hub_command.split()))
+    if not command:
+        return ""
+    return f"HUB_COMMAND `{command[:77] + '...' if len(command) > 80 else command}`"

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 from AgentComLibrary import AgentComLibrary
-from AgentComLibrary.hubapi import embedded as embedded_hub
+from AgentComLibrary.hubapi import launcher as hub_launcher
 from AgentComLibrary.hubapi.client import HubClient
 from AgentComLibrary.hubapi.embedded import EmbeddedHub
 from libsupport import ACCEPTANCE_TIMEOUT, Agents, hub_processes_of, wait_until
@@ -19,7 +19,7 @@ from libsupport import ACCEPTANCE_TIMEOUT, Agents, hub_processes_of, wait_until
 def no_leftovers() -> Iterator[None]:
     """After all tests: no hub process of ours and no hub temp dir of ours is left."""
     yield
-    assert not embedded_hub._LIVE, f"hubs not stopped: {embedded_hub._LIVE}"
+    assert not hub_launcher._LIVE, f"hubs not stopped: {hub_launcher._LIVE}"
     wait_until(lambda: not hub_processes_of(os.getpid()), timeout=10)
     leftover = [t for t in threading.enumerate() if t.name.startswith("agent-") and t.is_alive()]
     assert not leftover, f"agent threads still running: {leftover}"

@@ -324,7 +324,7 @@ def test_reconnect_all_agents_after_restart() -> None:
         lib.start_agent("gone")
         lib.stop_agent("gone")
         assert lib.reconnect_all_agents() == []
-        lib.restart_embedded_hub("kill")
+        lib.restart_hub("kill")
         for agent in lib.ctx.agents.active.values():
             assert agent.wait_for(lambda a=agent: not a.connected, 10)
         assert lib.reconnect_all_agents() == ["agent-1", "agent-2"]

@@ -20,7 +20,7 @@ Unknown Behaviour
     Start Agent    worker    behaviour=compleet
 
 Unknown Restart Mode
-    Restart Embedded Hub    mode=pause
+    Restart Hub    mode=pause
 
 Known Choices
     Submit Task    Say hello    priority=URGENT

@@ -11,7 +11,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from AgentComLibrary.hubapi import embedded as embedded_hub
+from AgentComLibrary.hubapi import launcher as hub_launcher
 from AgentComLibrary.hubapi.client import HubClient
 from AgentComLibrary.hubapi.embedded import EmbeddedHub, EmbeddedHubError
 from AgentComLibrary.util.choices import RestartMode
@@ -42,7 +42,7 @@ def test_start_and_stop_leave_nothing_behind() -> None:
     assert hub.stop() == 0  # SIGTERM: clean shutdown
     assert not pid_alive(pid)
     assert not tmp_dir.exists()
-    assert hub not in embedded_hub._LIVE
+    assert hub not in hub_launcher._LIVE
     assert hub.stop() is None  # twice is fine
 
 
@@ -85,11 +85,11 @@ def test_hub_that_never_gets_ready_is_stopped(tmp_path: Path) -> None:
 
 def test_atexit_handler_stops_live_hubs(monkeypatch: pytest.MonkeyPatch) -> None:
     # a list of its own, so the session's hub is left alone
-    monkeypatch.setattr(embedded_hub, "_LIVE", LastResort(EmbeddedHub.stop, at_exit=False))
+    monkeypatch.setattr(hub_launcher, "_LIVE", LastResort(EmbeddedHub.stop, at_exit=False))
     hub = EmbeddedHub().start()
     pid, tmp_dir = hub.pid, hub.tmp_dir
-    assert {hub} == embedded_hub._LIVE.items()
-    embedded_hub._LIVE.stop_all()  # what the interpreter's exit runs
+    assert {hub} == hub_launcher._LIVE.items()
+    hub_launcher._LIVE.stop_all()  # what the interpreter's exit runs
     assert not pid_alive(pid) and not tmp_dir.exists()
 
 

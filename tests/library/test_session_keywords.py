@@ -137,9 +137,11 @@ def test_close_revokes_tokens_on_an_external_hub(hub: EmbeddedHub, client: HubCl
     assert not [t for t in client.list_tokens() if t["agent_id"].startswith(f"smoke-{run_id}")]
 
 
-def test_restart_needs_the_embedded_hub(lib: AgentComLibrary) -> None:
-    with pytest.raises(AssertionError, match=r"needs the embedded hub.*embedded-only"):
-        lib.restart_embedded_hub(RestartMode.KILL)
+def test_restart_needs_a_hub_the_library_started(lib: AgentComLibrary) -> None:
+    with pytest.raises(AssertionError, match=r"needs a hub the library starts.*'managed-hub'"):
+        lib.restart_hub(RestartMode.KILL)
+    with pytest.raises(AssertionError, match=r"needs a hub the library starts"):
+        lib.restart_embedded_hub(RestartMode.KILL)  # the deprecated alias
 
 
 @pytest.mark.parametrize("mode", list(RestartMode))
@@ -154,7 +156,7 @@ def test_restart_embedded_hub(mode: RestartMode) -> None:
         # sending the ack would (rightly) fail the same check after the restart.
         lib.task_should_be_completed(before)
         old_pid = lib.ctx.session.embedded.pid
-        lib.restart_embedded_hub(mode)
+        lib.restart_hub(mode)
         assert lib.ctx.session.embedded.pid != old_pid
         lib.task_should_be_completed(before)
         agent = lib.ctx.agents.get("phoenix")

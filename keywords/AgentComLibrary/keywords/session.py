@@ -15,12 +15,14 @@ from robotlibcore import keyword
 from ..context import HubSession, new_run_id
 from ..hubapi.client import TOKEN_SOURCES, HubClient, HubError, HubRequestError, HubUnavailable
 from ..hubapi.embedded import EmbeddedHub
+from ..hubapi.launcher import HubLauncher, TokenSource, parse_ports
 from ..hubapi.notahub import looks_like_a_page, not_a_hub
+from ..hubapi.timers import HubTimers
 from ..util.choices import RestartMode
 from ..util.errors import AgentComAssertion, AgentComError
 from ..util.formatting import id_list, plural
 from ..util.masking import mask
-from ..util.timeutil import hub_duration
+from ..util.timeutil import hub_duration, human
 from .base import LibraryComponent
 
 TOKEN_ENV = "AGENTCOM_TOKEN"
@@ -86,17 +88,20 @@ class SessionKeywords(LibraryComponent):
         allow_foreign_tasks: bool | None = None,
         acceptance_timeout: timedelta | None = None,
         hub_options: list[str] | str | None = None,
+        host: str = "127.0.0.1",
     ) -> str:
-        """Opens a session with an embedded hub of its own for the tests that follow, and
-        returns its run id; `Close Hub Session` stops that hub and goes back to the session
-        that was open before (the run's shared hub).
+        """Opens a session with a hub of its own for the tests that follow, and returns its
+        run id; `Close Hub Session` stops that hub and goes back to the session that was
+        open before (the run's shared hub).
 
         For a suite that restarts or breaks the hub, or needs other hub timers, while the
-        other suites share one hub (``suites/__init__.robot`` opens it). Against an external
-        hub (``HUB_URL`` set) there is no hub of one's own: the suite goes on with the open
-        session (or opens one) under a new run id, and ``acceptance_timeout`` and
-        ``hub_options`` are only logged; tests that need the private hub are tagged
-        ``embedded-only`` and skip there.
+        other suites share one hub (``suites/__init__.robot`` opens it). The hub is another
+        embedded hub, or, when the run uses ``HUB_COMMAND``, another instance of that
+        command (a new port, a new state dir; ``acceptance_timeout`` and ``hub_options``
+        are only logged: such a hub keeps its own timers, see `Get Hub Timer`). Against a
+        hub at ``HUB_URL`` there is no hub of one's own: the suite goes on with the open
+        session (or opens one) under a new run id, the options are only logged, and tests
+        tagged ``managed-hub`` or ``embedded-only`` skip there.
 
         Args:
             hub_faults: fault names for the private hub, comma separated; default: the
@@ -105,6 +110,8 @@ class SessionKeywords(LibraryComponent):
             acceptance_timeout: the private hub's acceptance timeout (its default is 60 s).
             hub_options: more command line options for the private hub,
                 e.g. ``--ping-timeout 1s``.
+            host: the address the private hub binds (``{host}`` of ``HUB_COMMAND``), e.g.
+                the network lab's hub side address.
 
         Returns:
             The run id of the private session.
@@ -123,7 +130,7 @@ class SessionKeywords(LibraryComponent):
                     f"timers apply; the options {' '.join(options)} are not used."
                 )
             return self.join_hub_session()
-        session = self._open("", None, hub_faults, allow_foreign_tasks, options)
+        session = self._open("", None, hub_faults, allow_foreign_tasks, options, host)
         self.ctx.enter_session(session, _suite())
         return session.run_id
 
@@ -163,6 +170,7 @@ class SessionKeywords(LibraryComponent):
         hub_faults: str | list[str] | None = None,
         allow_foreign: bool | None = None,
         options: list[str] | None = None,
+        host: str = "127.0.0.1",
     ) -> HubSession:
         """A new session (not yet current), checked for foreign tasks; see `Open Hub Session`.
         Arguments left out (None) take the library's import arguments."""
@@ -171,26 +179,35 @@ class SessionKeywords(LibraryComponent):
         faults = _split_list(config.hub_faults if hub_faults is None else hub_faults)
         allow = config.allow_foreign_tasks if allow_foreign is None else allow_foreign
         options = options or []
-        if url:
+        command = config.hub_command.strip()
+        if url and command:
+            raise ValueError(
+                f"Both HUB_URL ('{url}') and HUB_COMMAND are set: give HUB_URL for a hub that "
+                "runs already, or HUB_COMMAND for a hub the library starts, not both."
+            )
+        if url or command:
             _refuse_faults(url, faults)
             if options:
                 self.info(
-                    f"The hub at {url} runs with its own timers; the embedded hub options "
-                    f"{' '.join(options)} are not used."
+                    f"The hub {'at ' + url if url else 'of HUB_COMMAND'} runs with its own "
+                    f"timers; the embedded hub options {' '.join(options)} are not used."
                 )
-            session = self._external(url, token)
-        else:
-            session = self._embedded(faults, options)
+        session = self._external(url, token) if url else self._managed(faults, options, host, token)
         try:
             self._check_foreign_tasks(session, allow)
         except BaseException:
             self._close_unused(session)
             raise
-        where = (
-            f"embedded hub at {session.url} (pid {session.embedded.pid}, faults: {id_list(faults)})"
-            if session.embedded
-            else f"hub at {session.url}"
-        )
+        hub = session.managed
+        if session.embedded:
+            where = f"embedded hub at {session.url} (pid {hub.pid}, faults: {id_list(faults)})"
+        elif hub is not None:
+            where = (
+                f"hub started by HUB_COMMAND at {session.url} (pid {hub.pid}, state "
+                f"{hub.state_dir}, {hub.token_source.describe()}): {hub.shown_command()}"
+            )
+        else:
+            where = f"hub at {session.url}"
         self.info(
             f"Hub session open: {where}; run id {session.run_id}; "
             f"bootstrap token {mask(session.client.token)}"
@@ -205,21 +222,64 @@ class SessionKeywords(LibraryComponent):
         finally:
             self.ctx.session, self.ctx.session_owner = current, owner
 
-    def _embedded(self, faults: list[str], options: list[str]) -> HubSession:
+    def _managed(
+        self, faults: list[str], options: list[str], host: str, token: Secret | str | None
+    ) -> HubSession:
+        """A session with a hub the library starts: the command of ``HUB_COMMAND``, else
+        the embedded hub (the same launcher with the generated command)."""
         config = self.ctx.config
-        hub = EmbeddedHub(faults=faults, options=options, start_timeout=config.connect_timeout)
+        hub: HubLauncher
+        if config.hub_command.strip():
+            hub = HubLauncher(
+                config.hub_command,
+                token=self._token_source(token),
+                host=host,
+                cwd=config.hub_cwd,
+                start_timeout=config.connect_timeout,
+                timers=HubTimers().overridden(config.hub_timers),
+                ports=parse_ports(config.hub_ports),
+            )
+        else:
+            hub = EmbeddedHub(
+                faults=faults, options=options, start_timeout=config.connect_timeout, host=host
+            )
         hub.start()
         client = HubClient(hub.url, hub.token, timeout=config.reply_timeout)
-        # on 127.0.0.1 no proxy applies, and requests would read the environment's proxy
-        # settings again on every request (about 0.1 ms each, thousands of them per run)
+        # a hub the library started is near: no proxy applies, and requests would read the
+        # environment's proxy settings again on every request (about 0.1 ms each)
         client.session.trust_env = False
-        session = HubSession(client, new_run_id(), hub.ws_url, embedded=hub)
+        session = HubSession(client, new_run_id(), hub.ws_url, managed=hub, timers=hub.timers)
         try:
             _health(client)
         except BaseException:
             hub.stop()
             raise
         return session
+
+    def _token_source(self, token: Secret | str | None) -> TokenSource:
+        """Where the bootstrap token of a ``HUB_COMMAND`` hub comes from."""
+        config = self.ctx.config
+        if config.hub_token_file and config.hub_token_command:
+            raise ValueError(
+                "Both HUB_TOKEN_FILE and HUB_TOKEN_COMMAND are set: give one way to get the "
+                "hub's bootstrap token."
+            )
+        if config.hub_token_file:
+            return TokenSource("file", config.hub_token_file)
+        if config.hub_token_command:
+            return TokenSource("command", config.hub_token_command)
+        if token is None:
+            token = config.bootstrap_token
+        value = (token.value if isinstance(token, Secret) else token) or ""
+        value = value or os.environ.get(TOKEN_ENV, "")
+        if not value:
+            raise ValueError(
+                "No bootstrap token for the hub of HUB_COMMAND: set HUB_TOKEN_FILE (a file the "
+                "hub writes, e.g. {state_dir}/bootstrap.token), HUB_TOKEN_COMMAND (a command "
+                "that prints a token, run in the fresh state before the hub starts) or the "
+                f"environment variable {TOKEN_ENV}. See docs/managed-hub.md."
+            )
+        return TokenSource("given", value)
 
     def _external(self, url: str, token: Secret | str | None) -> HubSession:
         if token is None:
@@ -240,7 +300,8 @@ class SessionKeywords(LibraryComponent):
                 f"No bootstrap token for the hub at {url}: set BOOTSTRAP_TOKEN or the "
                 f"environment variable {TOKEN_ENV} to a token the hub knows. {TOKEN_SOURCES}"
             )
-        return HubSession(client, new_run_id(), client.ws_url)
+        timers = HubTimers().overridden(self.ctx.config.hub_timers)
+        return HubSession(client, new_run_id(), client.ws_url, timers=timers)
 
     def _check_foreign_tasks(self, session: HubSession, allow: bool) -> None:
         try:
@@ -275,8 +336,8 @@ class SessionKeywords(LibraryComponent):
         goes back to the session that was open before `Open Private Hub Session` or
         `Join Hub Session`, if any (a joined session is left, not closed).
 
-        Safe to call when no session is open. The embedded hub's last log lines are
-        logged (collapsed) before its temporary directory is removed.
+        Safe to call when no session is open. The last log lines of a hub the library
+        started are logged (collapsed) before its run directory is removed.
 
         Example:
         | `Close Hub Session` |
@@ -299,8 +360,10 @@ class SessionKeywords(LibraryComponent):
 
     def _log_hub_tail(self) -> None:
         session = self.ctx.session
-        if session is not None and session.embedded is not None:
-            self.log_details("Embedded hub log (last 40 lines)", session.embedded.log_tail(40))
+        if session is not None and session.managed is not None:
+            hub = session.managed
+            what = "Embedded hub log" if session.embedded else "Hub log (HUB_COMMAND)"
+            self.log_details(f"{what} (last 40 lines)", hub.log_tail(40))
 
     @keyword(tags=["Session"])
     def stop_run_on_setup_error(self, error: str) -> None:
@@ -373,41 +436,66 @@ class SessionKeywords(LibraryComponent):
         self.info(f"Revoked the tokens of {agent_id}: {body}")
 
     @keyword(tags=["Session"])
-    def restart_embedded_hub(self, mode: RestartMode = RestartMode.KILL) -> None:
-        """Stops the embedded hub and starts it again on the same data dir and port.
+    def restart_hub(self, mode: RestartMode = RestartMode.KILL) -> None:
+        """Stops the hub the library started (embedded, or ``HUB_COMMAND``) and starts it
+        again on the same state and port, then waits until it answers ``GET /health``.
 
-        Connected agents lose their connections; use `Reconnect Agent` to bring them back.
-        Fails against an external hub.
+        Connected agents lose their connections; use `Reconnect Agent` or
+        `Reconnect All Agents` to bring them back. Fails against a hub at ``HUB_URL``
+        (tag such tests ``managed-hub``: they skip there). A hub that does not come back
+        fails the keyword with the last lines of its log.
 
         Args:
-            mode: ``kill`` (SIGKILL, a crash) or ``terminate`` (SIGTERM, clean shutdown).
+            mode: ``kill`` (SIGKILL to its process group, a crash) or ``terminate``
+                (SIGTERM, a clean shutdown; SIGKILL after 5 s).
 
         Example:
-        | `Restart Embedded Hub` | mode=kill |
+        | `Restart Hub` | mode=kill |
         """
         session = self.session
-        if session.embedded is None:
+        hub = session.managed
+        if hub is None:
             raise AgentComAssertion(
-                f"Restart Embedded Hub needs the embedded hub, but this session uses the hub "
-                f"at {session.url}; tag the test 'embedded-only' and skip it there."
+                f"Restart Hub needs a hub the library starts (the embedded hub, or "
+                f"HUB_COMMAND), but this session uses the hub at {session.url}; tag the test "
+                f"'managed-hub' and it skips there."
             )
+        session.check_hub_process()  # a hub that died by itself is a finding, not a restart
         mode = RestartMode(mode)  # also when called from Python with a plain string
-        old_pid = session.embedded.pid
-        session.embedded.restart(mode)
-        session.client.token = session.embedded.token
+        old_pid = hub.pid
+        hub.restart(mode)
+        session.client.token = hub.token
         _health(session.client)
         self.info(
-            f"Embedded hub restarted ({mode.value}): pid {old_pid} -> {session.embedded.pid}, "
-            f"still at {session.url}"
+            f"{hub.name} restarted ({mode.value}): pid {old_pid} -> {hub.pid}, still at "
+            f"{session.url}"
         )
 
     @keyword(tags=["Session"])
-    def skip_test_if_it_needs_the_embedded_hub(self, tag: str = "embedded-only") -> None:
-        """Skips the current test when it has ``tag`` and the session uses an external hub
-        (tests that restart or break the hub can only run on the embedded one).
+    def restart_embedded_hub(self, mode: RestartMode = RestartMode.KILL) -> None:
+        """*DEPRECATED* Use `Restart Hub`, which restarts any hub the library started.
 
         Args:
-            tag: the tag that marks such tests.
+            mode: ``kill`` or ``terminate`` (see `Restart Hub`).
+
+        Example:
+        | `Restart Hub` | mode=kill |
+        """
+        self.restart_hub(mode)
+
+    @keyword(tags=["Session"])
+    def skip_test_if_it_needs_the_embedded_hub(
+        self, tag: str = "embedded-only", managed_tag: str = "managed-hub"
+    ) -> None:
+        """Skips the current test, saying why, when its tags ask for a hub this run does
+        not have: ``tag`` (``embedded-only``: it needs the embedded hub's fault switches or
+        timer options) when the hub is not the embedded one; ``managed_tag``
+        (``managed-hub``: it restarts the hub) when the hub is one at ``HUB_URL``, which
+        the library cannot restart.
+
+        Args:
+            tag: the tag of tests that need the embedded hub.
+            managed_tag: the tag of tests that need a hub the library starts.
 
         Example:
         | [Setup] | `Skip Test If It Needs The Embedded Hub` |
@@ -417,10 +505,65 @@ class SessionKeywords(LibraryComponent):
             return
         tags = BuiltIn().get_variable_value("@{TEST TAGS}", []) or []
         if tag in tags:
+            what = "the hub of HUB_COMMAND" if session.managed else f"the hub at {session.url}"
             raise SkipExecution(
-                f"This test is tagged '{tag}': it restarts or breaks the hub, which only the "
-                f"embedded hub allows; this run uses the hub at {session.url}."
+                f"This test is tagged '{tag}': it needs the embedded hub's fault switches or "
+                f"timer options; this run uses {what}."
             )
+        if managed_tag in tags and session.managed is None:
+            raise SkipExecution(
+                f"This test is tagged '{managed_tag}': it restarts the hub, which needs a hub "
+                f"the library starts (the embedded hub, or HUB_COMMAND); this run uses the "
+                f"hub at {session.url}."
+            )
+
+    @keyword(tags=["Session"])
+    def get_hub_timer(
+        self, name: str, at_most: timedelta | None = None, slow_tag: str = "slow"
+    ) -> float:
+        """Returns one timer of the session's hub in seconds; with ``at_most``, skips the
+        test when the timer is longer, unless the test is tagged ``slow_tag``.
+
+        The embedded hub's timers are what it was started with (``hub_options``,
+        ``acceptance_timeout``); any other hub's are the contract's values (60 s for the
+        acceptance and ping timeouts), or what ``HUB_TIMERS`` says
+        (``--variable HUB_TIMERS:ping_timeout=30s,liveness_sweep=10s``). A test derives its
+        deadlines from them, so a ``slow`` test runs with the hub's own timer, and a test
+        that is not ``slow`` skips with the reason rather than wait minutes.
+
+        Timers: ``acceptance_timeout``, ``ping_timeout``, ``liveness_sweep`` (how often the
+        hub looks for agents past the ping timeout), ``idle_timeout``, ``stuck_threshold``,
+        ``stuck_sweep_interval``, ``overdue_sweep_interval``.
+
+        Args:
+            name: the timer.
+            at_most: the longest timer the test can wait on unless it is ``slow``.
+            slow_tag: the tag of tests that may wait on the hub's own timers.
+
+        Returns:
+            The timer in seconds (a Robot time value: ``${timer}`` works as ``timeout=``).
+
+        Example:
+        | ${acceptance} = | `Get Hub Timer` | acceptance_timeout | at_most=5s |
+        | `Wait Until Task Is Completed` | ${task} | timeout=${acceptance + 30} |
+        """
+        session = self.session
+        value = session.timers.get(name)
+        if at_most is None or value <= at_most.total_seconds():
+            return value
+        tags = BuiltIn().get_variable_value("@{TEST TAGS}", []) or []
+        if slow_tag in tags:
+            self.info(
+                f"This test is tagged '{slow_tag}': it runs with the hub's own {name} of "
+                f"{human(value)} ({session.timers.source})."
+            )
+            return value
+        raise SkipExecution(
+            f"This test needs the hub's {name} to be at most {human(at_most.total_seconds())}, "
+            f"but the hub at {session.url} has {human(value)} ({session.timers.source}; a hub "
+            f"the library cannot set timers on keeps its own; HUB_TIMERS says what they are). "
+            f"Tests tagged '{slow_tag}' wait on such timers."
+        )
 
     @keyword(tags=["Session"])
     def get_run_id(self) -> str:
@@ -474,9 +617,9 @@ def _split_list(value: str | list[str] | None) -> list[str]:
 
 def _refuse_faults(url: str, faults: list[str]) -> None:
     if faults:
+        hub = f"HUB_URL is '{url}'" if url else "the run uses HUB_COMMAND"
         raise ValueError(
-            f"Hub faults only apply to the embedded hub, but HUB_URL is '{url}' "
-            f"(faults: {id_list(faults)})."
+            f"Hub faults only apply to the embedded hub, but {hub} (faults: {id_list(faults)})."
         )
 
 

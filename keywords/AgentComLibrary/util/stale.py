@@ -1,10 +1,14 @@
-"""Temporary directories of embedded hubs, and clean-up of those a killed runner left.
+"""Run directories of the hubs the library starts (embedded or ``HUB_COMMAND``), and
+clean-up of those a killed runner left.
 
 A runner that is killed (SIGKILL, a CI timeout) cannot remove its hub's directory, whose
-``ready.json`` holds the hub's bootstrap token. Each directory made here records its
+``ready.json`` or state holds the hub's bootstrap token; its watchdog (``util/watchdog.py``)
+normally does, and this sweep is the second line. Each directory made here records its
 owner's pid in ``owner.json``; making a new one first removes this user's directories whose
-owner is dead. Directories of older versions (no ``owner.json``) go when their hub's pid in
-``ready.json`` is dead and the file is older than ``UNOWNED_AGE`` seconds.
+owner is dead, after ending any process still marked with the directory's name (a hub's
+descendants carry ``AGENTCOM_HUB_MARK=<name>``). Directories of older versions (no
+``owner.json``) go when their hub's pid in ``ready.json`` is dead and the file is older than
+``UNOWNED_AGE`` seconds.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ import time
 from pathlib import Path
 
 from agentcom_hub.server import process_alive
+
+from .watchdog import end_all
 
 LOG = logging.getLogger(__name__)
 
@@ -67,6 +73,7 @@ def remove_stale(root: Path | None = None) -> list[Path]:
             if not directory.is_dir() or (uid is not None and directory.stat().st_uid != uid):
                 continue
             if is_stale(directory):
+                end_all(None, directory.name, grace=1.0)  # a hub its watchdog missed
                 shutil.rmtree(directory, ignore_errors=True)
                 removed.append(directory)
     if removed:
