@@ -54,9 +54,15 @@ smoke-parallel:
 
 # One suite file with the run's set-up (suites/__init__.robot) and robot.args: its output
 # stays under results/ (`robot suites/FILE` alone writes into the current directory).
+# A file outside suites/ runs with robot.args alone: it brings its own set-up (see
+# docs/scenarios.md, "A scenario file elsewhere").
 suite: $(STAMP)
 	@test -n "$(FILE)" || { echo "usage: make suite FILE=suites/01_basic_pipeline.robot"; exit 2; }
-	$(BIN)/robot --argumentfile robot.args $(ROBOT_ARGS) --parse-include $(FILE) suites
+	@test -e "$(FILE)" || { echo "make suite: no such file: $(FILE)"; exit 2; }
+	@case "$$(realpath "$(FILE)")" in \
+	  "$(CURDIR)/suites/"*) set -x; $(BIN)/robot --argumentfile robot.args $(ROBOT_ARGS) --parse-include $(FILE) suites;; \
+	  *) set -x; $(BIN)/robot --argumentfile robot.args --pythonpath . $(ROBOT_ARGS) $(FILE);; \
+	esac
 
 load: $(STAMP)
 	$(BIN)/robot --argumentfile robot.args --outputdir results/load --variable LOAD:yes $(ROBOT_ARGS) \

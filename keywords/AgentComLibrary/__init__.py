@@ -85,6 +85,12 @@ class AgentComLibrary(DynamicCore):
     | hold | accepts and never finishes |
     | omit generation | accepts and completes without ``generation`` (an old sidecar defect) |
 
+    "At once" means as soon as the agent receives the assignment: it sends
+    ``task_accepted`` and ``task_complete`` back to back, without waiting for the hub's
+    ack, so the hub records the completion one round trip after the assignment (a few
+    milliseconds on one machine). A ``fail`` agent is as quick, and the hub may hand the
+    task straight back to it: see `Submit Task` on retries.
+
     Behaviours can be changed at run time with `Set Agent Behaviour`. `Kill Agent Connection`
     breaks the TCP connection without a close frame, like a crash; `Close Agent Connection`
     closes cleanly. Agent counts are of reports the hub acknowledged (``task_ack``), not of
@@ -142,7 +148,7 @@ class AgentComLibrary(DynamicCore):
     | ``timeout`` | 30 s | every wait keyword whose own ``timeout`` is left out |
     | ``connect_timeout`` | 30 s | the embedded hub starting; an agent or sidecar connecting |
     | ``reply_timeout`` | 30 s | one HTTP request; the hub's answer to one report |
-    | ``poll_interval`` | 100 ms | how often a wait on the hub asks it again |
+    | ``poll_interval`` | 100 ms | how often a wait on the hub asks it again (the suites: 25 ms) |
 
     - ``timeout``: ``Wait Until ...``, ``Next Reply Should Be ...`` and
       `Probe Should Still Answer Ping`.
@@ -151,6 +157,10 @@ class AgentComLibrary(DynamicCore):
       `Reconnect Agent`, `Reconnect All Agents`); a sidecar connecting (`Start Sidecar Agent`).
     - ``reply_timeout``: every HTTP request of the library; the hub's answer to
       `Report Task Complete` and `Report Task Failed`.
+    - ``poll_interval``: 100 ms when a suite imports the library itself; the project's
+      ``resources/agentcom.resource`` imports it with its variable ``${POLL_INTERVAL}``,
+      25 ms (``--variable POLL_INTERVAL:100ms`` changes it), so the project's suites
+      poll every 25 ms.
 
     A wait that sees tasks completed (`Wait Until Tasks Are Completed` and the other task
     waits) then gives the agents that completed them up to 5 seconds (at most
@@ -228,7 +238,9 @@ class AgentComLibrary(DynamicCore):
                 (e.g. ``no-idle-scheduling``).
             allow_foreign_tasks: run even if the hub has queued tasks that need no capability.
             timeout: the default ``timeout`` of every wait keyword (see `Timeouts`).
-            poll_interval: how often waits poll the hub.
+            poll_interval: how often waits poll the hub; 100 ms when the library is
+                imported directly, 25 ms in the project's suites (``${POLL_INTERVAL}``
+                of ``resources/agentcom.resource``).
             sidecar_dir: a checkout of the Node.js sidecar for `Start Sidecar Agent`;
                 default: the Robot variable ``${SIDECAR_DIR}``.
             connect_timeout: how long the embedded hub may take to start, and an agent or
@@ -335,9 +347,11 @@ class AgentComLibrary(DynamicCore):
         if not test.judged and test.used_the_hub(self.ctx.agents):
             logger.warn(
                 f"Test '{test.name}' used the hub, but its contract checks did not run: "
-                "give it the teardown `Finish AgentCom Test` (suites/__init__.robot does, when "
-                "Robot is given the directory: `robot --argumentfile robot.args --parse-include "
-                "FILE suites`), or call `Contract Should Hold` in its own teardown."
+                "give its file `Test Setup    Start AgentCom Test` and `Test Teardown    "
+                "Finish AgentCom Test` (resources/agentcom.resource), or call `Contract Should "
+                "Hold` in its own teardown. A file under suites/ gets both from "
+                "suites/__init__.robot when Robot is given the directory: `robot "
+                "--argumentfile robot.args --parse-include FILE suites`."
             )
         foreign = self.ctx.foreign_failure()
         if foreign and result.passed:

@@ -142,6 +142,49 @@ def test_submit_tasks_descriptions_and_priorities(lib: AgentComLibrary) -> None:
     assert [t["priority"] for t in tasks] == [0, 3, 3, 3]
 
 
+@pytest.mark.parametrize("concurrency", [1, 2])
+def test_submit_tasks_passes_the_task_options_on(lib: AgentComLibrary, concurrency: int) -> None:
+    run = lib.get_run_id()
+    ids = lib.submit_tasks(
+        2,
+        concurrency=concurrency,
+        metadata={"k": "v"},
+        max_retries=5,
+        complete_by=timedelta(minutes=5),
+        capabilities=["gpu"],
+    )
+    for task in (lib.get_task(t) for t in ids):
+        assert task["metadata"] == {"k": "v", "smoke_run": run}
+        assert task["max_retries"] == 5
+        assert task["needed_capabilities"] == [f"smoke-{run}", "gpu"]
+        assert 290_000 < task["complete_by"] - task["created_at"] <= 300_500
+    defaults = lib.get_task(lib.submit_tasks(1, concurrency=concurrency)[0])
+    assert defaults["max_retries"] == 3 and defaults["complete_by"] is None
+
+
+def test_max_retries_counts_attempts_and_the_failer_may_get_the_task_back(
+    lib: AgentComLibrary,
+) -> None:
+    """max_retries 3: three failed attempts, the third dead-letters; with no other agent
+    idle, the agent that failed the task is handed it straight back, and `Get Received
+    Tasks` lists it once per assignment."""
+    lib.start_agent("failer", behaviour=Behaviour.FAIL)
+    task = lib.submit_task("fails every time", max_retries=3)
+    lib.wait_until_task_status_is(task, "dead_letter")
+    assert lib.get_task(task)["retry_count"] == 3
+    assert lib.get_received_tasks("failer") == [task, task, task]
+    lib.task_history_should_be(
+        task,
+        "queued",
+        "assigned to failer",
+        "retry",
+        "assigned to failer",
+        "retry",
+        "assigned to failer",
+        "dead_letter",
+    )
+
+
 def test_priority_plan() -> None:
     assert priority_plan(3, "low") == ["low"] * 3
     assert priority_plan(5, "urgent, low") == ["urgent", "low", "urgent", "low", "urgent"]

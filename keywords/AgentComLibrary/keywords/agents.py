@@ -333,11 +333,17 @@ class AgentKeywords(LibraryComponent):
     def get_received_tasks(self, name: str) -> list[str]:
         """Returns the ids of the tasks assigned to the agent in this test, oldest first.
 
+        One entry per assignment (``task_assign``) the agent received: a task handed to the
+        same agent twice, say straight back after it failed it (see `Submit Task`) or after
+        a reconnect, appears twice. A task of another run that the agent left alone is not
+        in it. For a real sidecar: one entry per task its log shows received (from the
+        hub's assignment history when the log cannot be read).
+
         Args:
             name: short name of the agent.
 
         Returns:
-            A list of task ids (a task assigned twice appears twice).
+            A list of task ids, repeated once per assignment.
 
         Example:
         | @{tasks} = | `Get Received Tasks` | survivor |

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import NamedTuple
 
 from robotlibcore import keyword
 
@@ -16,6 +17,16 @@ from ..util.formatting import id_list, plural, short_agent, task_table
 from ..util.timeutil import now_ms
 from ..util.waiting import Outcome, within
 from .base import LibraryComponent
+
+
+class TaskOptions(NamedTuple):
+    """The options `Submit Tasks` passes on to every task, in `Submit Task`'s order
+    (after description and priority)."""
+
+    metadata: dict | None
+    max_retries: int
+    complete_by: timedelta | None
+    capabilities: list[str] | None
 
 
 class TaskKeywords(LibraryComponent):
@@ -36,12 +47,29 @@ class TaskKeywords(LibraryComponent):
         The task needs the run's capability ``smoke-<run>`` and carries
         ``{"smoke_run": <run>}`` in its metadata, so only this run's agents take it.
 
+        *Retries.* Despite its name, ``max_retries`` counts *attempts*: a failure report
+        (``task_failed``) with ``retry_count + 1 >= max_retries`` moves the task to the dead
+        letter, an earlier one puts it back in the queue (history ``retry``). So
+        ``max_retries=3`` (the default, as the hub's) means the third failure dead-letters
+        the task: 3 attempts, 2 retries; ``1`` (or ``0``) dead-letters it at its first
+        failure. Reclaims (a lost connection, the acceptance timeout, ``complete_by``) do
+        not count.
+
+        A retried task goes to any idle agent that can take it, *the one that just failed
+        it included*: the embedded hub offers it to the other idle agents first, but when
+        none is idle (all are busy) the failing agent gets it straight back, a few
+        milliseconds later; the real hub may hand it back even when another agent is idle.
+        So an agent that fails every task, next to one that is busy, can use up a task's
+        attempts in a few milliseconds and dead-letter it: ``docs/scenarios.md``
+        (*Failures and retries*) shows a scenario that does not depend on that.
+
         Args:
             description: the task's description.
             priority: ``urgent``, ``high``, ``normal`` or ``low`` (any other word is an error,
                 also in ``--dryrun``: the hub would silently treat it as normal).
             metadata: more metadata (a dict).
-            max_retries: failures allowed before the task goes to the dead letter.
+            max_retries: which failure dead-letters the task (3: the third; see *Retries*
+                above).
             complete_by: deadline relative to now; the hub reclaims the task when it passes.
             capabilities: more capabilities the task needs, besides the run's.
 
@@ -50,11 +78,12 @@ class TaskKeywords(LibraryComponent):
 
         Example:
         | ${task} = | `Submit Task` | Say hello | priority=urgent |
+        | ${task} = | `Submit Task` | Three attempts, two retries | max_retries=3 |
         """
         priority = Priority.from_word(priority).word
-        body = self._task_body(description, priority, metadata, max_retries, capabilities)
-        if complete_by is not None:
-            body["complete_by"] = now_ms() + round(complete_by.total_seconds() * 1000)
+        body = self._task_body(
+            description, priority, metadata, max_retries, complete_by, capabilities
+        )
         test = self.ctx.test
         test.attempted += 1
         answer = self.client.submit_task(body)
@@ -70,8 +99,16 @@ class TaskKeywords(LibraryComponent):
         description: str = "Task {n}",
         priority: str = "normal",
         concurrency: int = 1,
+        metadata: dict | None = None,
+        max_retries: int = 3,
+        complete_by: timedelta | None = None,
+        capabilities: list[str] | None = None,
     ) -> list[str]:
         """Submits ``count`` tasks and returns their ids in submission order.
+
+        Every task is a `Submit Task` with the same ``metadata``, ``max_retries``,
+        ``complete_by`` (counted from each task's own submission) and ``capabilities``;
+        see there what ``max_retries`` means and who gets a retried task.
 
         Args:
             count: how many tasks.
@@ -84,6 +121,10 @@ class TaskKeywords(LibraryComponent):
                 connection); the ids still come back in the planned order. For thousands of
                 tasks use 2-4: 5,000 tasks took 1.3-1.6 s on the embedded hub, against
                 4.4 s one at a time.
+            metadata: more metadata of every task (a dict).
+            max_retries: which failure dead-letters a task (3: the third; see `Submit Task`).
+            complete_by: each task's deadline, relative to its submission.
+            capabilities: more capabilities every task needs, besides the run's.
 
         Returns:
             The list of task ids.
@@ -91,30 +132,32 @@ class TaskKeywords(LibraryComponent):
         Example:
         | @{tasks} = | `Submit Tasks` | 20 | priority=urgent:5, high:5, normal:5, low:5 |
         | @{tasks} = | `Submit Tasks` | 10000 | Load task {n} | concurrency=4 |
+        | @{tasks} = | `Submit Tasks` | 3 | Retry me {n} | max_retries=5 |
         """
         levels = priority_plan(count, priority)
         texts = [
             description.replace("{n}", str(n)).replace("{priority}", level)
             for n, level in enumerate(levels, start=1)
         ]
+        options = TaskOptions(metadata, max_retries, complete_by, capabilities)
         if concurrency > 1:
-            ids = self._submit_concurrently(texts, levels, concurrency)
+            ids = self._submit_concurrently(texts, levels, concurrency, options)
         else:
             ids = [
-                self.submit_task(text, priority=level)
+                self.submit_task(text, level, *options)
                 for text, level in zip(texts, levels, strict=True)
             ]
         self.info(f"Submitted {plural(count, 'task')} ({_count_summary(levels)}): {id_list(ids)}")
         return ids
 
     def _submit_concurrently(
-        self, texts: list[str], levels: list[str], concurrency: int
+        self, texts: list[str], levels: list[str], concurrency: int, options: TaskOptions
     ) -> list[str]:
-        """`Submit Task` with default options from ``concurrency`` threads, each with its own
+        """`Submit Task` with ``options`` from ``concurrency`` threads, each with its own
         keep-alive connection (see ``hubapi.bulk``); the first error is raised after every
         task was tried, and the ones the hub acknowledged still count as submitted."""
         test = self.ctx.test
-        bodies = [self._task_body(t, lv) for t, lv in zip(texts, levels, strict=True)]
+        bodies = [self._task_body(t, lv, *options) for t, lv in zip(texts, levels, strict=True)]
         test.attempted += len(bodies)
         results = in_parallel(self.client, _submit, bodies, concurrency)
         test.submitted.extend(r for r in results if isinstance(r, str))
@@ -129,18 +172,22 @@ class TaskKeywords(LibraryComponent):
         priority: str,
         metadata: dict | None = None,
         max_retries: int = 3,
+        complete_by: timedelta | None = None,
         capabilities: list[str] | None = None,
     ) -> dict:
         """The ``POST /api/tasks`` body of a task of this run: it needs the run's capability
-        and carries the run id in its metadata."""
+        and carries the run id in its metadata; ``complete_by`` counts from now."""
         session = self.session
-        return {
+        body = {
             "description": description,
             "priority": priority,
             "metadata": {**(metadata or {}), "smoke_run": session.run_id},
             "max_retries": max_retries,
             "needed_capabilities": [session.capability, *(capabilities or [])],
         }
+        if complete_by is not None:
+            body["complete_by"] = now_ms() + round(complete_by.total_seconds() * 1000)
+        return body
 
     # -- reading ---------------------------------------------------------------------------
 

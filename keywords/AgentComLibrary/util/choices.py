@@ -61,12 +61,17 @@ class Behaviour(Enum):
     """What a simulated agent does with a task it is assigned.
 
     | =Behaviour= | =The agent ...= |
-    | complete | accepts and completes at once |
+    | complete | accepts and completes at once (see below) |
     | slow | accepts and completes after the agent's delay |
     | fail | accepts and reports a failure (the hub retries or dead-letters the task) |
     | ignore | never accepts (the hub's acceptance timeout reclaims the task) |
     | hold | accepts and never finishes |
     | omit generation | accepts and completes without a ``generation`` field |
+
+    "At once" means as soon as the agent receives the assignment: it sends
+    ``task_accepted`` and ``task_complete`` back to back, without waiting for the hub's
+    ack, so the hub records the completion one round trip after the assignment (a few
+    milliseconds on one machine).
     """
 
     COMPLETE = "complete"
