@@ -736,93 +736,209 @@ def _state_problem(
 
 
 def priority_order(view: View) -> list[Violation]:
-    """No lower-priority task is assigned while a higher-priority task the same agent could
-    take had been queued since an earlier millisecond and stayed queued past it."""
-    caps: dict[str, set[str]] = {}
-    for conn in view.connections.values():
-        if conn.identified and conn.agent_id and conn.capabilities is not None:
-            caps.setdefault(conn.agent_id, set()).update(conn.capabilities)
-    queued: dict[str, list[tuple[int, int | None]]] = {}
-    for task in view.tasks.values():
-        spans = []
-        for index, event in enumerate(task.events):
-            if event.event in QUEUE_ENTRIES | {"queued"} and event.timestamp is not None:
-                nxt = next_event(task, index)
-                if nxt is None and task.status != "queued":
-                    continue
-                spans.append((event.timestamp, nxt.timestamp if nxt else None))
-        if spans and task.priority is not None:
-            queued[task.id] = spans
-    waiting = _QueuedIndex(view, queued)
+    """No lower-priority task is handed to an agent that, when it became idle for that
+    pass, could already have been given a higher-priority task that then stayed queued.
+
+    The contract's scheduler works in passes over a snapshot: each pass lists the idle
+    agents, then the queued tasks, and pairs them in (priority, age) order; a task queued
+    while a pass runs waits for the next one. So "an urgent task was queued when a low one
+    was assigned" proves nothing. What proves an inversion, all on the hub's clock:
+
+    - a task L was assigned to agent A at ``t`` (L's history);
+    - ``b`` is a moment A surely became idle at or after, and before the pass that
+      assigned L: the latest of the ends (``completed``, ``retry``, ``dead_letter``,
+      ``reclaimed``) of A's earlier assignments stamped at or before ``t``, and the send
+      time of the ``identify`` of the connection that received L, moved onto the hub's
+      clock by the lower bound of :class:`~.view.Clock` (the hub made A idle after both);
+    - a task H of a higher priority whose needed capabilities A declared (on that
+      connection) entered the queue (``queued``, ``reclaimed``, ``retry``) at ``q < b``;
+    - H stayed queued past ``t``: its next event is stamped after ``t``, or it is still
+      queued in the end.
+
+    The pass that assigned L listed A idle, so it began after ``b``; it listed the queued
+    tasks after that, so H (queued before ``b``) was in its snapshot, ahead of L; and a
+    (priority, age) pass gives H an agent before it reaches L: H would have been assigned
+    no later than ``t``. Equal milliseconds prove nothing. No grace window is assumed.
+
+    The proof takes the hub's agent states to follow its task records: a hub that lists
+    an agent as idle while it holds a task breaks ``one-task-per-agent``; should that agent
+    also finish its task while the same pass runs, this rule names that race instead.
+    """
+    waiting = _QueuedIndex(view, _queued_spans(view))
+    ends = _idle_ends(view)
     out = []
     for task in view.tasks.values():
         if task.priority is None:
             continue
         for event in task.assignments:
-            agent_caps = caps.get(event.agent_id or "")
-            if agent_caps is None or event.timestamp is None:
+            if event.timestamp is None or not event.agent_id:
                 continue
-            ts = event.timestamp
-            if not waiting.any_before(task.priority, agent_caps, ts):
-                continue  # the search below would find nothing
-            for other_id, spans in queued.items():
-                other = view.tasks[other_id]
-                if other.priority is None or other.priority >= task.priority:  # type: ignore[operator]
-                    continue
-                if not set(other.needed_capabilities) <= agent_caps:
-                    continue
-                if any(start < ts and (end is None or end > ts) for start, end in spans):
-                    out.append(
-                        Violation(
-                            "priority-order",
-                            task.id,
-                            event.agent_id,
-                            f"{task.id} ({task.priority_name}) was assigned to agent "
-                            f"{_agent_text(view, event.agent_id)} while {other.id} "
-                            f"({other.priority_name}), which that agent could take, had been "
-                            "queued longer",
-                            (
-                                hub_seen(view, task, event),
-                                *(hub_seen(view, other, e) for e in other.events[:4]),
-                            ),
-                        )
-                    )
-                    break
+            conn = _receiver(view, task, event)
+            agent_caps = _caps_for(view, event.agent_id, conn)
+            idle = _became_idle(view, ends.get(event.agent_id, []), conn, event.timestamp)
+            if agent_caps is None or idle is None:
+                continue
+            found = waiting.find(task.priority, agent_caps, idle[0], event.timestamp)
+            if found is None:
+                continue
+            other, entry = view.tasks[found[0]], found[1]
+            out.append(_inversion(view, task, event, idle[1], other, entry))
     return out
+
+
+def _inversion(
+    view: View, task: Task, event: TaskEvent, idle: str, other: Task, entry: int
+) -> Violation:
+    left = next_event(other, entry)
+    after = (
+        hub_seen(view, other, left)
+        if left is not None
+        else f"hub: {other.id} still queued when the records were read"
+    )
+    return Violation(
+        "priority-order",
+        task.id,
+        event.agent_id,
+        f"{task.id} ({task.priority_name}) was assigned to agent "
+        f"{_agent_text(view, event.agent_id)} while {other.id} ({other.priority_name}), "
+        "which that agent could take, had been queued since before the agent became idle "
+        "for that pass and stayed queued past the assignment",
+        (
+            hub_seen(view, other, other.events[entry]),
+            f"{idle}: {view.name(event.agent_id)} became idle no earlier than this",
+            hub_seen(view, task, event),
+            after,
+        ),
+    )
+
+
+def _queued_spans(view: View) -> dict[str, list[tuple[int, int | None, int]]]:
+    """Per task with a priority: (entered the queue, left it or None, index of the entry
+    event) for each stay in the queue its history shows."""
+    queued: dict[str, list[tuple[int, int | None, int]]] = {}
+    for task in view.tasks.values():
+        spans = []
+        for index, event in enumerate(task.events):
+            if event.event in QUEUE_ENTRIES and event.timestamp is not None:
+                nxt = next_event(task, index)
+                if nxt is None and task.status != "queued":
+                    continue
+                if nxt is not None and nxt.timestamp is None:
+                    continue
+                spans.append((event.timestamp, nxt.timestamp if nxt else None, index))
+        if spans and task.priority is not None:
+            queued[task.id] = spans
+    return queued
+
+
+IDLE_ENDS = frozenset({"completed", "retry", "dead_letter", "reclaimed"})
+
+
+def _idle_ends(view: View) -> dict[str, list[tuple[int, int, str]]]:
+    """Per agent, sorted: (hub ms, assignment ms, evidence) of every end of one of its
+    assignments (the agent held no task of that assignment any more after it)."""
+    ends: dict[str, list[tuple[int, int, str]]] = {}
+    for task in view.tasks.values():
+        for index, event in enumerate(task.events):
+            if event.event != "assigned" or not event.agent_id or event.timestamp is None:
+                continue
+            end = next_event(task, index)
+            if end is None or end.event not in IDLE_ENDS or end.timestamp is None:
+                continue
+            line = hub_seen(view, task, end)
+            ends.setdefault(event.agent_id, []).append((end.timestamp, event.timestamp, line))
+    for found in ends.values():
+        found.sort()
+    return ends
+
+
+def _receiver(view: View, task: Task, event: TaskEvent) -> Connection | None:
+    """The identified connection of the agent that received this assignment."""
+    for conn in view.agent_connections(event.agent_id):
+        if any(
+            r.task_id == task.id and r.generation == event.generation
+            for r in conn.received("task_assign")
+        ):
+            return conn
+    return None
+
+
+def _caps_for(view: View, agent_id: str, conn: Connection | None) -> set[str] | None:
+    """The capabilities the agent declared on the connection that received the task, or
+    on all of its connections when they agree (None: unknown or they differ)."""
+    if conn is not None and conn.capabilities is not None:
+        return set(conn.capabilities)
+    declared = {
+        c.capabilities for c in view.agent_connections(agent_id) if c.capabilities is not None
+    }
+    return set(next(iter(declared))) if len(declared) == 1 else None
+
+
+def _became_idle(
+    view: View, ends: list[tuple[int, int, str]], conn: Connection | None, at: int
+) -> tuple[int, str] | None:
+    """The latest hub time (and its evidence) the agent surely became idle at or after,
+    before the pass that assigned it a task at ``at``: see :func:`priority_order`."""
+    best: tuple[int, str] | None = None
+    count = bisect.bisect_right(ends, (at, math.inf, ""))
+    for stamp, assigned, line in reversed(ends[:count]):
+        if assigned < at:  # not this assignment's own end, nor one of the same millisecond
+            best = (stamp, line)
+            break
+    identify = _identify_frame(conn)
+    if identify is not None and not math.isinf(view.clock.lo):
+        lowest = math.floor(identify.wall_ms + view.clock.lo)
+        if lowest <= at and (best is None or lowest > best[0]):
+            best = (lowest, f"{seen(view, identify)} (at the earliest {lowest} hub ms)")
+    return best
+
+
+def _identify_frame(conn: Connection | None) -> Event | None:
+    if conn is None or conn.identified is None:
+        return None
+    frames = [e for e in conn.events if e.direction == OUT and e.type == "identify"]
+    before = [e for e in frames if e.seq < conn.identified.seq]
+    return before[-1] if before else None
 
 
 class _QueuedIndex:
     """The queued spans of ``priority_order`` by (priority, needed capabilities), sorted by
-    start with the latest end so far, so "was a higher-priority task this agent could take
-    queued across this millisecond?" costs a binary search per group, not a scan of every
-    task (10,000 tasks: 100 million pairs)."""
+    start with the latest end so far (and whose it is), so "was a higher-priority task this
+    agent could take queued from before ``b`` until after ``t``?" costs a binary search per
+    group, not a scan of every task (10,000 tasks: 100 million pairs)."""
 
-    def __init__(self, view: View, queued: dict[str, list[tuple[int, int | None]]]) -> None:
-        groups: dict[tuple[int, frozenset[str]], list[tuple[int, float]]] = {}
+    def __init__(self, view: View, queued: dict[str, list[tuple[int, int | None, int]]]) -> None:
+        groups: dict[tuple[int, frozenset[str]], list[tuple[int, float, str, int]]] = {}
         for task_id, spans in queued.items():
             task = view.tasks[task_id]
             key = (task.priority, frozenset(task.needed_capabilities))
             groups.setdefault(key, []).extend(  # type: ignore[arg-type]
-                (start, math.inf if end is None else end) for start, end in spans
+                (start, math.inf if end is None else end, task_id, entry)
+                for start, end, entry in spans
             )
         self._groups = []
         for (priority, needs), spans in groups.items():
             spans.sort()
-            latest, ends = -math.inf, []
-            for _, end in spans:
-                latest = max(latest, end)
+            latest: tuple[float, str, int] = (-math.inf, "", -1)
+            ends = []
+            for _, end, task_id, entry in spans:
+                if end > latest[0]:
+                    latest = (end, task_id, entry)
                 ends.append(latest)
-            self._groups.append((priority, needs, [start for start, _ in spans], ends))
+            self._groups.append((priority, needs, [span[0] for span in spans], ends))
 
-    def any_before(self, priority: int, caps: set[str], ts: int) -> bool:
-        """Whether a task of a higher priority (a lower number) that ``caps`` cover was
-        queued from before ``ts`` until after it."""
-        for level, needs, starts, ends in self._groups:
+    def find(
+        self, priority: int, caps: set[str], before: int, after: int
+    ) -> tuple[str, int] | None:
+        """A task (id, index of its queue entry event) of a higher priority (a lower
+        number) that ``caps`` cover, queued from before ``before`` until after ``after``;
+        the highest priority first."""
+        for level, needs, starts, ends in sorted(self._groups, key=lambda g: g[0]):
             if level < priority and needs <= caps:
-                count = bisect.bisect_left(starts, ts)  # spans with start < ts
-                if count and ends[count - 1] > ts:
-                    return True
-        return False
+                count = bisect.bisect_left(starts, before)  # spans with start < before
+                if count and ends[count - 1][0] > after:
+                    return ends[count - 1][1], ends[count - 1][2]
+        return None
 
 
 RULES: tuple[Rule, ...] = (
@@ -866,7 +982,7 @@ RULES: tuple[Rule, ...] = (
     Rule("agent-states-agree", "the hub's agent states match what agents know", agent_states_agree),
     Rule(
         "priority-order",
-        "no lower priority assigned over a longer-queued higher one",
+        "no lower priority assigned over a higher one queued before the agent became idle",
         priority_order,
     ),
 )
