@@ -242,15 +242,27 @@ def test_two_completions_are_a_violation() -> None:
     assert [v.task_id for v in violations(b, "completed-once")] == ["t1"]
 
 
-def test_a_completion_acknowledged_to_an_agent_that_never_held_it_is_a_violation() -> None:
+def completion_by(gen: int) -> Builder:
+    """w2, never sent t1, reports it complete with ``gen``; the hub acknowledges it."""
     b = Builder()
     b.connect(1, W2)
-    b.send(1, W2, "task_complete", "t1", 1)
+    b.send(1, W2, "task_complete", "t1", gen)
     b.ack(1, W2, "t1", "complete")
     b.snapshot()
     b.task("t1", "queued@1 assigned@2:w1/1 completed@3", "completed")
-    found = violations(b, "completion-to-holder")
+    return b
+
+
+def test_a_completion_acknowledged_for_a_generation_never_assigned_is_a_violation() -> None:
+    found = violations(completion_by(gen=5), "completion-to-holder")
     assert [(v.task_id, v.agent_id) for v in found] == [("t1", W2)]
+    assert "generation 5, which no agent was ever assigned" in found[0].text
+
+
+def test_a_completion_by_another_agent_with_the_current_generation_holds() -> None:
+    """Changed: the contract does not check who reports (nor does the real hub): the right
+    generation completes the task whoever sends it. This used to be a violation."""
+    assert violations(completion_by(gen=1), "completion-to-holder") == []
 
 
 # -- capabilities --
@@ -383,6 +395,40 @@ def test_a_completion_without_acceptance_leaves_the_agent_assigned() -> None:
     b.states([{"agent_id": W1, "fsm_state": "assigned", "current_task_id": "t1"}])
     b.task("t1", "queued@990 assigned@1000:w1/1 completed@1005", "completed")
     assert all_violations(b) == []
+
+
+def test_a_failure_without_acceptance_leaves_the_agent_assigned() -> None:
+    """The real hub treats a failure like a completion: its agent state machine only goes
+    back to idle from 'working', so an unaccepted failed task leaves the agent assigned."""
+    b = Builder()
+    b.connect(1, W1)
+    b.assign(1, W1, "t1", 1, assigned_at=1000)
+    b.send(1, W1, "task_failed", "t1", 1)
+    b.ack(1, W1, "t1", "dead_letter")
+    b.snapshot()
+    b.states([{"agent_id": W1, "fsm_state": "assigned", "current_task_id": "t1"}])
+    b.task("t1", "queued@990 assigned@1000:w1/1 dead_letter@1005", "dead_letter")
+    assert violations(b, "agent-states-agree") == []
+
+
+def test_an_acceptance_of_an_earlier_assignment_does_not_count() -> None:
+    """After an acceptance timeout the hub may hand the same task to the same agent again:
+    the agent that accepted generation 1 (too late) has not accepted generation 3."""
+    b = Builder()
+    b.connect(1, W1, at=1000)
+    b.assign(1, W1, "t1", 1, assigned_at=1010)
+    b.send(1, W1, "task_accepted", "t1")
+    b.ack(1, W1, "t1", "accepted")
+    b.assign(1, W1, "t1", 3, assigned_at=1100, at=1101)
+    b.snapshot()
+    b.states([{"agent_id": W1, "fsm_state": "assigned", "current_task_id": "t1"}])
+    b.task(
+        "t1",
+        "queued@1005 assigned@1010:w1/1 reclaimed@1090=agent_disconnect assigned@1100:w1/3",
+        "assigned",
+        assigned_to=W1,
+    )
+    assert violations(b, "agent-states-agree") == []
 
 
 def test_a_held_task_must_show_in_the_state() -> None:

@@ -424,28 +424,39 @@ def completed_once(view: View) -> list[Violation]:
 
 
 def completion_to_holder(view: View) -> list[Violation]:
-    """No completion (or failure) is acknowledged to an agent that did not hold the task:
-    the agent must have been sent that task with the report's generation."""
+    """No completion (or failure) is acknowledged for a generation the hub never handed
+    out: some agent must have been sent that task with the report's generation, or the
+    hub's record must show that assignment.
+
+    The contract does not check WHO reports: a report with the current generation
+    completes the task whoever sends it (the real hub and the embedded one both do), so a
+    report from an agent that was never sent the task is allowed when its generation is
+    that of a real assignment. Missing generations count as 0, which no assignment has.
+    """
+    sent: set[tuple[str | None, int | None]] = set()
+    for conn in view.connections.values():
+        sent.update((e.task_id, e.generation) for e in conn.received("task_assign"))
     out = []
     for conn, report, ack in _acked_reports(view):
         generation = _report_generation(report)
-        held = any(
-            e.task_id == report.task_id and e.generation == generation and e.seq < ack.seq
-            for c in view.agent_connections(conn.agent_id)
-            for e in c.received("task_assign")
-        )
-        if not held:
-            out.append(
-                Violation(
-                    "completion-to-holder",
-                    report.task_id,
-                    conn.agent_id,
-                    f"the hub acknowledged {report.type} of {report.task_id} "
-                    f"('{ack.info.get('status')}') to agent {_agent_text(view, conn.agent_id)}, "
-                    f"which was never assigned that task with generation {generation}",
-                    (seen(view, report), seen(view, ack)),
-                )
+        task = view.tasks.get(report.task_id or "")
+        if (report.task_id, generation) in sent:
+            continue
+        if task is not None and (
+            task.history_truncated or assignment(task, None, generation) is not None
+        ):
+            continue
+        out.append(
+            Violation(
+                "completion-to-holder",
+                report.task_id,
+                conn.agent_id,
+                f"the hub acknowledged {report.type} of {report.task_id} "
+                f"('{ack.info.get('status')}') from agent {_agent_text(view, conn.agent_id)} "
+                f"with generation {generation}, which no agent was ever assigned",
+                (seen(view, report), seen(view, ack)),
             )
+        )
     return out
 
 
@@ -701,38 +712,65 @@ def _state_problem(
             None,
         )
     fsm, current = state.get("fsm_state"), state.get("current_task_id")
-    accepted = {
-        (x.frame.task_id)
-        for x in conn.exchanges
-        if x.frame.type == "task_accepted" and x.answer is not None and x.answer.type == "task_ack"
-    }
     if not held:
         if fsm == "idle" and current is None:
             return None
-        completed_unaccepted = {
-            x.frame.task_id
-            for x in conn.exchanges
-            if x.frame.type == "task_complete"
-            and x.answer is not None
-            and x.answer.info.get("status") == "complete"
-            and x.frame.task_id not in accepted
-        }
-        if fsm == "assigned" and current in completed_unaccepted:
+        if fsm == "assigned" and current in _finished_unaccepted(conn):
             return None  # the contract's quirk: stays assigned until the acceptance timeout
         return (
             f"'{fsm}' with task {current}, but the agent holds no task (all finished, "
             "failed or reclaimed)",
             current,
         )
-    task_id = held[0].task_id
-    want = "working" if task_id in accepted else "assigned"
-    if fsm == want and current == task_id:
+    holding = held[0]
+    accepted = _accepted_since(conn, holding.received.seq)
+    want = "working" if holding.task_id in accepted else "assigned"
+    if fsm == want and current == holding.task_id:
         return None
     return (
-        f"'{fsm}' with task {current}, but the agent holds {task_id}, which it "
+        f"'{fsm}' with task {current}, but the agent holds {holding.task_id}, which it "
         f"{'accepted' if want == 'working' else 'has not accepted'} (expected '{want}')",
-        task_id,
+        holding.task_id,
     )
+
+
+def _accepted_since(conn: Connection, seq: int, until: int | None = None) -> set[str | None]:
+    """Tasks whose ``task_accepted`` the hub acknowledged, sent after event ``seq`` (and
+    before ``until``): an acceptance of an earlier assignment of the same task does not
+    count, as after an acceptance timeout the hub may hand the same task to the same agent
+    again."""
+    return {
+        x.frame.task_id
+        for x in conn.exchanges
+        if x.frame.type == "task_accepted"
+        and seq < x.frame.seq < (until if until is not None else math.inf)
+        and x.answer is not None
+        and x.answer.type == "task_ack"
+    }
+
+
+def _finished_unaccepted(conn: Connection) -> set[str | None]:
+    """Tasks with an acknowledged completion or failure on this connection but no
+    acknowledged ``task_accepted`` between receiving the task and reporting it: the hub's
+    agent state then stays ``assigned`` to that task until the acceptance timeout (the
+    contract's quirk; the real hub applies the report to the task, but its agent state
+    machine only goes back to idle from ``working``, for completions and failures alike)."""
+    out: set[str | None] = set()
+    assigns = conn.received("task_assign")
+    for x in conn.exchanges:
+        if (
+            x.frame.type in ("task_complete", "task_failed")
+            and x.answer is not None
+            and x.answer.type == "task_ack"
+            and x.answer.info.get("status") in RELEASING_ACKS
+        ):
+            since = max(
+                (e.seq for e in assigns if e.task_id == x.frame.task_id and e.seq < x.frame.seq),
+                default=-1,
+            )
+            if x.frame.task_id not in _accepted_since(conn, since, x.frame.seq):
+                out.add(x.frame.task_id)
+    return out
 
 
 def priority_order(view: View) -> list[Violation]:
@@ -970,7 +1008,7 @@ RULES: tuple[Rule, ...] = (
     Rule("completed-once", "no task completed twice", completed_once, reads_malformed=True),
     Rule(
         "completion-to-holder",
-        "completions acknowledged only to the task's holder",
+        "completions acknowledged only for a generation the hub handed out",
         completion_to_holder,
     ),
     Rule("capabilities", "tasks only go to agents with every needed capability", capabilities),
