@@ -77,6 +77,8 @@ def seen(view: View, event: Event) -> str:
             parts.append(f"{key} {event.info[key]}")
     if event.conn is not None:
         parts.append(f"(connection #{event.conn})")
+    if event.info.get("log_line"):  # a sidecar's frame, read from its log
+        parts.append(f"[{event.info.get('from_log')}: {event.info['log_line']}]")
     return " ".join(str(p) for p in parts)
 
 
@@ -187,6 +189,7 @@ def _acked_reports(view: View) -> Iterator[tuple[Connection, Event, Event]]:
                 and answer.type == "task_ack"
                 and answer.info.get("status") in RELEASING_ACKS
                 and exchange.frame.type in ("task_complete", "task_failed")
+                and not exchange.frame.info.get("generation_unknown")
                 and view.before_snapshot(answer)
             ):
                 yield conn, exchange.frame, answer

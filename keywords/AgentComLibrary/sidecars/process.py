@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..agents.simulated import Received
+from ..checker import history as hist
 from ..hubapi.model import Task
 from ..util.masking import mask
 from ..util.process import ManagedProcess, log_tail
@@ -28,6 +29,7 @@ from ..util.timeutil import Deadline, human, now_ms
 from . import logformat, records
 from .checkout import NodeInfo, check_node, check_node_version, check_sidecar_dir
 from .errors import SidecarError, SidecarExited, SidecarNotConnected, SidecarNotIdentified
+from .feed import LogFeeder
 from .instance import (
     InstancePaths,
     mask_config_token,
@@ -126,6 +128,8 @@ class SidecarProcess:
         self._warn = warn
         self._warned: set[str] = set()
         self._tail = LogTail({"log": self.paths.log, "foreign": self.paths.foreign})
+        # what its log says it received, sent and was answered, as frames for the checker
+        self._feeder = LogFeeder(hist.current(), name, agent_id, self.capabilities)
 
     def __repr__(self) -> str:
         return f"SidecarProcess(name={self.name!r}, agent_id={self.agent_id!r}, pid={self.pid})"
@@ -291,11 +295,15 @@ class SidecarProcess:
 
     def kill(self) -> int | None:
         """SIGKILL the whole process group (a crash: the OS drops the TCP connection)."""
-        return self.process.kill() if self.process else None
+        code = self.process.kill() if self.process else None
+        self.flush_history()
+        self._feeder.end("kill")
+        return code
 
     def flush_history(self) -> None:
-        """Nothing to add: a sidecar's frames are not observed (the checker judges it
-        through the hub's records)."""
+        """Bring the test's history up to date with what the sidecar's log says it
+        received, sent and was answered (see :mod:`.feed`); each line once."""
+        self._feeder.feed(self._tail.events())
 
     def stop(self, grace: float = STOP_GRACE) -> int | None:
         """SIGTERM the group, SIGKILL it after ``grace`` seconds, and mask every trace of
@@ -304,6 +312,8 @@ class SidecarProcess:
         code = self.process.close(grace) if self.process else None
         self._stopped = True
         self._tail.close()
+        self.flush_history()
+        self._feeder.end("closed")
         mask_config_token(self.paths.config)
         if self.token:
             scrub_tokens(self.dir, [self.token])
