@@ -480,6 +480,12 @@ class TaskKeywords(LibraryComponent):
                     f"{task_id} is still assigned to '{agent.name}', whose connection is gone: "
                     "the hub did not take the task back"
                 )
+            elif rejected := _rejection(agent, task_id):
+                notes.append(
+                    f"{task_id} is assigned to '{agent.name}' (generation {task.generation}), "
+                    f"which received it while it still held another task and turned it down "
+                    f"(contract rule 'one-task-per-agent'; its log: {rejected})"
+                )
             elif task_id not in agent.received_ids(0):
                 notes.append(
                     f"{task_id} is assigned to '{agent.name}' (generation "
@@ -552,3 +558,9 @@ def _count_summary(levels: list[str]) -> str:
 
 def _capability_names(state: dict) -> list[str]:
     return [c.get("name") if isinstance(c, dict) else c for c in state.get("capabilities") or []]
+
+
+def _rejection(agent: object, task_id: str) -> str | None:
+    """A sidecar's log line turning the assignment of ``task_id`` down (busy), if any."""
+    rejection_of = getattr(agent, "rejection_of", None)
+    return rejection_of(task_id) if rejection_of is not None else None

@@ -29,7 +29,7 @@ from ..util.timeutil import Deadline, human, now_ms
 from . import logformat, records
 from .checkout import NodeInfo, check_node, check_node_version, check_sidecar_dir
 from .errors import SidecarError, SidecarExited, SidecarNotConnected, SidecarNotIdentified
-from .feed import LogFeeder
+from .feed import LogFeeder, log_line
 from .instance import (
     InstancePaths,
     mask_config_token,
@@ -462,6 +462,14 @@ class SidecarProcess:
                 if event.agent_id == self.agent_id and (event.timestamp or 0) >= self.started_ms:
                     received.append((event.timestamp or 0, task.id))
         return [task_id for _, task_id in sorted(received)]
+
+    def rejection_of(self, task_id: str) -> str | None:
+        """The log line (masked, as evidence) of the sidecar turning down an assignment of
+        ``task_id`` because it was busy with another task, or None."""
+        for event in reversed(self.events()):
+            if event.name == "task_rejected" and event.task_id == task_id:
+                return log_line(event)
+        return None
 
     def received_tasks(self, since: int = 0) -> list[Received]:
         """The received tasks as journal entries; the sidecar log has no generations, so
