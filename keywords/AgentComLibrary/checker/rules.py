@@ -44,6 +44,7 @@ class Violation:
     agent_id: str | None
     text: str
     evidence: tuple[str, ...] = ()
+    hub_log: tuple[str, ...] = ()  # the hub's own log lines of that moment (checker.hublog)
 
 
 @dataclass(frozen=True)
