@@ -28,8 +28,8 @@ from ..util.masking import masked_head
 from .rules import Violation
 from .view import View
 
-MARGIN_MS = 200  # lines this long before the first / after the last evidence time
-MAX_LINES = 12
+MARGIN_MS = 50  # lines this long before the first / after the last evidence time
+MAX_LINES = 8
 LINE_CAP = 300
 DAY_MS = 24 * 3600 * 1000
 
@@ -112,7 +112,8 @@ def window(
 ) -> list[str]:
     """The entries from ``start_ms - margin`` to ``end_ms + margin``, masked and capped;
     only those that mention the first of ``about`` (the agent, then the task) that any of
-    them mentions, when one does (a busy hub logs many lines a millisecond)."""
+    them mentions (all of them first), when one does (a busy hub logs many lines a
+    millisecond)."""
     near = (start_ms + end_ms) // 2
     inside = []
     for entry in log:
@@ -120,8 +121,9 @@ def window(
         if at is not None and start_ms - margin_ms <= at <= end_ms + margin_ms:
             inside.append(entry.text)
     shown = inside
-    for word in about:
-        named = [text for text in inside if word and word in text]
+    words = [word for word in about if word]
+    for wanted in ([words] if len(words) > 1 else []) + [[word] for word in words]:
+        named = [text for text in inside if all(word in text for word in wanted)]
         if named:
             shown = named
             break
@@ -131,15 +133,16 @@ def window(
 
 
 def evidence_times(view: View, violation: Violation) -> list[int]:
-    """Hub times (ms) of the violation: the events of its task's record that concern its
-    agent (its assignments and what ended them), else the whole record of the task."""
+    """Hub times (ms) of the violation: its task's assignments to its agent (the moment most
+    rules judge), else every event of the task's record."""
     task: Task | None = view.tasks.get(violation.task_id or "")
     if task is None:
         return []
-    times = []
-    for index, event in enumerate(task.events):
-        if event.event == "assigned" and event.agent_id == violation.agent_id:
-            times += [e.timestamp for e in task.events[index : index + 2] if e.timestamp]
+    times = [
+        e.timestamp
+        for e in task.assignments
+        if e.agent_id == violation.agent_id and e.timestamp is not None
+    ]
     return times or [e.timestamp for e in task.events if e.timestamp is not None]
 
 
