@@ -47,7 +47,10 @@ def hub_log_path(session: object) -> Path | None:
         getattr(session, "launcher", None),
         session,
     ):
-        path = getattr(holder, "log_path", None) if holder is not None else None
+        try:
+            path = getattr(holder, "log_path", None) if holder is not None else None
+        except Exception:  # a launcher not started yet has no log
+            path = None
         if path:
             return Path(path)
     return None
