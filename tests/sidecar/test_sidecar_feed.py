@@ -227,3 +227,30 @@ def test_hub_errors_that_answer_no_logged_frame_are_left_out() -> None:
     ]
     history, _ = fed(lines)
     assert [e.type for e in history.events()] == ["open", "identified"]
+
+
+def test_a_sidecar_became_idle_no_later_than_its_connection_opened() -> None:
+    """Its identify_sent line comes after the send: the hub may have made it idle before an
+    urgent task was queued (120), so a low task it got proves no inversion; the connection's
+    opening (100) is what bounds that moment."""
+    lines = [
+        line("phase-5", BASE + 100, "ws_open"),
+        line("phase-5", BASE + 150, "identify_sent"),
+        line("phase-5", BASE + 151, "identified"),
+        line("phase-5", BASE + 160, "task_received", task_id="low"),
+    ]
+    history = History("priority")
+    post(history, "low", BASE + 50)
+    post(history, "urgent", BASE + 120)
+    fed(lines, history)
+    record_task(history, "low", [("queued", BASE + 50), ("assigned", BASE + 155, gen(AGENT, 1))],
+                "assigned")  # fmt: skip
+    urgent = [("queued", BASE + 120)]
+    record_task(history, "urgent", urgent, "queued")
+    view = build(history)
+    view.tasks["urgent"] = Task.parse({**view.tasks["urgent"].raw, "priority": 0})
+    view.tasks["low"] = Task.parse({**view.tasks["low"].raw, "priority": 3})
+    assert [v.rule for v in check(view).violations] == []
+    earlier = {"created_at": BASE + 90, "history": [{"event": "queued", "timestamp": BASE + 90}]}
+    view.tasks["urgent"] = Task.parse({**view.tasks["urgent"].raw, **earlier})
+    assert [v.rule for v in check(view).violations] == ["priority-order"]

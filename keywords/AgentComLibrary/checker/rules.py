@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ..hubapi.model import Task, TaskEvent
-from .history import IN, OUT, Event
+from .history import CONN, IN, OUT, Event
 from .view import RELEASING_ACKS, Connection, View, assignment, info_int, next_event
 
 STUCK_THRESHOLD_MS = 5 * 60 * 1000  # the contract's stuck sweep: reclaims after 5 min
@@ -936,10 +936,16 @@ def _became_idle(
 
 
 def _identify_frame(conn: Connection | None) -> Event | None:
+    """The event no later than the hub's handling of the connection's identify: the
+    identify frame (recorded before it is sent), or for a sidecar, whose log line comes
+    after the send, the opening of its connection."""
     if conn is None or conn.identified is None:
         return None
     frames = [e for e in conn.events if e.direction == OUT and e.type == "identify"]
     before = [e for e in frames if e.seq < conn.identified.seq]
+    if before and before[-1].info.get("from_log"):
+        opened = [e for e in conn.events if e.direction == CONN and e.type == "open"]
+        return opened[0] if opened else None
     return before[-1] if before else None
 
 
