@@ -731,6 +731,13 @@ def _state_problem(
     want = "working" if holding.task_id in accepted else "assigned"
     if fsm == want and current == holding.task_id:
         return None
+    if holding.received.info.get("rejected"):  # a busy sidecar turned it down
+        return (
+            f"'{fsm}' with task {current}, but it was sent {holding.task_id}, which its "
+            "record still shows assigned to the agent (the sidecar turned it down as busy; "
+            "expected 'assigned')",
+            holding.task_id,
+        )
     return (
         f"'{fsm}' with task {current}, but the agent holds {holding.task_id}, which it "
         f"{'accepted' if want == 'working' else 'has not accepted'} (expected '{want}')",
