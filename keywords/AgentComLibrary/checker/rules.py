@@ -230,6 +230,12 @@ def one_task_per_agent(view: View) -> list[Violation]:
 def assignment_delivered(view: View) -> list[Violation]:
     """Every assignment the hub records reaches its agent, when that agent's connection
     was identified before the assignment and stayed open to the end."""
+    received = {
+        (c.agent_id, r.task_id, r.generation)
+        for c in view.connections.values()
+        if c.identified
+        for r in c.received("task_assign")
+    }
     out = []
     for task in view.tasks.values():
         for event in task.assignments:
@@ -237,11 +243,7 @@ def assignment_delivered(view: View) -> list[Violation]:
             conns = view.agent_connections(agent_id)
             if not conns or event.timestamp is None:
                 continue
-            if any(
-                r.task_id == task.id and r.generation == event.generation
-                for c in conns
-                for r in c.received("task_assign")
-            ):
+            if (agent_id, task.id, event.generation) in received:
                 continue
             last = conns[-1]
             if (
@@ -815,6 +817,13 @@ def priority_order(view: View) -> list[Violation]:
     """
     waiting = _QueuedIndex(view, _queued_spans(view))
     ends = _idle_ends(view)
+    receivers = {
+        (conn.agent_id, e.task_id, e.generation): conn
+        for conn in view.connections.values()
+        if conn.identified
+        for e in conn.received("task_assign")
+    }
+    identifies = {c.number: _identify_frame(c) for c in view.connections.values()}
     out = []
     for task in view.tasks.values():
         if task.priority is None:
@@ -822,9 +831,10 @@ def priority_order(view: View) -> list[Violation]:
         for event in task.assignments:
             if event.timestamp is None or not event.agent_id:
                 continue
-            conn = _receiver(view, task, event)
+            conn = receivers.get((event.agent_id, task.id, event.generation))
             agent_caps = _caps_for(view, event.agent_id, conn)
-            idle = _became_idle(view, ends.get(event.agent_id, []), conn, event.timestamp)
+            identify = identifies.get(conn.number) if conn is not None else None
+            idle = _became_idle(view, ends.get(event.agent_id, []), identify, event.timestamp)
             if agent_caps is None or idle is None:
                 continue
             found = waiting.find(task.priority, agent_caps, idle[0], event.timestamp)
@@ -901,17 +911,6 @@ def _idle_ends(view: View) -> dict[str, list[tuple[int, int, str]]]:
     return ends
 
 
-def _receiver(view: View, task: Task, event: TaskEvent) -> Connection | None:
-    """The identified connection of the agent that received this assignment."""
-    for conn in view.agent_connections(event.agent_id):
-        if any(
-            r.task_id == task.id and r.generation == event.generation
-            for r in conn.received("task_assign")
-        ):
-            return conn
-    return None
-
-
 def _caps_for(view: View, agent_id: str, conn: Connection | None) -> set[str] | None:
     """The capabilities the agent declared on the connection that received the task, or
     on all of its connections when they agree (None: unknown or they differ)."""
@@ -924,7 +923,7 @@ def _caps_for(view: View, agent_id: str, conn: Connection | None) -> set[str] | 
 
 
 def _became_idle(
-    view: View, ends: list[tuple[int, int, str]], conn: Connection | None, at: int
+    view: View, ends: list[tuple[int, int, str]], identify: Event | None, at: int
 ) -> tuple[int, str] | None:
     """The latest hub time (and its evidence) the agent surely became idle at or after,
     before the pass that assigned it a task at ``at``: see :func:`priority_order`."""
@@ -934,7 +933,6 @@ def _became_idle(
         if assigned < at:  # not this assignment's own end, nor one of the same millisecond
             best = (stamp, line)
             break
-    identify = _identify_frame(conn)
     if identify is not None and not math.isinf(view.clock.lo):
         lowest = math.floor(identify.wall_ms + view.clock.lo)
         if lowest <= at and (best is None or lowest > best[0]):
