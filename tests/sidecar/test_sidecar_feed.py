@@ -254,3 +254,15 @@ def test_a_sidecar_became_idle_no_later_than_its_connection_opened() -> None:
     earlier = {"created_at": BASE + 90, "history": [{"event": "queued", "timestamp": BASE + 90}]}
     view.tasks["urgent"] = Task.parse({**view.tasks["urgent"].raw, **earlier})
     assert [v.rule for v in check(view).violations] == ["priority-order"]
+
+
+def test_a_stuck_task_a_busy_sidecar_turned_down_is_named() -> None:
+    """The wait's diagnosis: another task held is the race; the same task held is not."""
+    from AgentComLibrary.keywords.tasks import _rejection_note
+
+    task = Task.parse({"id": "task-b", "status": "assigned", "generation": 1, "history": []})
+    other = '{"event":"task_rejected","task_id":"task-b","active_task_id":"task-a"}'
+    same = '{"event":"task_rejected","task_id":"task-b","active_task_id":"task-b"}'
+    assert "contract rule 'one-task-per-agent'" in _rejection_note(task, "worker-1", other)
+    note = _rejection_note(task, "solo", same)
+    assert "one-task-per-agent" not in note and "from an earlier assignment" in note
