@@ -42,6 +42,7 @@ OWN_RULE = {
     "assign-disconnected": "no-assign-after-disconnect",
     "ignore-capabilities": "capabilities",
     "history-misorder": "history-well-formed",
+    "ignore-priority": "priority-order",
 }
 
 

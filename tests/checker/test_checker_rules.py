@@ -242,15 +242,27 @@ def test_two_completions_are_a_violation() -> None:
     assert [v.task_id for v in violations(b, "completed-once")] == ["t1"]
 
 
-def test_a_completion_acknowledged_to_an_agent_that_never_held_it_is_a_violation() -> None:
+def completion_by(gen: int) -> Builder:
+    """w2, never sent t1, reports it complete with ``gen``; the hub acknowledges it."""
     b = Builder()
     b.connect(1, W2)
-    b.send(1, W2, "task_complete", "t1", 1)
+    b.send(1, W2, "task_complete", "t1", gen)
     b.ack(1, W2, "t1", "complete")
     b.snapshot()
     b.task("t1", "queued@1 assigned@2:w1/1 completed@3", "completed")
-    found = violations(b, "completion-to-holder")
+    return b
+
+
+def test_a_completion_acknowledged_for_a_generation_never_assigned_is_a_violation() -> None:
+    found = violations(completion_by(gen=5), "completion-to-holder")
     assert [(v.task_id, v.agent_id) for v in found] == [("t1", W2)]
+    assert "generation 5, which no agent was ever assigned" in found[0].text
+
+
+def test_a_completion_by_another_agent_with_the_current_generation_holds() -> None:
+    """Changed: the contract does not check who reports (nor does the real hub): the right
+    generation completes the task whoever sends it. This used to be a violation."""
+    assert violations(completion_by(gen=1), "completion-to-holder") == []
 
 
 # -- capabilities --
@@ -385,6 +397,40 @@ def test_a_completion_without_acceptance_leaves_the_agent_assigned() -> None:
     assert all_violations(b) == []
 
 
+def test_a_failure_without_acceptance_leaves_the_agent_assigned() -> None:
+    """The real hub treats a failure like a completion: its agent state machine only goes
+    back to idle from 'working', so an unaccepted failed task leaves the agent assigned."""
+    b = Builder()
+    b.connect(1, W1)
+    b.assign(1, W1, "t1", 1, assigned_at=1000)
+    b.send(1, W1, "task_failed", "t1", 1)
+    b.ack(1, W1, "t1", "dead_letter")
+    b.snapshot()
+    b.states([{"agent_id": W1, "fsm_state": "assigned", "current_task_id": "t1"}])
+    b.task("t1", "queued@990 assigned@1000:w1/1 dead_letter@1005", "dead_letter")
+    assert violations(b, "agent-states-agree") == []
+
+
+def test_an_acceptance_of_an_earlier_assignment_does_not_count() -> None:
+    """After an acceptance timeout the hub may hand the same task to the same agent again:
+    the agent that accepted generation 1 (too late) has not accepted generation 3."""
+    b = Builder()
+    b.connect(1, W1, at=1000)
+    b.assign(1, W1, "t1", 1, assigned_at=1010)
+    b.send(1, W1, "task_accepted", "t1")
+    b.ack(1, W1, "t1", "accepted")
+    b.assign(1, W1, "t1", 3, assigned_at=1100, at=1101)
+    b.snapshot()
+    b.states([{"agent_id": W1, "fsm_state": "assigned", "current_task_id": "t1"}])
+    b.task(
+        "t1",
+        "queued@1005 assigned@1010:w1/1 reclaimed@1090=agent_disconnect assigned@1100:w1/3",
+        "assigned",
+        assigned_to=W1,
+    )
+    assert violations(b, "agent-states-agree") == []
+
+
 def test_a_held_task_must_show_in_the_state() -> None:
     b = Builder()
     b.connect(1, W1)
@@ -399,30 +445,132 @@ def test_a_held_task_must_show_in_the_state() -> None:
 
 
 # -- priority --
+# The hub's clock is ours here (the posts bound the offset to [-2, +2] ms). The real hub
+# pairs agents and tasks from a snapshot per pass: a task queued during a pass waits.
 
 
-def priority_run(urgent_assigned_at: int) -> Builder:
+def priority_run(
+    prev_done: int | None = 1040,
+    urgent_queued: int = 1044,
+    low_assigned: int = 1049,
+    urgent_left: str = "assigned@1058:w1/1",
+    urgent_caps: tuple[str, ...] = (RUN,),
+    connect_at: int = 1000,
+) -> Builder:
+    """w1 (alone) ran ``prev`` until ``prev_done``; ``low`` was queued at 1030, ``urgent`` at
+    ``urgent_queued``; ``low`` went to w1 at ``low_assigned`` and finished at 1055; then
+    ``urgent`` left the queue as ``urgent_left`` says (empty: still queued)."""
     b = Builder()
-    b.connect(1, W1)
-    b.connect(2, W2)
-    b.task("low", "queued@100 assigned@200:w1/1", "assigned", priority=3, assigned_to=W1)
+    b.connect(1, W1, at=connect_at)
+    b.post("prev", created_at=1010, sent=1009, received=1011)
+    b.post("low", created_at=1030, sent=1029, received=1031)
+    b.post("urgent", created_at=urgent_queued, sent=urgent_queued - 1, received=urgent_queued + 1)
+    if prev_done is not None:
+        b.assign(1, W1, "prev", 1, assigned_at=max(1012, connect_at + 3))
+        b.task("prev", f"queued@1010 assigned@1012:w1/1 completed@{prev_done}", "completed")
+    b.assign(1, W1, "low", 1, assigned_at=low_assigned)
+    b.snapshot()
+    b.task(
+        "low", f"queued@1030 assigned@{low_assigned}:w1/1 completed@1055", "completed", priority=3
+    )
     b.task(
         "urgent",
-        [("queued", 150), ("assigned", urgent_assigned_at, assigned(W2, 1))],
-        "assigned",
+        f"queued@{urgent_queued} {urgent_left}".strip(),
+        "assigned" if urgent_left else "queued",
         priority=0,
-        assigned_to=W2,
+        caps=urgent_caps,
+        assigned_to=W1 if urgent_left else None,
     )
     return b
 
 
-def test_a_low_task_assigned_over_a_longer_queued_urgent_one_is_a_violation() -> None:
-    found = violations(priority_run(urgent_assigned_at=300), "priority-order")
+def priority_found(b: Builder) -> list[tuple[str | None, str | None]]:
+    return [(v.task_id, v.agent_id) for v in violations(b, "priority-order")]
+
+
+def test_the_real_hubs_snapshot_race_holds() -> None:
+    """Seen on the real hub: urgent queued +0.044 s, low assigned +0.049 s, urgent +0.058 s;
+    w1 became idle (its previous task completed) at +0.040 s, before urgent was queued, so
+    the pass that gave it low may have listed the queue before urgent was in it."""
+    assert priority_found(priority_run()) == []
+
+
+def test_a_low_task_assigned_over_an_urgent_one_queued_before_the_agent_was_idle() -> None:
+    """A FIFO hub: urgent was queued (1044) before w1's previous task completed (1046), so
+    every pass that saw w1 idle saw urgent too, and still gave w1 the older low task."""
+    found = violations(priority_run(prev_done=1046), "priority-order")
     assert [(v.task_id, v.agent_id) for v in found] == [("low", W1)]
+    assert "urgent (urgent), which that agent could take" in found[0].text
+    evidence = "\n".join(found[0].evidence)
+    assert "prev: completed" in evidence and "urgent: queued" in evidence
+    assert "urgent: assigned to w1 gen 1" in evidence
 
 
-def test_both_assigned_in_the_same_pass_holds() -> None:
-    assert violations(priority_run(urgent_assigned_at=200), "priority-order") == []
+def test_an_urgent_task_still_queued_at_the_end_counts() -> None:
+    found = violations(priority_run(prev_done=1046, urgent_left=""), "priority-order")
+    assert [(v.task_id, v.agent_id) for v in found] == [("low", W1)]
+    assert "still queued when the records were read" in found[0].evidence[-1]
+
+
+def test_the_identify_is_when_a_fresh_agent_became_idle() -> None:
+    """Everything queued first, then the agent connects (1100): a FIFO pick is caught with
+    the agent's identify as the moment it became idle (sent 1101, hub clock >= 1099)."""
+    b = Builder()
+    b.post("low", created_at=1010, sent=1009, received=1011)
+    b.post("urgent", created_at=1020, sent=1019, received=1021)
+    b.connect(1, W1, at=1100)
+    b.assign(1, W1, "low", 1, assigned_at=1105)
+    b.snapshot()
+    b.task("low", "queued@1010 assigned@1105:w1/1", "assigned", priority=3, assigned_to=W1)
+    b.task("urgent", "queued@1020", "queued", priority=0)
+    found = violations(b, "priority-order")
+    assert [(v.task_id, v.agent_id) for v in found] == [("low", W1)]
+    assert "-> identify" in found[0].evidence[1]
+
+
+def test_an_agent_idle_since_before_the_urgent_task_proves_nothing() -> None:
+    """w1 idle since it identified (1001): the pass that gave it low may have begun before
+    urgent was queued, however long it took."""
+    assert priority_found(priority_run(prev_done=None)) == []
+
+
+def test_the_same_millisecond_proves_nothing() -> None:
+    assert priority_found(priority_run(prev_done=1044)) == []
+
+
+def test_an_urgent_task_assigned_in_the_same_millisecond_holds() -> None:
+    """Both in one pass: urgent first, low next, stamped in the same millisecond."""
+    b = priority_run(prev_done=1046, urgent_left="assigned@1049:w2/1")
+    assert priority_found(b) == []
+
+
+def test_an_urgent_task_the_agent_cannot_take_proves_nothing() -> None:
+    b = priority_run(prev_done=1046, urgent_caps=(RUN, "gpu"))
+    assert priority_found(b) == []
+
+
+def test_an_assignments_own_end_is_not_when_the_agent_became_idle() -> None:
+    """low assigned and completed in the same millisecond: that completion came after the
+    pass, so it proves nothing about what the pass saw."""
+    b = Builder()
+    b.connect(1, W1, at=1000)
+    b.post("low", created_at=1010, sent=1009, received=1011)
+    b.post("urgent", created_at=1020, sent=1019, received=1021)
+    b.assign(1, W1, "low", 1, assigned_at=1030)
+    b.snapshot()
+    b.task("low", "queued@1010 assigned@1030:w1/1 completed@1030", "completed", priority=3)
+    b.task("urgent", "queued@1020 assigned@1031:w1/1", "assigned", priority=0, assigned_to=W1)
+    assert priority_found(b) == []
+
+
+def test_a_reclaim_after_the_acceptance_timeout_is_when_the_agent_became_idle() -> None:
+    b = priority_run(prev_done=None)
+    b.events.pop()  # urgent
+    b.events.pop()  # low
+    b.task("prev", "queued@1010 assigned@1012:w1/1 reclaimed@1046=agent_disconnect", "queued")
+    b.task("low", "queued@1030 assigned@1049:w1/1 completed@1055", "completed", priority=3)
+    b.task("urgent", "queued@1044 assigned@1058:w1/1", "assigned", priority=0, assigned_to=W1)
+    assert priority_found(b) == [("low", W1)]
 
 
 # -- the verdict --

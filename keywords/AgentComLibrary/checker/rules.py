@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ..hubapi.model import Task, TaskEvent
-from .history import IN, OUT, Event
+from .history import CONN, IN, OUT, Event
 from .view import RELEASING_ACKS, Connection, View, assignment, info_int, next_event
 
 STUCK_THRESHOLD_MS = 5 * 60 * 1000  # the contract's stuck sweep: reclaims after 5 min
@@ -44,6 +44,7 @@ class Violation:
     agent_id: str | None
     text: str
     evidence: tuple[str, ...] = ()
+    hub_log: tuple[str, ...] = ()  # the hub's own log lines of that moment (checker.hublog)
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,8 @@ def seen(view: View, event: Event) -> str:
             parts.append(f"{key} {event.info[key]}")
     if event.conn is not None:
         parts.append(f"(connection #{event.conn})")
+    if event.info.get("log_line"):  # a sidecar's frame, read from its log
+        parts.append(f"[{event.info.get('from_log')}: {event.info['log_line']}]")
     return " ".join(str(p) for p in parts)
 
 
@@ -187,6 +190,7 @@ def _acked_reports(view: View) -> Iterator[tuple[Connection, Event, Event]]:
                 and answer.type == "task_ack"
                 and answer.info.get("status") in RELEASING_ACKS
                 and exchange.frame.type in ("task_complete", "task_failed")
+                and not exchange.frame.info.get("generation_unknown")
                 and view.before_snapshot(answer)
             ):
                 yield conn, exchange.frame, answer
@@ -226,6 +230,12 @@ def one_task_per_agent(view: View) -> list[Violation]:
 def assignment_delivered(view: View) -> list[Violation]:
     """Every assignment the hub records reaches its agent, when that agent's connection
     was identified before the assignment and stayed open to the end."""
+    received = {
+        (c.agent_id, r.task_id, r.generation)
+        for c in view.connections.values()
+        if c.identified
+        for r in c.received("task_assign")
+    }
     out = []
     for task in view.tasks.values():
         for event in task.assignments:
@@ -233,11 +243,7 @@ def assignment_delivered(view: View) -> list[Violation]:
             conns = view.agent_connections(agent_id)
             if not conns or event.timestamp is None:
                 continue
-            if any(
-                r.task_id == task.id and r.generation == event.generation
-                for c in conns
-                for r in c.received("task_assign")
-            ):
+            if (agent_id, task.id, event.generation) in received:
                 continue
             last = conns[-1]
             if (
@@ -424,28 +430,39 @@ def completed_once(view: View) -> list[Violation]:
 
 
 def completion_to_holder(view: View) -> list[Violation]:
-    """No completion (or failure) is acknowledged to an agent that did not hold the task:
-    the agent must have been sent that task with the report's generation."""
+    """No completion (or failure) is acknowledged for a generation the hub never handed
+    out: some agent must have been sent that task with the report's generation, or the
+    hub's record must show that assignment.
+
+    The contract does not check WHO reports: a report with the current generation
+    completes the task whoever sends it (the real hub and the embedded one both do), so a
+    report from an agent that was never sent the task is allowed when its generation is
+    that of a real assignment. Missing generations count as 0, which no assignment has.
+    """
+    sent: set[tuple[str | None, int | None]] = set()
+    for conn in view.connections.values():
+        sent.update((e.task_id, e.generation) for e in conn.received("task_assign"))
     out = []
     for conn, report, ack in _acked_reports(view):
         generation = _report_generation(report)
-        held = any(
-            e.task_id == report.task_id and e.generation == generation and e.seq < ack.seq
-            for c in view.agent_connections(conn.agent_id)
-            for e in c.received("task_assign")
-        )
-        if not held:
-            out.append(
-                Violation(
-                    "completion-to-holder",
-                    report.task_id,
-                    conn.agent_id,
-                    f"the hub acknowledged {report.type} of {report.task_id} "
-                    f"('{ack.info.get('status')}') to agent {_agent_text(view, conn.agent_id)}, "
-                    f"which was never assigned that task with generation {generation}",
-                    (seen(view, report), seen(view, ack)),
-                )
+        task = view.tasks.get(report.task_id or "")
+        if (report.task_id, generation) in sent:
+            continue
+        if task is not None and (
+            task.history_truncated or assignment(task, None, generation) is not None
+        ):
+            continue
+        out.append(
+            Violation(
+                "completion-to-holder",
+                report.task_id,
+                conn.agent_id,
+                f"the hub acknowledged {report.type} of {report.task_id} "
+                f"('{ack.info.get('status')}') from agent {_agent_text(view, conn.agent_id)} "
+                f"with generation {generation}, which no agent was ever assigned",
+                (seen(view, report), seen(view, ack)),
             )
+        )
     return out
 
 
@@ -701,128 +718,280 @@ def _state_problem(
             None,
         )
     fsm, current = state.get("fsm_state"), state.get("current_task_id")
-    accepted = {
-        (x.frame.task_id)
-        for x in conn.exchanges
-        if x.frame.type == "task_accepted" and x.answer is not None and x.answer.type == "task_ack"
-    }
     if not held:
         if fsm == "idle" and current is None:
             return None
-        completed_unaccepted = {
-            x.frame.task_id
-            for x in conn.exchanges
-            if x.frame.type == "task_complete"
-            and x.answer is not None
-            and x.answer.info.get("status") == "complete"
-            and x.frame.task_id not in accepted
-        }
-        if fsm == "assigned" and current in completed_unaccepted:
+        if fsm == "assigned" and current in _finished_unaccepted(conn):
             return None  # the contract's quirk: stays assigned until the acceptance timeout
         return (
             f"'{fsm}' with task {current}, but the agent holds no task (all finished, "
             "failed or reclaimed)",
             current,
         )
-    task_id = held[0].task_id
-    want = "working" if task_id in accepted else "assigned"
-    if fsm == want and current == task_id:
+    holding = held[0]
+    accepted = _accepted_since(conn, holding.received.seq)
+    want = "working" if holding.task_id in accepted else "assigned"
+    if fsm == want and current == holding.task_id:
         return None
+    if holding.received.info.get("rejected"):  # a busy sidecar turned it down
+        return (
+            f"'{fsm}' with task {current}, but it was sent {holding.task_id}, which its "
+            "record still shows assigned to the agent (the sidecar turned it down as busy; "
+            "expected 'assigned')",
+            holding.task_id,
+        )
     return (
-        f"'{fsm}' with task {current}, but the agent holds {task_id}, which it "
+        f"'{fsm}' with task {current}, but the agent holds {holding.task_id}, which it "
         f"{'accepted' if want == 'working' else 'has not accepted'} (expected '{want}')",
-        task_id,
+        holding.task_id,
     )
 
 
+def _accepted_since(conn: Connection, seq: int, until: int | None = None) -> set[str | None]:
+    """Tasks whose ``task_accepted`` the hub acknowledged, sent after event ``seq`` (and
+    before ``until``): an acceptance of an earlier assignment of the same task does not
+    count, as after an acceptance timeout the hub may hand the same task to the same agent
+    again."""
+    return {
+        x.frame.task_id
+        for x in conn.exchanges
+        if x.frame.type == "task_accepted"
+        and seq < x.frame.seq < (until if until is not None else math.inf)
+        and x.answer is not None
+        and x.answer.type == "task_ack"
+    }
+
+
+def _finished_unaccepted(conn: Connection) -> set[str | None]:
+    """Tasks with an acknowledged completion or failure on this connection but no
+    acknowledged ``task_accepted`` between receiving the task and reporting it: the hub's
+    agent state then stays ``assigned`` to that task until the acceptance timeout (the
+    contract's quirk; the real hub applies the report to the task, but its agent state
+    machine only goes back to idle from ``working``, for completions and failures alike)."""
+    out: set[str | None] = set()
+    assigns = conn.received("task_assign")
+    for x in conn.exchanges:
+        if (
+            x.frame.type in ("task_complete", "task_failed")
+            and x.answer is not None
+            and x.answer.type == "task_ack"
+            and x.answer.info.get("status") in RELEASING_ACKS
+        ):
+            since = max(
+                (e.seq for e in assigns if e.task_id == x.frame.task_id and e.seq < x.frame.seq),
+                default=-1,
+            )
+            if x.frame.task_id not in _accepted_since(conn, since, x.frame.seq):
+                out.add(x.frame.task_id)
+    return out
+
+
 def priority_order(view: View) -> list[Violation]:
-    """No lower-priority task is assigned while a higher-priority task the same agent could
-    take had been queued since an earlier millisecond and stayed queued past it."""
-    caps: dict[str, set[str]] = {}
-    for conn in view.connections.values():
-        if conn.identified and conn.agent_id and conn.capabilities is not None:
-            caps.setdefault(conn.agent_id, set()).update(conn.capabilities)
-    queued: dict[str, list[tuple[int, int | None]]] = {}
-    for task in view.tasks.values():
-        spans = []
-        for index, event in enumerate(task.events):
-            if event.event in QUEUE_ENTRIES | {"queued"} and event.timestamp is not None:
-                nxt = next_event(task, index)
-                if nxt is None and task.status != "queued":
-                    continue
-                spans.append((event.timestamp, nxt.timestamp if nxt else None))
-        if spans and task.priority is not None:
-            queued[task.id] = spans
-    waiting = _QueuedIndex(view, queued)
+    """No lower-priority task is handed to an agent that, when it became idle for that
+    pass, could already have been given a higher-priority task that then stayed queued.
+
+    The contract's scheduler works in passes over a snapshot: each pass lists the idle
+    agents, then the queued tasks, and pairs them in (priority, age) order; a task queued
+    while a pass runs waits for the next one. So "an urgent task was queued when a low one
+    was assigned" proves nothing. What proves an inversion, all on the hub's clock:
+
+    - a task L was assigned to agent A at ``t`` (L's history);
+    - ``b`` is a moment A surely became idle at or after, and before the pass that
+      assigned L: the latest of the ends (``completed``, ``retry``, ``dead_letter``,
+      ``reclaimed``) of A's earlier assignments stamped at or before ``t``, and the send
+      time of the ``identify`` of the connection that received L, moved onto the hub's
+      clock by the lower bound of :class:`~.view.Clock` (the hub made A idle after both);
+    - a task H of a higher priority whose needed capabilities A declared (on that
+      connection) entered the queue (``queued``, ``reclaimed``, ``retry``) at ``q < b``;
+    - H stayed queued past ``t``: its next event is stamped after ``t``, or it is still
+      queued in the end.
+
+    The pass that assigned L listed A idle, so it began after ``b``; it listed the queued
+    tasks after that, so H (queued before ``b``) was in its snapshot, ahead of L; and a
+    (priority, age) pass gives H an agent before it reaches L: H would have been assigned
+    no later than ``t``. Equal milliseconds prove nothing. No grace window is assumed.
+
+    The proof takes the hub's agent states to follow its task records: a hub that lists
+    an agent as idle while it holds a task breaks ``one-task-per-agent``; should that agent
+    also finish its task while the same pass runs, this rule names that race instead.
+    """
+    waiting = _QueuedIndex(view, _queued_spans(view))
+    ends = _idle_ends(view)
+    receivers = {
+        (conn.agent_id, e.task_id, e.generation): conn
+        for conn in view.connections.values()
+        if conn.identified
+        for e in conn.received("task_assign")
+    }
+    identifies = {c.number: _identify_frame(c) for c in view.connections.values()}
     out = []
     for task in view.tasks.values():
         if task.priority is None:
             continue
         for event in task.assignments:
-            agent_caps = caps.get(event.agent_id or "")
-            if agent_caps is None or event.timestamp is None:
+            if event.timestamp is None or not event.agent_id:
                 continue
-            ts = event.timestamp
-            if not waiting.any_before(task.priority, agent_caps, ts):
-                continue  # the search below would find nothing
-            for other_id, spans in queued.items():
-                other = view.tasks[other_id]
-                if other.priority is None or other.priority >= task.priority:  # type: ignore[operator]
-                    continue
-                if not set(other.needed_capabilities) <= agent_caps:
-                    continue
-                if any(start < ts and (end is None or end > ts) for start, end in spans):
-                    out.append(
-                        Violation(
-                            "priority-order",
-                            task.id,
-                            event.agent_id,
-                            f"{task.id} ({task.priority_name}) was assigned to agent "
-                            f"{_agent_text(view, event.agent_id)} while {other.id} "
-                            f"({other.priority_name}), which that agent could take, had been "
-                            "queued longer",
-                            (
-                                hub_seen(view, task, event),
-                                *(hub_seen(view, other, e) for e in other.events[:4]),
-                            ),
-                        )
-                    )
-                    break
+            conn = receivers.get((event.agent_id, task.id, event.generation))
+            agent_caps = _caps_for(view, event.agent_id, conn)
+            identify = identifies.get(conn.number) if conn is not None else None
+            idle = _became_idle(view, ends.get(event.agent_id, []), identify, event.timestamp)
+            if agent_caps is None or idle is None:
+                continue
+            found = waiting.find(task.priority, agent_caps, idle[0], event.timestamp)
+            if found is None:
+                continue
+            other, entry = view.tasks[found[0]], found[1]
+            out.append(_inversion(view, task, event, idle[1], other, entry))
     return out
+
+
+def _inversion(
+    view: View, task: Task, event: TaskEvent, idle: str, other: Task, entry: int
+) -> Violation:
+    left = next_event(other, entry)
+    after = (
+        hub_seen(view, other, left)
+        if left is not None
+        else f"hub: {other.id} still queued when the records were read"
+    )
+    return Violation(
+        "priority-order",
+        task.id,
+        event.agent_id,
+        f"{task.id} ({task.priority_name}) was assigned to agent "
+        f"{_agent_text(view, event.agent_id)} while {other.id} ({other.priority_name}), "
+        "which that agent could take, had been queued since before the agent became idle "
+        "for that pass and stayed queued past the assignment",
+        (
+            hub_seen(view, other, other.events[entry]),
+            f"{idle}: {view.name(event.agent_id)} became idle no earlier than this",
+            hub_seen(view, task, event),
+            after,
+        ),
+    )
+
+
+def _queued_spans(view: View) -> dict[str, list[tuple[int, int | None, int]]]:
+    """Per task with a priority: (entered the queue, left it or None, index of the entry
+    event) for each stay in the queue its history shows."""
+    queued: dict[str, list[tuple[int, int | None, int]]] = {}
+    for task in view.tasks.values():
+        spans = []
+        for index, event in enumerate(task.events):
+            if event.event in QUEUE_ENTRIES and event.timestamp is not None:
+                nxt = next_event(task, index)
+                if nxt is None and task.status != "queued":
+                    continue
+                if nxt is not None and nxt.timestamp is None:
+                    continue
+                spans.append((event.timestamp, nxt.timestamp if nxt else None, index))
+        if spans and task.priority is not None:
+            queued[task.id] = spans
+    return queued
+
+
+IDLE_ENDS = frozenset({"completed", "retry", "dead_letter", "reclaimed"})
+
+
+def _idle_ends(view: View) -> dict[str, list[tuple[int, int, str]]]:
+    """Per agent, sorted: (hub ms, assignment ms, evidence) of every end of one of its
+    assignments (the agent held no task of that assignment any more after it)."""
+    ends: dict[str, list[tuple[int, int, str]]] = {}
+    for task in view.tasks.values():
+        for index, event in enumerate(task.events):
+            if event.event != "assigned" or not event.agent_id or event.timestamp is None:
+                continue
+            end = next_event(task, index)
+            if end is None or end.event not in IDLE_ENDS or end.timestamp is None:
+                continue
+            line = hub_seen(view, task, end)
+            ends.setdefault(event.agent_id, []).append((end.timestamp, event.timestamp, line))
+    for found in ends.values():
+        found.sort()
+    return ends
+
+
+def _caps_for(view: View, agent_id: str, conn: Connection | None) -> set[str] | None:
+    """The capabilities the agent declared on the connection that received the task, or
+    on all of its connections when they agree (None: unknown or they differ)."""
+    if conn is not None and conn.capabilities is not None:
+        return set(conn.capabilities)
+    declared = {
+        c.capabilities for c in view.agent_connections(agent_id) if c.capabilities is not None
+    }
+    return set(next(iter(declared))) if len(declared) == 1 else None
+
+
+def _became_idle(
+    view: View, ends: list[tuple[int, int, str]], identify: Event | None, at: int
+) -> tuple[int, str] | None:
+    """The latest hub time (and its evidence) the agent surely became idle at or after,
+    before the pass that assigned it a task at ``at``: see :func:`priority_order`."""
+    best: tuple[int, str] | None = None
+    count = bisect.bisect_right(ends, (at, math.inf, ""))
+    for stamp, assigned, line in reversed(ends[:count]):
+        if assigned < at:  # not this assignment's own end, nor one of the same millisecond
+            best = (stamp, line)
+            break
+    if identify is not None and not math.isinf(view.clock.lo):
+        lowest = math.floor(identify.wall_ms + view.clock.lo)
+        if lowest <= at and (best is None or lowest > best[0]):
+            best = (lowest, f"{seen(view, identify)} (at the earliest {lowest} hub ms)")
+    return best
+
+
+def _identify_frame(conn: Connection | None) -> Event | None:
+    """The event no later than the hub's handling of the connection's identify: the
+    identify frame (recorded before it is sent), or for a sidecar, whose log line comes
+    after the send, the opening of its connection."""
+    if conn is None or conn.identified is None:
+        return None
+    frames = [e for e in conn.events if e.direction == OUT and e.type == "identify"]
+    before = [e for e in frames if e.seq < conn.identified.seq]
+    if before and before[-1].info.get("from_log"):
+        opened = [e for e in conn.events if e.direction == CONN and e.type == "open"]
+        return opened[0] if opened else None
+    return before[-1] if before else None
 
 
 class _QueuedIndex:
     """The queued spans of ``priority_order`` by (priority, needed capabilities), sorted by
-    start with the latest end so far, so "was a higher-priority task this agent could take
-    queued across this millisecond?" costs a binary search per group, not a scan of every
-    task (10,000 tasks: 100 million pairs)."""
+    start with the latest end so far (and whose it is), so "was a higher-priority task this
+    agent could take queued from before ``b`` until after ``t``?" costs a binary search per
+    group, not a scan of every task (10,000 tasks: 100 million pairs)."""
 
-    def __init__(self, view: View, queued: dict[str, list[tuple[int, int | None]]]) -> None:
-        groups: dict[tuple[int, frozenset[str]], list[tuple[int, float]]] = {}
+    def __init__(self, view: View, queued: dict[str, list[tuple[int, int | None, int]]]) -> None:
+        groups: dict[tuple[int, frozenset[str]], list[tuple[int, float, str, int]]] = {}
         for task_id, spans in queued.items():
             task = view.tasks[task_id]
             key = (task.priority, frozenset(task.needed_capabilities))
             groups.setdefault(key, []).extend(  # type: ignore[arg-type]
-                (start, math.inf if end is None else end) for start, end in spans
+                (start, math.inf if end is None else end, task_id, entry)
+                for start, end, entry in spans
             )
         self._groups = []
         for (priority, needs), spans in groups.items():
             spans.sort()
-            latest, ends = -math.inf, []
-            for _, end in spans:
-                latest = max(latest, end)
+            latest: tuple[float, str, int] = (-math.inf, "", -1)
+            ends = []
+            for _, end, task_id, entry in spans:
+                if end > latest[0]:
+                    latest = (end, task_id, entry)
                 ends.append(latest)
-            self._groups.append((priority, needs, [start for start, _ in spans], ends))
+            self._groups.append((priority, needs, [span[0] for span in spans], ends))
 
-    def any_before(self, priority: int, caps: set[str], ts: int) -> bool:
-        """Whether a task of a higher priority (a lower number) that ``caps`` cover was
-        queued from before ``ts`` until after it."""
-        for level, needs, starts, ends in self._groups:
+    def find(
+        self, priority: int, caps: set[str], before: int, after: int
+    ) -> tuple[str, int] | None:
+        """A task (id, index of its queue entry event) of a higher priority (a lower
+        number) that ``caps`` cover, queued from before ``before`` until after ``after``;
+        the highest priority first."""
+        for level, needs, starts, ends in sorted(self._groups, key=lambda g: g[0]):
             if level < priority and needs <= caps:
-                count = bisect.bisect_left(starts, ts)  # spans with start < ts
-                if count and ends[count - 1] > ts:
-                    return True
-        return False
+                count = bisect.bisect_left(starts, before)  # spans with start < before
+                if count and ends[count - 1][0] > after:
+                    return ends[count - 1][1], ends[count - 1][2]
+        return None
 
 
 RULES: tuple[Rule, ...] = (
@@ -854,7 +1023,7 @@ RULES: tuple[Rule, ...] = (
     Rule("completed-once", "no task completed twice", completed_once, reads_malformed=True),
     Rule(
         "completion-to-holder",
-        "completions acknowledged only to the task's holder",
+        "completions acknowledged only for a generation the hub handed out",
         completion_to_holder,
     ),
     Rule("capabilities", "tasks only go to agents with every needed capability", capabilities),
@@ -866,7 +1035,7 @@ RULES: tuple[Rule, ...] = (
     Rule("agent-states-agree", "the hub's agent states match what agents know", agent_states_agree),
     Rule(
         "priority-order",
-        "no lower priority assigned over a longer-queued higher one",
+        "no lower priority assigned over a higher one queued before the agent became idle",
         priority_order,
     ),
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ..util.evidence import time_ordered
@@ -14,6 +14,7 @@ from .view import View
 PREFIX = "Contract rule '{rule}' broken: "
 MAX_DETAILED = 3
 MAX_EVIDENCE = 8
+MAX_HUB_LOGGED = 10  # violations that get the hub's log lines of their moment
 WELL_FORMED = "history-well-formed"
 
 
@@ -39,6 +40,15 @@ class Verdict:
         for violation in self.violations:
             counts.setdefault(violation.rule, []).append(violation)
         return counts
+
+
+def with_hub_log(verdict: Verdict, lines_for: Callable[[Violation], list[str]]) -> Verdict:
+    """The verdict with the hub's log lines added to its first violations' evidence."""
+    verdict.violations = [
+        dataclasses.replace(v, hub_log=tuple(lines_for(v))) if index < MAX_HUB_LOGGED else v
+        for index, v in enumerate(verdict.violations)
+    ]
+    return verdict
 
 
 def check(view: View, rules: Sequence[Rule] = RULES) -> Verdict:
@@ -88,6 +98,9 @@ def failure_message(verdict: Verdict, names: dict[str, str] | None = None) -> st
     first, rest = verdict.violations[0], verdict.violations[1:]
     lines = [headline(first, names), "Evidence (seconds since the test started):"]
     lines += [f"  {line}" for line in time_ordered(first.evidence)[:MAX_EVIDENCE]]
+    if first.hub_log:
+        lines.append("The hub's log around it:")
+        lines += [f"  {line}" for line in first.hub_log]
     if rest:
         counts: dict[str, int] = {}
         for violation in rest:

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ ACK_KIND = {
     "complete": "task_complete",
     "retried": "task_failed",
     "dead_letter": "task_failed",
+    "failed": "task_failed",  # a sidecar log's ack of a failure, before it is resolved
 }
 ERROR_KIND = {"task_complete_failed": "task_complete", "task_fail_failed": "task_failed"}
 REPLY_KIND = {
@@ -178,7 +180,6 @@ def build(
         events = sorted(history, key=lambda e: e.seq)
         started_mono = events[0].mono_ns if events else 0
         started_wall = events[0].wall_ms if events else 0
-    connections = _connections(events)
     tasks: dict[str, Task] = {}
     task_events: dict[str, Event] = {}
     missing: dict[str, Event] = {}
@@ -201,6 +202,9 @@ def build(
             states_event = event
         elif event.direction == MARK and event.type == SNAPSHOT and snapshot_seq is None:
             snapshot_seq = event.seq
+    clock = clock_bounds(events)
+    events = resolve_log_frames(events, tasks, clock)
+    connections = _connections(events)
     known = {c.agent_id: c.actor for c in connections.values() if c.agent_id}
     return View(
         history_name=name,
@@ -215,7 +219,7 @@ def build(
         states_after=states_after,
         states_event=states_event,
         snapshot_seq=snapshot_seq,
-        clock=clock_bounds(events),
+        clock=clock,
         names={**known, **dict(names or {})},
     )
 
@@ -310,6 +314,97 @@ def clock_bounds(events: Iterable[Event]) -> Clock:
     if lo > hi:  # a clock jumped: claim nothing about order across clocks
         return Clock()
     return Clock(lo, hi)
+
+
+# -- frames read from a sidecar's log --------------------------------------------------------
+
+LOG_REPORTS = frozenset({"task_complete", "task_failed"})
+
+
+def resolve_log_frames(events: list[Event], tasks: Mapping[str, Task], clock: Clock) -> list[Event]:
+    """Events as given, with what a sidecar's log does not say (``info["from_log"]``, see
+    ``sidecars.feed``) filled in from the hub's records, marked ``resolved_from``:
+
+    - a ``task_assign``: the generation and ``assigned_at`` of the latest assignment of that
+      task to that agent that the hub stamped no later than the line (on the hub's clock,
+      by the upper bound of :class:`Clock`) and that no earlier line took;
+    - a ``task_continue``: the generation the hub's record shows assigned to that agent then;
+    - a report: the generation of the last ``task_assign``/``task_continue`` of that task
+      in the same sidecar process (what a sidecar sends); none: ``generation_unknown``
+      (the rules then do not judge the report);
+    - an ack of a failure: ``retried`` or ``dead_letter``, as the record shows.
+    """
+    if not any(e.info.get("from_log") for e in events):
+        return events
+    out: list[Event] = []
+    taken: set[tuple[str | None, str | None, int | None]] = set()
+    current: dict[tuple[str | None, object, str | None], int] = {}  # (agent, life, task) -> gen
+    for event in events:
+        if not event.info.get("from_log"):
+            out.append(event)
+            continue
+        task = tasks.get(event.task_id or "")
+        life = (event.agent_id, event.info.get("lifetime"), event.task_id)
+        if event.type in ("task_assign", "task_continue") and task is not None:
+            found = _assignment_then(
+                task, event, clock, taken if event.type == "task_assign" else None
+            )
+            if found is not None:
+                generation, stamp = found
+                if event.type == "task_assign":
+                    taken.add((task.id, event.agent_id, generation))
+                current[life] = generation
+                info = {**event.info, "has_generation": True, "resolved_from": "hub record"}
+                if event.type == "task_assign":
+                    info["assigned_at"] = stamp
+                event = dataclasses.replace(event, generation=generation, info=info)
+        elif event.type in LOG_REPORTS and event.direction == OUT:
+            generation = current.get(life)
+            if generation is None:
+                info = {**event.info, "generation_unknown": True}
+            else:
+                info = {**event.info, "has_generation": True, "resolved_from": "sidecar process"}
+            event = dataclasses.replace(event, generation=generation, info=info)
+        elif event.type == "task_ack" and event.info.get("status") == "failed" and task:
+            status = _failure_outcome(task, event, clock)
+            if status is not None:
+                info = {**event.info, "status": status, "resolved_from": "hub record"}
+                event = dataclasses.replace(event, info=info)
+        out.append(event)
+    return out
+
+
+def _assignment_then(
+    task: Task, event: Event, clock: Clock, taken: set | None
+) -> tuple[int, int] | None:
+    """(generation, stamp) of the latest assignment of ``task`` to the event's agent that
+    the hub stamped no later than the event, skipping those in ``taken``."""
+    latest = event.wall_ms + clock.hi + 1
+    best = None
+    for item in task.assignments:
+        if item.agent_id != event.agent_id or item.timestamp is None or item.generation is None:
+            continue
+        if item.timestamp > latest:
+            continue
+        if taken is not None and (task.id, event.agent_id, item.generation) in taken:
+            continue
+        best = (item.generation, item.timestamp)
+    return best
+
+
+def _failure_outcome(task: Task, event: Event, clock: Clock) -> str | None:
+    """``retried`` / ``dead_letter``: what ended the latest assignment of ``task`` to the
+    event's agent stamped no later than the event."""
+    latest = event.wall_ms + clock.hi + 1
+    outcome = None
+    for index, item in enumerate(task.events):
+        if item.event != "assigned" or item.agent_id != event.agent_id:
+            continue
+        if item.timestamp is None or item.timestamp > latest:
+            continue
+        end = task.events[index + 1] if index + 1 < len(task.events) else None
+        outcome = {"retry": "retried", "dead_letter": "dead_letter"}.get(end.event if end else "")
+    return outcome
 
 
 # -- task record helpers -------------------------------------------------------------------

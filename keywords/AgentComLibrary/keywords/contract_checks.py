@@ -7,7 +7,8 @@ from typing import Literal
 from robotlibcore import keyword
 
 from ..checker.collect import collect, task_ids_in
-from ..checker.verdict import check, failure_message
+from ..checker.hublog import hub_lines_for, hub_log_path, read_log
+from ..checker.verdict import check, failure_message, with_hub_log
 from ..checker.view import build
 from ..report.contract_panel import render_checks_off, render_contract_panel
 from ..util.errors import AgentComAssertion, AgentComError
@@ -64,7 +65,12 @@ class ContractCheckKeywords(LibraryComponent):
             )
         note = "; ".join(n for n in notes if n)
         names = self.ctx.agent_names()
-        verdict = check(build(history, names=names))
+        view = build(history, names=names)
+        verdict = check(view)
+        log_path = hub_log_path(session) if session is not None else None
+        if log_path is not None and verdict.violations:
+            log = read_log(log_path)
+            verdict = with_hub_log(verdict, lambda v: hub_lines_for(view, v, log))
         verdict.note = note
         broken = sorted({v.rule for v in verdict.violations} | set(verdict.errors))
         test.verdict = {

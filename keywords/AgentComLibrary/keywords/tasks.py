@@ -554,6 +554,8 @@ class TaskKeywords(LibraryComponent):
                     f"{task_id} is still assigned to '{agent.name}', whose connection is gone: "
                     "the hub did not take the task back"
                 )
+            elif rejected := _rejection(agent, task_id):
+                notes.append(_rejection_note(task, agent.name, rejected))
             elif task_id not in agent.received_ids(0):
                 notes.append(
                     f"{task_id} is assigned to '{agent.name}' (generation "
@@ -638,3 +640,24 @@ def _count_summary(levels: list[str]) -> str:
 
 def _capability_names(state: dict) -> list[str]:
     return [c.get("name") if isinstance(c, dict) else c for c in state.get("capabilities") or []]
+
+
+def _rejection_note(task: Task, name: str, line: str) -> str:
+    """Why a task a sidecar turned down as busy is stuck: it held another task (the race
+    of contract rule 'one-task-per-agent') or this very task, from an earlier assignment."""
+    where = f"{task.id} is assigned to '{name}' (generation {task.generation}), which"
+    if f'"active_task_id":"{task.id}"' in line:
+        return (
+            f"{where} received it again while it still worked on it from an earlier "
+            f"assignment, and turned it down as busy (its log: {line})"
+        )
+    return (
+        f"{where} received it while it still held another task and turned it down "
+        f"(contract rule 'one-task-per-agent'; its log: {line})"
+    )
+
+
+def _rejection(agent: object, task_id: str) -> str | None:
+    """A sidecar's log line turning the assignment of ``task_id`` down (busy), if any."""
+    rejection_of = getattr(agent, "rejection_of", None)
+    return rejection_of(task_id) if rejection_of is not None else None

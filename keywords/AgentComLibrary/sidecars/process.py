@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..agents.simulated import Received
+from ..checker import history as hist
 from ..hubapi.model import Task
 from ..util.masking import mask
 from ..util.process import ManagedProcess, log_tail
@@ -28,6 +29,7 @@ from ..util.timeutil import Deadline, human, now_ms
 from . import logformat, records
 from .checkout import NodeInfo, check_node, check_node_version, check_sidecar_dir
 from .errors import SidecarError, SidecarExited, SidecarNotConnected, SidecarNotIdentified
+from .feed import LogFeeder, log_line
 from .instance import (
     InstancePaths,
     mask_config_token,
@@ -126,6 +128,8 @@ class SidecarProcess:
         self._warn = warn
         self._warned: set[str] = set()
         self._tail = LogTail({"log": self.paths.log, "foreign": self.paths.foreign})
+        # what its log says it received, sent and was answered, as frames for the checker
+        self._feeder = LogFeeder(hist.current(), name, agent_id, self.capabilities)
 
     def __repr__(self) -> str:
         return f"SidecarProcess(name={self.name!r}, agent_id={self.agent_id!r}, pid={self.pid})"
@@ -291,11 +295,15 @@ class SidecarProcess:
 
     def kill(self) -> int | None:
         """SIGKILL the whole process group (a crash: the OS drops the TCP connection)."""
-        return self.process.kill() if self.process else None
+        code = self.process.kill() if self.process else None
+        self.flush_history()
+        self._feeder.end("kill")
+        return code
 
     def flush_history(self) -> None:
-        """Nothing to add: a sidecar's frames are not observed (the checker judges it
-        through the hub's records)."""
+        """Bring the test's history up to date with what the sidecar's log says it
+        received, sent and was answered (see :mod:`.feed`); each line once."""
+        self._feeder.feed(self._tail.events())
 
     def stop(self, grace: float = STOP_GRACE) -> int | None:
         """SIGTERM the group, SIGKILL it after ``grace`` seconds, and mask every trace of
@@ -304,6 +312,8 @@ class SidecarProcess:
         code = self.process.close(grace) if self.process else None
         self._stopped = True
         self._tail.close()
+        self.flush_history()
+        self._feeder.end("closed")
         mask_config_token(self.paths.config)
         if self.token:
             scrub_tokens(self.dir, [self.token])
@@ -452,6 +462,14 @@ class SidecarProcess:
                 if event.agent_id == self.agent_id and (event.timestamp or 0) >= self.started_ms:
                     received.append((event.timestamp or 0, task.id))
         return [task_id for _, task_id in sorted(received)]
+
+    def rejection_of(self, task_id: str) -> str | None:
+        """The log line (masked, as evidence) of the sidecar turning down an assignment of
+        ``task_id`` because it was busy with another task, or None."""
+        for event in reversed(self.events()):
+            if event.name == "task_rejected" and event.task_id == task_id:
+                return log_line(event)
+        return None
 
     def received_tasks(self, since: int = 0) -> list[Received]:
         """The received tasks as journal entries; the sidecar log has no generations, so
