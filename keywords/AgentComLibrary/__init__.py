@@ -15,6 +15,7 @@ from .keywords import (
     CheckKeywords,
     ContractCheckKeywords,
     ContractKeywords,
+    KnownDefectKeywords,
     LoadKeywords,
     NetworkKeywords,
     ReportingKeywords,
@@ -212,6 +213,7 @@ class AgentComLibrary(DynamicCore):
             NetworkKeywords(self.ctx),
             ContractCheckKeywords(self.ctx),
             LoadKeywords(self.ctx, agents, tasks),
+            KnownDefectKeywords(self.ctx),
         ]
         super().__init__(components)
         self.run = RunListener(self.ctx, __version__)

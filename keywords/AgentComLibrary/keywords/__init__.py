@@ -5,6 +5,7 @@ from .agents import AgentKeywords
 from .checks import CheckKeywords
 from .contract import ContractKeywords
 from .contract_checks import ContractCheckKeywords
+from .known_defects import KnownDefectKeywords
 from .load import LoadKeywords
 from .network import NetworkKeywords
 from .reporting import ReportingKeywords
@@ -17,6 +18,7 @@ __all__ = [
     "CheckKeywords",
     "ContractCheckKeywords",
     "ContractKeywords",
+    "KnownDefectKeywords",
     "LoadKeywords",
     "NetworkKeywords",
     "ReportingKeywords",
