@@ -29,7 +29,7 @@ TABLE = "defect"
 KEYS = ("id", "title", "rules", "tests", "pattern", "versions", "comment")
 RULE_NAMES = tuple(rule.name for rule in RULES)
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-_HEADER = re.compile(r"^\s*\[\[\s*defect\s*\]\]", re.MULTILINE)
+_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*defect[ \t]*\]\]", re.MULTILINE)
 
 
 class DefectFileError(AgentComError):
@@ -181,10 +181,10 @@ def _defect(entry: Mapping[str, Any], label: str) -> Defect:
 
 def _strings(entry: Mapping[str, Any], key: str, label: str) -> tuple[str, ...]:
     value = entry.get(key, [])
-    if isinstance(value, str):
-        value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise DefectFileError(f"{label}: '{key}' must be a list of non-empty strings.")
+        raise DefectFileError(
+            f'{label}: \'{key}\' must be a list of non-empty strings, e.g. {key} = ["a", "b"].'
+        )
     return tuple(v.strip() for v in value)
 
 
