@@ -22,9 +22,10 @@ class KnownDefectKeywords(LibraryComponent):
     def load_known_defects(self, path: str = "", hub_version: str = "") -> int:
         """Reads the known-defects file at ``path`` (TOML, see docs/known-defects.md) for
         the rest of the run and returns how many defects it lists; an empty ``path`` does
-        nothing (returns 0). Any mistake in the file fails with one message naming the file,
-        the entry and the problem: bad TOML, an unknown key, a missing ``id`` or ``title``,
-        an unknown contract rule, a bad regular expression.
+        nothing (returns 0), a file the run already read is not read again. Any mistake in
+        the file fails with one message naming the file, the entry and the problem: bad
+        TOML, an unknown key, a missing ``id`` or ``title``, an unknown contract rule, a bad
+        regular expression.
 
         ``hub_version`` (the suite's ``${HUB_VERSION}``) is what the defects' ``versions``
         are matched against; left empty, the version the hub reports is used if it reports
@@ -42,6 +43,8 @@ class KnownDefectKeywords(LibraryComponent):
         run = record().defects
         if not path:
             return 0
+        if run.catalog is not None and run.catalog.path == str(Path(path)):
+            return len(run.catalog.defects)  # the run's set-up read it; a suite asks again
         loaded = catalog.load(path)
         run.catalog = loaded
         if hub_version:
