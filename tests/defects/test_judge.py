@@ -137,3 +137,15 @@ def test_every_part_must_be_explained_by_some_defect() -> None:
 def test_nothing_failed_is_no_verdict() -> None:
     result = outcome([], [], ["TEST-01"])
     assert result.verdict == "none" and result.tags == []
+
+
+def test_the_log_block_shows_each_part_and_its_defect() -> None:
+    from AgentComLibrary.defects.report import render_judgement
+
+    html = render_judgement(
+        outcome(["<b>lost</b>"], ["one-task-per-agent"], ["TEST-01"]), "kd.toml"
+    )
+    assert "part of this failure is NEW: the test stays failed" in html
+    assert "known</span>: RACE Busy agent gets a second task" in html
+    assert "&lt;b&gt;lost&lt;/b&gt;" in html and "<b>lost</b>" not in html
+    assert "file kd.toml; hub version not given (HUB_VERSION)" in html
