@@ -79,6 +79,11 @@ Known Rule And A Known Message
     Queue Four Tasks For One Agent
     Fail    Flaky thing we know
 
+Known Rule Then A Failure After The Tagging
+    [Tags]    MIX-03
+    Queue Four Tasks For One Agent
+    [Teardown]    Run Keywords    Finish AgentCom Test    AND    Fail    Late teardown failure
+
 *** Keywords ***
 Queue Four Tasks For One Agent
     ${{tasks}}    Submit Tasks    4    Task {{n}}
@@ -182,7 +187,7 @@ def test_known_and_new_parts_in_one_run(tmp_path: Path, defects_file: Path) -> N
     suite.write_text(MIX_SUITE.format(resource=ROOT / "resources" / "agentcom.resource"))
     done = robot(tmp_path / "out", *FAULT, "--variable", f"KNOWN_DEFECTS:{defects_file}",
                  str(suite))  # fmt: skip
-    assert done.returncode == 1, done.stdout + done.stderr  # the mixed one only
+    assert done.returncode == 2, done.stdout + done.stderr  # MIX-01 and MIX-03
     tests = outcomes(tmp_path / "out")
     status, message, tags = tests["Known Rule And A New Failure"]
     assert status == "FAIL" and "defect:DOUBLE" in tags and "known-defect" not in tags
@@ -196,6 +201,18 @@ def test_known_and_new_parts_in_one_run(tmp_path: Path, defects_file: Path) -> N
     assert "\n\nOriginal failure:\nFlaky thing we know\n\nAlso teardown failed:\nContract rule" in (
         message
     )
+    # tagged known-defect in the teardown (Robot skipped it), but a teardown step after
+    # the tagging failed: the listener makes it FAIL again and names the new part
+    status, message, tags = tests["Known Rule Then A Failure After The Tagging"]
+    assert status == "FAIL" and "known-defect" not in tags and "defect:DOUBLE" in tags
+    assert message.startswith(
+        "Teardown failed:\nSeveral failures occurred:\n\n1) Contract rule 'one-task-per-agent'"
+    )
+    assert message.endswith(
+        "\n\n2) Late teardown failure\n\nNEW failure, not a known defect: Late teardown "
+        "failure. Known defect: DOUBLE A busy agent is given a second task (contract rule "
+        "'one-task-per-agent')."
+    )
     document = metrics(tmp_path / "out")
     assert errors(document, SCHEMA, SCHEMA) == []
     verdicts = {t["name"]: t["known_defects"] for t in document["tests"]}
@@ -205,7 +222,9 @@ def test_known_and_new_parts_in_one_run(tmp_path: Path, defects_file: Path) -> N
         "new": ["Something new broke"],
     }
     assert verdicts["Known Rule And A Known Message"]["verdict"] == "known"
-    assert document["known_defects"]["mixed_failures"] == 1
+    assert verdicts["Known Rule Then A Failure After The Tagging"]["verdict"] == "mixed"
+    assert document["known_defects"]["mixed_failures"] == 2
+    assert document["totals"]["new_failures"] == 2 and document["totals"]["known_failures"] == 1
 
 
 def test_a_bad_file_stops_the_run_at_its_start(tmp_path: Path) -> None:
