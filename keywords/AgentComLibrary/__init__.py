@@ -18,6 +18,7 @@ from .keywords import (
     ContractCheckKeywords,
     ContractKeywords,
     GetterKeywords,
+    KnownDefectKeywords,
     LoadKeywords,
     NetworkKeywords,
     ReportingKeywords,
@@ -295,6 +296,7 @@ class AgentComLibrary(DynamicCore):
             LoadKeywords(self.ctx, agents, tasks),
             GetterKeywords(self.ctx),
             TimeoutKeywords(self.ctx),
+            KnownDefectKeywords(self.ctx),
         ]
         super().__init__(components)
         self.run = RunListener(self.ctx, __version__)

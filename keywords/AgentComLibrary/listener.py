@@ -20,6 +20,8 @@ from robot.api import logger
 from robot.libraries.BuiltIn import BuiltIn
 
 from .context import HubSession, LibraryContext
+from .defects import run as known_defects
+from .defects.outcome import finish_test
 from .report import metrics, runinfo
 from .util.masking import mask_text
 
@@ -107,6 +109,7 @@ class RunRecord:
         self.suite = ""
         self.planned = False
         self.announced = False
+        self.defects = known_defects.DefectRun()  # the known-defects file and its verdicts
 
 
 _RECORD = RunRecord()
@@ -168,6 +171,11 @@ class RunListener:
         if result.parent is None and not _RECORD.sessions:
             with quietly("finishing the suite metadata"):
                 result.metadata["Hub session"] = NEVER_OPENED
+        if result.parent is None and _RECORD.defects.active:
+            with quietly("summing up the known defects"):
+                text = known_defects.summary_text(self._defects_summary())
+                result.metadata["Known defects"] = text
+                console(f"AgentCom known defects: {text}")
 
     def session_opened(self, session: HubSession) -> None:
         """A hub session opened, or a suite joined the run's hub under a run id of its own
@@ -199,12 +207,21 @@ class RunListener:
             self._metadata(runinfo.suite_metadata(info), top=False)
 
     def end_test(self, result: Any, fetch: Callable[[], list | None]) -> None:
+        defects = _RECORD.defects
+        with quietly("judging the test against the known defects"):
+            url = self.ctx.session.url if self.ctx.session else ""
+            reported = known_defects.reported_version(_RECORD.sessions, url)
+            finish_test(defects, result, self.ctx.test.verdict, reported)
         with quietly("collecting the test's metrics"):
             test = self.ctx.test
             tasks = test.final_tasks if test.final_tasks is not None else fetch()
             session = self.ctx.session
             entry = metrics.entry_of_test(result, tasks, self.ctx.agent_names(), test.verdict)
             entry["run_id"] = session.run_id if session else None
+            judged = defects.judged.get(result.full_name)
+            entry["known_defects"] = known_defects.of_test(
+                judged.judgement if judged else None, defects.active
+            )
             _RECORD.tests[result.id] = entry
 
     def close(self) -> Path | None:
@@ -223,6 +240,7 @@ class RunListener:
                 "hub_url": config.hub_url,
                 "hub_kind": "external" if planned_hub(config) else "embedded",
                 "hub_faults": config.hub_faults,
+                "known_defects": run.defects.about(),
             }
             sessions = [s.as_json() for s in run.sessions]
             document = metrics.run_document(about, sessions, list(run.tests.values()))
@@ -230,6 +248,10 @@ class RunListener:
         return None
 
     # -- helpers ---------------------------------------------------------------------------
+
+    def _defects_summary(self) -> dict[str, Any]:
+        about = _RECORD.defects.about() or {}
+        return known_defects.summarize(about, list(_RECORD.tests.values()))
 
     def _metadata(self, values: dict[str, str], top: bool = True) -> None:
         with quietly("setting the suite metadata"):

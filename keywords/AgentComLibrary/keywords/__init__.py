@@ -6,6 +6,7 @@ from .checks import CheckKeywords
 from .contract import ContractKeywords
 from .contract_checks import ContractCheckKeywords
 from .getters import GetterKeywords
+from .known_defects import KnownDefectKeywords
 from .load import LoadKeywords
 from .network import NetworkKeywords
 from .reporting import ReportingKeywords
@@ -20,6 +21,7 @@ __all__ = [
     "ContractCheckKeywords",
     "ContractKeywords",
     "GetterKeywords",
+    "KnownDefectKeywords",
     "LoadKeywords",
     "NetworkKeywords",
     "ReportingKeywords",

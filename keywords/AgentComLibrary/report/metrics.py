@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from ..defects.run import summarize
 from ..hubapi.model import Task
 
 SCHEMA = "agentcom-metrics/1"
@@ -86,13 +87,18 @@ def run_document(
 ) -> dict[str, Any]:
     """The whole file: run-level metadata, the hub sessions, totals and the tests."""
     statuses = Counter(t["status"] for t in tests)
+    known = [t for t in tests if (t.get("known_defects") or {}).get("verdict") == "known"]
     totals = {
         "tests": len(tests),
         "passed": statuses.get("PASS", 0),
         "failed": statuses.get("FAIL", 0),
         "skipped": statuses.get("SKIP", 0),
         "tasks": sum(t["tasks"] for t in tests),
+        "known_failures": sum(1 for t in known if t["status"] == "SKIP"),
+        "new_failures": statuses.get("FAIL", 0),
     }
+    if run.get("known_defects"):  # counted here, so a merge of pabot's files counts again
+        run = {**run, "known_defects": summarize(run["known_defects"], tests)}
     return {"schema": SCHEMA, **run, "sessions": sessions, "totals": totals, "tests": tests}
 
 
