@@ -91,8 +91,8 @@ class HubSession:
             raise HubProcessExited(message)
 
     def new_run(self) -> str:
-        """Give the session a fresh run id (each suite on a shared hub gets its own, so a
-        task one suite left queued needs a capability no agent of the next suite has)."""
+        """Give the session a fresh run id (each suite and each test on a shared hub gets
+        its own, so a task one left queued needs a capability no agent of the next has)."""
         self.run_id = new_run_id()
         return self.run_id
 
@@ -243,6 +243,10 @@ class LibraryContext:
         )
         if self.session is not None:
             self.session.client.observer = history.http
+            # each test its own run id (agent names, capability): a task an earlier test
+            # left queued needs a capability no agent of this test has, so one test's
+            # leftovers never fail the next
+            self.session.new_run()
 
     def hub_epoch(self) -> tuple[int, int, int]:
         """Changes when the hub's state may have changed: an event of the test's history
