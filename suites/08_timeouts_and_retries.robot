@@ -40,22 +40,25 @@ TEST-02f An Agent That Never Accepts Loses Its Task
     [Documentation]    An agent ignores its assignment. Proves that after the acceptance
     ...    timeout (500 ms on this suite's embedded hub, 60 s on a real hub: `Get Hub Timer`)
     ...    the task is taken back and completed by another agent, and that the silent agent is
-    ...    flagged `unresponsive`.
+    ...    flagged `unresponsive`. The contract lets the hub hand the task back to the silent
+    ...    agent once more; a hub that keeps doing so while the other agent is idle strands
+    ...    the task, and the wait (two acceptance timeouts and 30 s) fails with its history.
     [Tags]    TEST-02f    failure    slow
     ${acceptance}    Get Hub Timer    acceptance_timeout
     Start Agent    sleeper    behaviour=ignore
     ${task}    Submit Task    Task for an agent that never answers
     Wait Until Agent Receives Task    sleeper
     Start Agent    helper    behaviour=complete
-    Wait Until Task Is Completed    ${task}    timeout=${acceptance + 30}
+    Wait Until Task Is Completed    ${task}    timeout=${acceptance * 2 + 30}
     Task Should Be Completed By    ${task}    helper
     Agent Should Be Flagged    sleeper    unresponsive
-    Task History Should Be    ${task}
-    ...    queued
-    ...    assigned to sleeper
-    ...    reclaimed
-    ...    assigned to helper
-    ...    completed
+    ${direct}    Run Keyword And Return Status    Task History Should Be    ${task}
+    ...    queued    assigned to sleeper    reclaimed    assigned to helper    completed
+    IF    not ${direct}
+        Task History Should Be    ${task}
+        ...    queued    assigned to sleeper    reclaimed    assigned to sleeper    reclaimed
+        ...    assigned to helper    completed
+    END
 
 TEST-02g A Failing Task Is Retried, Dead-Lettered And Brought Back
     [Documentation]    An agent fails every task. Proves that a task with `max_retries` 2 is

@@ -431,6 +431,29 @@ def test_an_acceptance_of_an_earlier_assignment_does_not_count() -> None:
     assert violations(b, "agent-states-agree") == []
 
 
+def test_a_reconnecting_agent_may_be_given_back_its_recorded_task() -> None:
+    """The real hub starts a reconnecting agent's state in 'assigned' with the task its
+    store still assigns to it (after a restart), until the acceptance timeout."""
+    b = Builder()
+    b.connect(1, W1, at=1000)
+    b.assign(1, W1, "t1", 1, assigned_at=1010)
+    b.end(1, W1, at=1500)
+    b.connect(2, W1, at=2000)
+    b.snapshot()
+    b.states([{"agent_id": W1, "fsm_state": "assigned", "current_task_id": "t1"}])
+    b.task("t1", "queued@1005 assigned@1010:w1/1", "assigned", assigned_to=W1)
+    assert violations(b, "agent-states-agree") == []
+
+
+def test_a_task_recorded_for_another_agent_is_not_given_back() -> None:
+    b = Builder()
+    b.connect(1, W1, at=1000)
+    b.snapshot()
+    b.states([{"agent_id": W1, "fsm_state": "assigned", "current_task_id": "t1"}])
+    b.task("t1", "queued@1005 assigned@1010:w2/1", "assigned", assigned_to=W2)
+    assert [v.task_id for v in violations(b, "agent-states-agree")] == ["t1"]
+
+
 def test_a_held_task_must_show_in_the_state() -> None:
     b = Builder()
     b.connect(1, W1)

@@ -723,6 +723,8 @@ def _state_problem(
             return None
         if fsm == "assigned" and current in _finished_unaccepted(conn):
             return None  # the contract's quirk: stays assigned until the acceptance timeout
+        if fsm == "assigned" and _reattached(view, conn, current):
+            return None  # the real hub's reconnection: waits for it until the acceptance timeout
         return (
             f"'{fsm}' with task {current}, but the agent holds no task (all finished, "
             "failed or reclaimed)",
@@ -760,6 +762,29 @@ def _accepted_since(conn: Connection, seq: int, until: int | None = None) -> set
         and x.answer is not None
         and x.answer.type == "task_ack"
     }
+
+
+def _reattached(view: View, conn: Connection, task_id: object) -> bool:
+    """Whether the hub gave this connection, when it identified, a task it had recorded
+    for the agent earlier and never sent on it: the real hub starts a reconnecting agent's
+    state in ``assigned`` with the task its store still assigns to it (after a hub restart,
+    say) and takes it back at the acceptance timeout unless the agent reports on it
+    (``task_recovering``, ``task_accepted``, a completion). Only an assignment that reached
+    one of the agent's earlier connections counts (one recorded but never sent is
+    ``assignment-delivered``'s). The contract is silent; this strands nothing, so it is
+    allowed."""
+    task = view.tasks.get(task_id) if isinstance(task_id, str) else None
+    if task is None or task.status != "assigned" or task.assigned_to != conn.agent_id:
+        return False
+    if any(e.task_id == task_id for e in conn.received("task_assign")):
+        return False
+    # the current assignment reached one of the agent's earlier connections
+    return any(
+        e.task_id == task_id and e.generation == task.generation
+        for earlier in view.agent_connections(conn.agent_id or "")
+        if earlier is not conn
+        for e in earlier.received("task_assign")
+    )
 
 
 def _finished_unaccepted(conn: Connection) -> set[str | None]:
