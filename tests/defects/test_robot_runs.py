@@ -94,7 +94,7 @@ Queue Four Tasks For One Agent
 
 def robot(out: Path, *args: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "robot", "--argumentfile", str(ROOT / "robot.args")]
-    command += ["--outputdir", str(out), "--console", "quiet", *args]
+    command += ["--outputdir", str(out), "--console", "verbose", *args]
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 
