@@ -542,6 +542,7 @@ class TaskKeywords(LibraryComponent):
 
     def _assignment_notes(self, unfinished: dict[str, Task | None]) -> list[str]:
         agents = {agent.agent_id: agent for agent in self.ctx.agents.all()}
+        states = self._states_by_agent(unfinished)
         notes = []
         for task_id, task in unfinished.items():
             if not task or task.status != "assigned" or task.assigned_to is None:
@@ -562,7 +563,37 @@ class TaskKeywords(LibraryComponent):
                     f"{task.generation}), but '{agent.name}' never received it: "
                     "the assignment was recorded but not delivered"
                 )
+            elif note := self._orphan_note(task, agent.name, states):
+                notes.append(note)
         return notes
+
+    def _orphan_note(self, task: Task, name: str, states: dict[str, dict] | None) -> str:
+        """A note when the hub's own state of the agent a task is assigned to names another
+        task, or none: then nothing on the hub will ever hand the task on (until a stuck
+        sweep), although the agent is connected."""
+        state = (states or {}).get(task.assigned_to or "")
+        if state is None:
+            return ""
+        current = state.get("current_task_id")
+        if current == task.id:
+            return ""
+        holds = f"holds task {current}" if current else f"holds no task ({state.get('fsm_state')})"
+        return (
+            f"{task.id} is assigned to '{name}' (generation {task.generation}), but the hub's "
+            f"own state of '{name}' {holds}: nothing on the hub will hand {task.id} on"
+        )
+
+    def _states_by_agent(self, unfinished: dict[str, Task | None]) -> dict[str, dict] | None:
+        """The hub's agent states by agent id, read once when a task is still assigned
+        (None when there is none, or the hub does not answer)."""
+        if not any(task and task.status == "assigned" for task in unfinished.values()):
+            return None
+        try:
+            return {
+                str(s.get("agent_id")): s for s in self.client.agent_states() if isinstance(s, dict)
+            }
+        except HubError:
+            return None
 
     def _stall_note(self, unfinished: dict[str, Task | None]) -> str:
         queued = [task for task in unfinished.values() if task and task.status == "queued"]
