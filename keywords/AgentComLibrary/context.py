@@ -70,6 +70,10 @@ class HubSession:
     managed: HubLauncher | None = None
     token_owners: list[str] = field(default_factory=list)  # agent ids we created tokens for
     timers: HubTimers = field(default_factory=HubTimers)
+    suite_run_id: str = ""  # the run id of the suite that joined last (new_run)
+
+    def __post_init__(self) -> None:
+        self.suite_run_id = self.suite_run_id or self.run_id
 
     @property
     def url(self) -> str:
@@ -91,8 +95,16 @@ class HubSession:
             raise HubProcessExited(message)
 
     def new_run(self) -> str:
-        """Give the session a fresh run id (each suite and each test on a shared hub gets
-        its own, so a task one left queued needs a capability no agent of the next has)."""
+        """Give the session a fresh run id for a suite that joins it (each suite on a shared
+        hub gets its own, so a task one suite left queued needs a capability no agent of the
+        next suite has); the run's metadata counts these."""
+        self.run_id = self.suite_run_id = new_run_id()
+        return self.run_id
+
+    def new_test_run(self) -> str:
+        """A fresh run id for the next test of the same suite (agent names, capability), so
+        a task one test left queued is never handed to the next test's agents. The suite's
+        run id (``suite_run_id``, the one the metadata shows) stays."""
         self.run_id = new_run_id()
         return self.run_id
 
@@ -210,9 +222,9 @@ class LibraryContext:
         run's hub), tells the callbacks of :meth:`on_session_opened`; going back to one
         already told about does not."""
         self._session = value
-        if value is None or (id(value), value.run_id) in self._announced:
+        if value is None or (id(value), value.suite_run_id) in self._announced:
             return
-        self._announced.add((id(value), value.run_id))
+        self._announced.add((id(value), value.suite_run_id))
         for callback in list(self._on_session_opened):
             try:
                 callback(value)
@@ -245,8 +257,9 @@ class LibraryContext:
             self.session.client.observer = history.http
             # each test its own run id (agent names, capability): a task an earlier test
             # left queued needs a capability no agent of this test has, so one test's
-            # leftovers never fail the next
-            self.session.new_run()
+            # leftovers never fail the next (unless agents carry over from it: they keep it)
+            if not self.agents.active:
+                self.session.new_test_run()
 
     def hub_epoch(self) -> tuple[int, int, int]:
         """Changes when the hub's state may have changed: an event of the test's history

@@ -194,7 +194,7 @@ class RunListener:
                 suite=run.suite,
                 url=session.url,
                 embedded=session.embedded is not None,
-                run_id=session.run_id,
+                run_id=session.suite_run_id,
                 faults=list(session.embedded.faults) if session.embedded else [],
                 health=health,
                 hub_version=runinfo.hub_version(health, session.embedded is not None),

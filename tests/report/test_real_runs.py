@@ -149,7 +149,9 @@ def test_metrics_json_content(runs: Path) -> None:
     assert first["contract"]["state"] == "held"
     assert 0 <= first["assignment_latency_ms"]["p50"] <= first["assignment_latency_ms"]["p95"]
     assert first["assignment_latency_ms"]["p95"] <= first["assignment_latency_ms"]["max"] < 5000
-    assert first["wall_time_s"] > 0 and first["run_id"] in {s["run_id"] for s in passed["sessions"]}
+    assert first["wall_time_s"] > 0 and re.fullmatch("[0-9a-f]{8}", first["run_id"])
+    # each test has a run id of its own, not its suite's
+    assert first["run_id"] not in {s["run_id"] for s in passed["sessions"]}
     assert passed["hub_kind"] == "embedded" and len(passed["sessions"]) == 3  # run + 2 suites
     assert len({s["url"] for s in passed["sessions"]}) == 1
     failed = next(t for t in metrics(runs, "fail")["tests"] if "TEST-01" in t["ids"])
