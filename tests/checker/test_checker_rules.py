@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from AgentComLibrary.checker.history import IN
 from AgentComLibrary.checker.verdict import check, failure_message
 from histbuild import RUN, Builder, all_violations, assigned, get_task_answer, violations
 
@@ -605,3 +606,39 @@ def test_the_failure_message_starts_with_the_rule_name() -> None:
     assert message.startswith("Contract rule 'one-task-per-agent' broken: task b was assigned")
     assert "agent 'worker-1'" in message
     assert "Evidence" in message and "task_assign a gen 1" in message
+
+
+# -- continue-honoured --
+
+
+def recovered(reassign_at: int | None, report_first: bool = False) -> Builder:
+    """w1 reconnects holding t1, reports it as recovering and is told to continue at 2000;
+    the hub then sends t1 to w1 again at ``reassign_at`` (None: never)."""
+    b = Builder()
+    b.connect(1, W1, at=1000)
+    b.assign(1, W1, "t1", 1, assigned_at=1010)
+    b.end(1, W1, at=1500)
+    b.connect(2, W1, at=1900)
+    b.send(2, W1, "task_recovering", "t1", at=1950)
+    b.frame(IN, "task_continue", 2, W1, "t1", 1, {}, 2000)
+    if report_first:
+        b.send(2, W1, "task_complete", "t1", 1, at=2100)
+        b.ack(2, W1, "t1", "complete", at=2101)
+    if reassign_at is not None:
+        b.assign(2, W1, "t1", 3, assigned_at=reassign_at, at=reassign_at + 1)
+    return b
+
+
+def test_a_task_handed_out_again_after_task_continue_is_a_violation() -> None:
+    found = violations(recovered(62_000), "continue-honoured")
+    assert [(v.task_id, v.agent_id) for v in found] == [("t1", W1)]
+    assert "60.0 s after the hub told agent" in found[0].text
+
+
+def test_a_continued_task_left_alone_or_reported_first_is_fine() -> None:
+    assert violations(recovered(None), "continue-honoured") == []
+    assert violations(recovered(62_000, report_first=True), "continue-honoured") == []
+
+
+def test_after_the_stuck_threshold_the_hub_may_take_it_back() -> None:
+    assert violations(recovered(2000 + 5 * 60 * 1000 + 10), "continue-honoured") == []

@@ -979,6 +979,69 @@ def _identify_frame(conn: Connection | None) -> Event | None:
     return before[-1] if before else None
 
 
+def continue_honoured(view: View) -> list[Violation]:
+    """A task the hub told an agent to continue (``task_continue``) is not handed out again
+    while that agent's connection is open and has not reported it.
+
+    ``task_continue`` confirms the task's current assignment to the agent that reported it
+    as recovering. The contract takes an assignment back only when the connection dies, at
+    the acceptance timeout of a ``task_assign`` (none was sent on this connection), at the
+    stuck threshold (5 minutes without progress) or past ``complete_by``. So a
+    ``task_assign`` of the same task that any agent receives after the ``task_continue``,
+    while the continuing connection is still open, before it reported the task and within
+    the stuck threshold of the ``task_continue``, with no ``complete_by`` passed, is a
+    violation: the hub took back work it had just confirmed (the agent, still at work, is
+    then refused as stale or turns the new assignment down as busy).
+    """
+    assigns = [
+        (c, e)
+        for c in view.connections.values()
+        for e in c.received("task_assign")
+        if e.task_id is not None
+    ]
+    out = []
+    for conn in view.connections.values():
+        for cont in conn.received("task_continue"):
+            task_id = cont.task_id
+            task = view.tasks.get(task_id) if task_id else None
+            if task is not None and isinstance(task.raw.get("complete_by"), int):
+                continue  # overdue reclaims are the contract's; not judged
+            reported = min(
+                (
+                    e.seq
+                    for e in conn.events
+                    if e.direction == OUT
+                    and e.task_id == task_id
+                    and e.type in ("task_complete", "task_failed")
+                    and e.seq > cont.seq
+                ),
+                default=math.inf,
+            )
+            ended = conn.end.seq if conn.end is not None else math.inf
+            for other, assign in assigns:
+                if (
+                    assign.task_id != task_id
+                    or assign.seq <= cont.seq
+                    or assign.seq >= min(reported, ended)
+                    or assign.wall_ms - cont.wall_ms >= STUCK_THRESHOLD_MS
+                ):
+                    continue
+                out.append(
+                    Violation(
+                        "continue-honoured",
+                        task_id,
+                        other.agent_id,
+                        f"task {task_id} was handed to agent {_agent_text(view, other.agent_id)} "
+                        f"{(assign.wall_ms - cont.wall_ms) / 1000:.1f} s after the hub told "
+                        f"agent {_agent_text(view, conn.agent_id)} to continue it, while that "
+                        "agent's connection was open and it had not reported the task",
+                        (seen(view, cont), seen(view, assign)),
+                    )
+                )
+                break
+    return out
+
+
 class _QueuedIndex:
     """The queued spans of ``priority_order`` by (priority, needed capabilities), sorted by
     start with the latest end so far (and whose it is), so "was a higher-priority task this
@@ -1058,6 +1121,11 @@ RULES: tuple[Rule, ...] = (
         no_assign_after_disconnect,
     ),
     Rule("agent-states-agree", "the hub's agent states match what agents know", agent_states_agree),
+    Rule(
+        "continue-honoured",
+        "a task the hub told an agent to continue is not handed out again meanwhile",
+        continue_honoured,
+    ),
     Rule(
         "priority-order",
         "no lower priority assigned over a higher one queued before the agent became idle",
