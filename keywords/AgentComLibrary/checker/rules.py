@@ -812,36 +812,35 @@ def _finished_unaccepted(conn: Connection) -> set[str | None]:
 
 
 def priority_order(view: View) -> list[Violation]:
-    """No lower-priority task is handed to an agent that, when it became idle for that
-    pass, could already have been given a higher-priority task that then stayed queued.
+    """No lower-priority task is handed to an agent by a pass that began after a
+    higher-priority task the agent could take was queued, while that task stayed queued.
 
-    The contract's scheduler works in passes over a snapshot: each pass lists the idle
-    agents, then the queued tasks, and pairs them in (priority, age) order; a task queued
-    while a pass runs waits for the next one. So "an urgent task was queued when a low one
-    was assigned" proves nothing. What proves an inversion, all on the hub's clock:
+    The contract's scheduler works in passes over a snapshot, one pass after another: each
+    pass lists the idle agents, then the queued tasks, and pairs them in (priority, age)
+    order, one assignment after another; a task queued while a pass runs waits for the next
+    one. So "an urgent task was queued when a low one was assigned" proves nothing. What
+    proves an inversion, all on the hub's clock:
 
     - a task L was assigned to agent A at ``t`` (L's history);
-    - ``b`` is a moment A surely became idle at or after, and before the pass that
-      assigned L: the latest of the ends (``completed``, ``retry``, ``dead_letter``,
-      ``reclaimed``) of A's earlier assignments stamped at or before ``t``, and the send
-      time of the ``identify`` of the connection that received L, moved onto the hub's
-      clock by the lower bound of :class:`~.view.Clock` (the hub made A idle after both);
+    - ``b`` is a moment the pass that assigned L surely began after: the send time of the
+      ``identify`` of the connection that received L, moved onto the hub's clock by the
+      lower bound of :class:`~.view.Clock` (the hub cannot have listed A before it
+      identified), or the queue entry of any task M that was assigned before ``t`` (M was in
+      the snapshot of its own pass, and L's pass is that pass or a later one);
     - a task H of a higher priority whose needed capabilities A declared (on that
       connection) entered the queue (``queued``, ``reclaimed``, ``retry``) at ``q < b``;
     - H stayed queued past ``t``: its next event is stamped after ``t``, or it is still
       queued in the end.
 
-    The pass that assigned L listed A idle, so it began after ``b``; it listed the queued
-    tasks after that, so H (queued before ``b``) was in its snapshot, ahead of L; and a
-    (priority, age) pass gives H an agent before it reaches L: H would have been assigned
-    no later than ``t``. Equal milliseconds prove nothing. No grace window is assumed.
-
-    The proof takes the hub's agent states to follow its task records: a hub that lists
-    an agent as idle while it holds a task breaks ``one-task-per-agent``; should that agent
-    also finish its task while the same pass runs, this rule names that race instead.
+    Then H was in the snapshot of L's pass, ahead of L, with A idle in it; a (priority, age)
+    pass gives H an agent before it reaches L, so H would have been assigned no later than
+    ``t``. Equal milliseconds prove nothing. No grace window is assumed. The end of A's
+    previous task is NOT taken as such a moment: a hub whose agent states lag behind its
+    task records (the real hub's race, ``one-task-per-agent``) may list A idle before that
+    end, in a pass that began before H was queued.
     """
     waiting = _QueuedIndex(view, _queued_spans(view))
-    ends = _idle_ends(view)
+    passes = _PassStarts(view)
     receivers = {
         (conn.agent_id, e.task_id, e.generation): conn
         for conn in view.connections.values()
@@ -859,7 +858,7 @@ def priority_order(view: View) -> list[Violation]:
             conn = receivers.get((event.agent_id, task.id, event.generation))
             agent_caps = _caps_for(view, event.agent_id, conn)
             identify = identifies.get(conn.number) if conn is not None else None
-            idle = _became_idle(view, ends.get(event.agent_id, []), identify, event.timestamp)
+            idle = _pass_began_after(view, passes, identify, event.timestamp)
             if agent_caps is None or idle is None:
                 continue
             found = waiting.find(task.priority, agent_caps, idle[0], event.timestamp)
@@ -885,11 +884,11 @@ def _inversion(
         event.agent_id,
         f"{task.id} ({task.priority_name}) was assigned to agent "
         f"{_agent_text(view, event.agent_id)} while {other.id} ({other.priority_name}), "
-        "which that agent could take, had been queued since before the agent became idle "
-        "for that pass and stayed queued past the assignment",
+        "which that agent could take, had been queued since before that pass began and "
+        "stayed queued past the assignment",
         (
             hub_seen(view, other, other.events[entry]),
-            f"{idle}: {view.name(event.agent_id)} became idle no earlier than this",
+            f"{idle}: the pass that assigned {task.id} began after this",
             hub_seen(view, task, event),
             after,
         ),
@@ -915,25 +914,46 @@ def _queued_spans(view: View) -> dict[str, list[tuple[int, int | None, int]]]:
     return queued
 
 
-IDLE_ENDS = frozenset({"completed", "retry", "dead_letter", "reclaimed"})
+class _PassStarts:
+    """For a hub time ``t``: the latest queue entry of a task assigned before ``t`` (a
+    moment any pass that assigns at ``t`` or later began after), with its evidence."""
+
+    def __init__(self, view: View) -> None:
+        pairs: list[tuple[int, int, str]] = []  # (assigned, queued, evidence)
+        for task in view.tasks.values():
+            entry: TaskEvent | None = None
+            for event in task.events:
+                if event.event in QUEUE_ENTRIES and event.timestamp is not None:
+                    entry = event
+                elif event.event == "assigned" and event.timestamp is not None and entry:
+                    line = f"{hub_seen(view, task, entry)}, then assigned at +{event.timestamp}"
+                    pairs.append((event.timestamp, entry.timestamp or 0, line))
+                    entry = None
+        pairs.sort()
+        self._assigned = [a for a, _, _ in pairs]
+        self._latest: list[tuple[int, str]] = []
+        best = (-1, "")
+        for _, queued, line in pairs:
+            if queued > best[0]:
+                best = (queued, line)
+            self._latest.append(best)
+
+    def before(self, at: int) -> tuple[int, str] | None:
+        count = bisect.bisect_left(self._assigned, at)  # assigned strictly before ``at``
+        return self._latest[count - 1] if count else None
 
 
-def _idle_ends(view: View) -> dict[str, list[tuple[int, int, str]]]:
-    """Per agent, sorted: (hub ms, assignment ms, evidence) of every end of one of its
-    assignments (the agent held no task of that assignment any more after it)."""
-    ends: dict[str, list[tuple[int, int, str]]] = {}
-    for task in view.tasks.values():
-        for index, event in enumerate(task.events):
-            if event.event != "assigned" or not event.agent_id or event.timestamp is None:
-                continue
-            end = next_event(task, index)
-            if end is None or end.event not in IDLE_ENDS or end.timestamp is None:
-                continue
-            line = hub_seen(view, task, end)
-            ends.setdefault(event.agent_id, []).append((end.timestamp, event.timestamp, line))
-    for found in ends.values():
-        found.sort()
-    return ends
+def _pass_began_after(
+    view: View, passes: _PassStarts, identify: Event | None, at: int
+) -> tuple[int, str] | None:
+    """The latest hub time (and its evidence) the pass that assigned a task at ``at``
+    surely began after: see :func:`priority_order`."""
+    best = passes.before(at)
+    if identify is not None and not math.isinf(view.clock.lo):
+        lowest = math.floor(identify.wall_ms + view.clock.lo)
+        if lowest <= at and (best is None or lowest > best[0]):
+            best = (lowest, f"{seen(view, identify)} (at the earliest {lowest} hub ms)")
+    return best
 
 
 def _caps_for(view: View, agent_id: str, conn: Connection | None) -> set[str] | None:
@@ -945,24 +965,6 @@ def _caps_for(view: View, agent_id: str, conn: Connection | None) -> set[str] | 
         c.capabilities for c in view.agent_connections(agent_id) if c.capabilities is not None
     }
     return set(next(iter(declared))) if len(declared) == 1 else None
-
-
-def _became_idle(
-    view: View, ends: list[tuple[int, int, str]], identify: Event | None, at: int
-) -> tuple[int, str] | None:
-    """The latest hub time (and its evidence) the agent surely became idle at or after,
-    before the pass that assigned it a task at ``at``: see :func:`priority_order`."""
-    best: tuple[int, str] | None = None
-    count = bisect.bisect_right(ends, (at, math.inf, ""))
-    for stamp, assigned, line in reversed(ends[:count]):
-        if assigned < at:  # not this assignment's own end, nor one of the same millisecond
-            best = (stamp, line)
-            break
-    if identify is not None and not math.isinf(view.clock.lo):
-        lowest = math.floor(identify.wall_ms + view.clock.lo)
-        if lowest <= at and (best is None or lowest > best[0]):
-            best = (lowest, f"{seen(view, identify)} (at the earliest {lowest} hub ms)")
-    return best
 
 
 def _identify_frame(conn: Connection | None) -> Event | None:
@@ -1128,7 +1130,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "priority-order",
-        "no lower priority assigned over a higher one queued before the agent became idle",
+        "no lower priority assigned by a pass that began after a higher one was queued",
         priority_order,
     ),
 )
