@@ -134,7 +134,8 @@ NET-04 Every Task Completes Exactly Once Through 10 Percent Packet Loss
 Start Network Suite
     [Documentation]    Opens a private hub (short liveness timers on the embedded hub), bound
     ...    to the lab's hub side address when inside the lab, and connects the lab's agent
-    ...    pools.
+    ...    pools; reads `${KNOWN_DEFECTS}` first (the lab runs this file on its own).
+    Load Known Defects    ${KNOWN_DEFECTS}    hub_version=${HUB_VERSION}
     ${hub_host}    Open Network Lab    ${NETWORK_LAB}
     VAR    ${ping_timeout}    ${{ $PING_TIMEOUT if $NETWORK_LAB else '500ms' }}
     Open Private Hub Session    hub_options=--ping-timeout ${ping_timeout}    host=${hub_host}
