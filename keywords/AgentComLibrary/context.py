@@ -294,6 +294,16 @@ class LibraryContext:
             result.setdefault(agent.name, []).extend(self.completions(agent))
         return result
 
+    def agent_reports(self) -> dict[str, list[str]]:
+        """Short name -> tasks it sent ``task_complete`` for in this test, answered or not
+        (agents that keep a journal of their reports; real sidecars do not)."""
+        result: dict[str, list[str]] = {}
+        for agent in self.agents.all():
+            reported = getattr(agent, "reported_complete_ids", None)
+            if reported is not None:
+                result.setdefault(agent.name, []).extend(reported(self.test.mark))
+        return result
+
     def foreign_tasks(self) -> list[tuple[str, dict]]:
         """(agent name, task) for every task of another run handed to our agents."""
         return [

@@ -133,6 +133,17 @@ def test_completed_without_any_acknowledgement_is_mismatched() -> None:
     assert "seen no agent with an acknowledged completion" in describe_ledger_problems(ledger)
 
 
+def test_a_completion_the_agent_sent_whose_ack_never_came_is_not_a_mismatch() -> None:
+    """The hub committed the completion and stopped (TEST-02h) before its ack went out."""
+    task = done(16, "worker1")
+    ids = [task["id"]]
+    ledger = build_ledger(1, ids, {task["id"]: task}, {"worker1": []}, NAMES, {"worker1": ids})
+    assert ledger.valid, describe_ledger_problems(ledger)
+    assert ledger.ack_lost == ids and "ack_lost" in render_ledger_html(ledger)
+    other = build_ledger(1, ids, {task["id"]: task}, {"worker2": []}, NAMES, {"worker2": ids})
+    assert other.mismatched == ids  # sent by another agent than the hub's record says
+
+
 def test_hub_that_clears_assigned_to_on_completion_is_read_from_history() -> None:
     task = done(14, "worker2")
     task.update(assigned_to=None, assigned_at=None)

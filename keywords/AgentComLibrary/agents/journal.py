@@ -79,6 +79,12 @@ class Journal:
         with self._lock:
             return [a.task_id for a in self.acks if a.status == "complete" and a.seq > since]
 
+    def reported_complete_ids(self, since: int = 0) -> list[str]:
+        """Task ids this agent sent ``task_complete`` for, answered or not."""
+        self._refresh()
+        with self._lock:
+            return [r.task_id for r in self.reports if r.kind == "task_complete" and r.seq > since]
+
     def received_ids(self, since: int = 0) -> list[str]:
         self._refresh()
         with self._lock:

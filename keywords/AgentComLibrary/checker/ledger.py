@@ -41,6 +41,7 @@ class Ledger:
     duplicated: list[str] = field(default_factory=list)
     unexpected: list[str] = field(default_factory=list)
     recovered: list[str] = field(default_factory=list)
+    ack_lost: list[str] = field(default_factory=list)
     mismatched: list[str] = field(default_factory=list)
     notes: list[LedgerNote] = field(default_factory=list)
 
@@ -64,19 +65,27 @@ def build_ledger(
     hub_tasks: Mapping[str, Task | Mapping[str, Any] | None],
     agent_completions: dict[str, list[str]],
     agent_names: dict[str, str],
+    agent_reports: dict[str, list[str]] | None = None,
 ) -> Ledger:
     """Reconcile submissions, hub records and agent-acknowledged completions.
 
     attempted: submissions tried. acknowledged: ids of submissions the hub answered 201.
     hub_tasks: task id -> :class:`Task` (or TASK object), or None when the hub answered 404.
     agent_completions: short agent name -> task ids whose completion was acknowledged to
-    that agent. agent_names: hub agent_id -> short name.
+    that agent. agent_names: hub agent_id -> short name. agent_reports: short agent name ->
+    task ids it sent ``task_complete`` for, answered or not: a completion the hub recorded
+    for the agent that sent it, whose ack never came (the connection ended first: a hub
+    restart, say), is in ``ack_lost``, not a mismatch.
     """
     ledger = Ledger(attempted=attempted)
     acked_to: dict[str, list[str]] = {}
     for agent, ids in agent_completions.items():
         for task_id in ids:
             acked_to.setdefault(str(task_id), []).append(agent)
+    sent_by: dict[str, set[str]] = {}
+    for agent, ids in (agent_reports or {}).items():
+        for task_id in ids:
+            sent_by.setdefault(str(task_id), set()).add(agent)
 
     seen: set[str] = set()
     for raw_id in acknowledged:
@@ -87,7 +96,9 @@ def build_ledger(
         ledger.acknowledged.append(task_id)
         raw = hub_tasks.get(task_id)
         task = None if raw is None else Task.parse(raw)
-        _classify(ledger, task_id, task, acked_to.get(task_id, []), agent_names)
+        _classify(
+            ledger, task_id, task, acked_to.get(task_id, []), agent_names, sent_by.get(task_id)
+        )
 
     for task_id, agents in acked_to.items():
         if task_id not in seen:
@@ -106,7 +117,12 @@ def _names(agents: list[str]) -> str:
 
 
 def _classify(
-    ledger: Ledger, task_id: str, task: Task | None, acked: list[str], agent_names: dict[str, str]
+    ledger: Ledger,
+    task_id: str,
+    task: Task | None,
+    acked: list[str],
+    agent_names: dict[str, str],
+    sent_by: set[str] | None = None,
 ) -> None:
     """Put one acknowledged task in its categories."""
     if task is None:
@@ -144,7 +160,13 @@ def _classify(
                 task_id,
                 f"expected exactly one completion by {hub_label}, seen {seen}",
             )
-        if not acked:
+        if not acked and hub_name in (sent_by or set()):
+            ledger.add(
+                "ack_lost",
+                task_id,
+                f"completed by {hub_label}, which sent the completion; its ack never came",
+            )
+        elif not acked:
             ledger.add(
                 "mismatched",
                 task_id,

@@ -662,6 +662,7 @@ class CheckKeywords(LibraryComponent):
             hub_tasks,
             self.ctx.agent_completions(),
             self.ctx.agent_names(),
+            self.ctx.agent_reports(),
         )
         self.info(render_ledger_html(ledger), html=True)
         if not ledger.valid:

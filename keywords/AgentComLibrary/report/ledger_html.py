@@ -13,6 +13,7 @@ _ROWS = (
     ("completed", "hub status completed"),
     ("dead_lettered", "dead letter (explained by last_error)"),
     ("recovered", "completed after a reclaim"),
+    ("ack_lost", "completed as its agent reported; the ack never reached it"),
     ("unfinished", "still queued or assigned"),
     ("lost", "acknowledged, then 404 at the hub"),
     ("duplicated", "completed more than once"),
@@ -49,7 +50,7 @@ def render_ledger_html(ledger: Ledger) -> str:
         f'<th style="{TH_STYLE}"></th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
     )
     details = []
-    for name in (*PROBLEM_CATEGORIES, "dead_lettered", "recovered"):
+    for name in (*PROBLEM_CATEGORIES, "dead_lettered", "recovered", "ack_lost"):
         ids = getattr(ledger, name)
         if ids:
             shown = ", ".join(esc(i) for i in ids[:50])
