@@ -5,8 +5,7 @@ Usage: python tools/fault_matrix.py [--faults a,b] [--jobs N] [--outputdir DIR] 
 
 Every suite file runs as its own `robot` process, once against the correct embedded hub and
 once per fault (`--variable HUB_FAULTS:<fault>`), N processes at a time; tests tagged `sidecar`
-(except for the faults of SIDECAR_FAULTS, which run them with the stand-in sidecar) and `load`
-are left out, and `slow` ones unless --include-slow. The correct hub must pass every
+and `load` are left out, and `slow` ones unless --include-slow. The correct hub must pass every
 test; each fault must make at least one test fail, and each fault of OWN_RULE must be caught by that
 contract rule (failure messages name it: "Contract rule '<name>' broken: ..."). The tool prints
 a table (fault, tests that failed, contract rules that caught it, first failure message),
@@ -44,13 +43,7 @@ OWN_RULE = {
     "ignore-capabilities": "capabilities",
     "history-misorder": "history-well-formed",
     "ignore-priority": "priority-order",
-    "reclaim-continued": "continue-honoured",
 }
-# Faults only an agent that recovers its task (task_recovering) can show: for these the
-# sidecar suite runs too, with the stand-in sidecar (tests/sidecar_standin, needs node and
-# `make standin`); the others leave the sidecar tests out (they take a minute per run).
-SIDECAR_FAULTS = {"reclaim-continued"}
-STANDIN = ROOT / "tests" / "sidecar_standin"
 
 
 @dataclass
@@ -141,10 +134,7 @@ def run_suite(fault: str, suite: Path, outdir: Path, include_slow: bool) -> Path
     ]
     if not include_slow:
         command += ["--exclude", "slow"]
-    if fault in SIDECAR_FAULTS:
-        command += ["--variable", f"SIDECAR_DIR:{STANDIN}"]
-    else:
-        command += ["--exclude", "sidecar"]
+    command += ["--exclude", "sidecar"]
     if fault != BASELINE:
         command += ["--variable", f"HUB_FAULTS:{fault}"]
     # the directory, narrowed to one file: suites/__init__.robot (the tests' set-up and

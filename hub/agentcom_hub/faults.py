@@ -25,7 +25,6 @@ class Fault(str, Enum):
     ASSIGN_DISCONNECTED = "assign-disconnected"
     IGNORE_CAPABILITIES = "ignore-capabilities"
     HISTORY_MISORDER = "history-misorder"
-    RECLAIM_CONTINUED = "reclaim-continued"
 
     @property
     def description(self) -> str:
@@ -66,9 +65,6 @@ DESCRIPTIONS: dict[Fault, str] = {
     "may get any task",
     Fault.HISTORY_MISORDER: "task histories are written oldest first (and capped by dropping "
     "the newest)",
-    Fault.RECLAIM_CONTINUED: "a task the hub has just told an agent to continue "
-    "(task_continue) is reclaimed at once and scheduled again, as the real hub does at its "
-    "acceptance timeout",
 }
 
 

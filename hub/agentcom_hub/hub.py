@@ -442,8 +442,6 @@ class Hub:
         task = self.tasks.recovering(task_id)
         if task is not None:
             conn.send({"type": "task_continue", "task_id": task_id, "generation": task.generation})
-            if self.config.has(Fault.RECLAIM_CONTINUED):
-                self._sweep([task], "agent_disconnect")
         else:
             conn.send({"type": "task_reassign", "task_id": task_id})
 

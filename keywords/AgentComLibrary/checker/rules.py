@@ -989,11 +989,12 @@ def continue_honoured(view: View) -> list[Violation]:
     as recovering. The contract takes an assignment back only when the connection dies, at
     the acceptance timeout of a ``task_assign`` (none was sent on this connection), at the
     stuck threshold (5 minutes without progress) or past ``complete_by``. So a
-    ``task_assign`` of the same task with a higher generation than the one confirmed, that
+    ``task_assign`` of the same task with a higher generation than the one confirmed (a new
+    assignment; the confirmed one itself may still arrive after the ``task_continue``), that
     any agent receives after the ``task_continue``, while the continuing connection is still
-    open, before it reported the task, before that connection was sent the task again
-    (which starts an acceptance timeout the agent must answer) and within the stuck
-    threshold of the ``task_continue``, for a task without ``complete_by``, is a violation:
+    open, before it reported the task and within the stuck threshold of the
+    ``task_continue``, for a task without ``complete_by``, is a violation (``task_recovering``
+    told the hub the agent is at work on it; an acceptance timeout does not undo that):
     the hub took back work it had just confirmed (the agent, still at work, is then refused
     as stale or turns the new assignment down as busy).
     """
@@ -1024,17 +1025,6 @@ def continue_honoured(view: View) -> list[Violation]:
             ended = conn.end.seq if conn.end is not None else math.inf
             if cont.generation is None:
                 continue  # which assignment it confirmed is unknown: not judged
-            # a task_assign of the task on this connection after the continue (the hub
-            # sending the very assignment it confirmed, say) starts that assignment's
-            # acceptance timeout: what follows it is the contract's business
-            fresh = min(
-                (
-                    e.seq
-                    for e in conn.received("task_assign")
-                    if e.task_id == task_id and e.seq > cont.seq
-                ),
-                default=math.inf,
-            )
             for other, assign in assigns:
                 if (
                     assign.task_id != task_id
@@ -1042,7 +1032,6 @@ def continue_honoured(view: View) -> list[Violation]:
                     or assign.generation is None
                     or assign.generation <= cont.generation
                     or assign.seq >= min(reported, ended)
-                    or (assign.seq > fresh)
                     or assign.wall_ms - cont.wall_ms >= STUCK_THRESHOLD_MS
                 ):
                     continue
