@@ -125,7 +125,7 @@ network: $(STAMP) network-deps
 	  --argumentfile robot.args --outputdir results/network $(ROBOT_ARGS) suites/12_network_faults.robot
 
 # pytest runs the test files on PYTEST_JOBS workers (pytest-xdist): most tests wait on hub
-# timers, so 4 workers suit 2 cores; each file stays on one worker (tests/conftest.py). Tests
+# timers, so 4 workers suit 2 cores; each file stays on one worker (its fixtures run once). Tests
 # marked `exclusive` (the load suite: its bars measure capacity) run alone afterwards.
 PYTEST_JOBS ?= 4
 
@@ -134,7 +134,7 @@ test: lint docs-check standin network-deps
 	@$(MAKE) --no-print-directory -j2 --output-sync=target atest pytest
 
 pytest: $(STAMP)
-	$(BIN)/python -m pytest -n $(PYTEST_JOBS) --dist loadgroup -m "not exclusive" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_JOBS) --dist loadfile -m "not exclusive" $(PYTEST_ARGS)
 	$(BIN)/python -m pytest -m exclusive $(PYTEST_ARGS)
 
 clean:

@@ -13,17 +13,16 @@ def run_id() -> str:
     return secrets.token_hex(4)
 
 
-# `make test` runs the test files in parallel (pytest-xdist, --dist loadgroup): each file
-# stays on one worker, so its module fixtures run once. A folder listed here stays whole on
-# one worker, as its files share a costly session fixture.
-ONE_WORKER_FOLDERS = {"report"}  # `runs`: three real robot runs, for every report test
+# `make test` spreads the test files over workers (pytest-xdist --dist loadfile), in the
+# order they are collected: these folders' files each take 20-90 s, so they start first.
+LONG_FIRST = ("matrix", "report", "network", "suites", "sidecar")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Group each test by its file (or its folder, see ONE_WORKER_FOLDERS) for xdist."""
-    for item in items:
-        if item.get_closest_marker("xdist_group"):
-            continue
-        path = item.path
-        group = path.parent.name if path.parent.name in ONE_WORKER_FOLDERS else str(path)
-        item.add_marker(pytest.mark.xdist_group(group))
+    """Move the long test files to the front, so that no worker starts one near the end."""
+
+    def rank(item: pytest.Item) -> int:
+        folder = item.path.parent.name
+        return LONG_FIRST.index(folder) if folder in LONG_FIRST else len(LONG_FIRST)
+
+    items.sort(key=rank)  # stable: the order within a rank stays as collected

@@ -1,6 +1,9 @@
 """What a stakeholder reads, asserted on real runs: the run's metadata and console lines,
 task labels that tell the tasks apart, stuck work marked at the end of the test, first
-assignment latency and recovery apart, metrics.json, and the warning without robot.args."""
+assignment latency and recovery apart, metrics.json, the warning without robot.args, and
+headless Chromium screenshots of report.html and log.html of the three runs (as `make
+screenshots` takes them; skipped when Chromium is not installed). One file, so that the runs
+are made once when `make test` spreads the test files over workers."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from html import unescape
 from pathlib import Path
 
 import pytest
+import screenshots
 from robot.api import ExecutionResult
 from schemacheck import errors
 
@@ -19,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "docs" / "metrics.schema.json").read_text(encoding="utf-8"))
 WHOLE_TOKEN = re.compile(r"\b[0-9a-f]{64}\b")
 SUMMARY = "<!-- agentcom-test-summary -->"
+MIN_SCREENSHOT_BYTES = 20_000  # a blank page is a few kB
 
 
 def result(runs: Path, name: str) -> ExecutionResult:
@@ -178,3 +183,18 @@ def test_running_the_suites_without_robot_args_warns(tmp_path: Path) -> None:
     errors_ = ExecutionResult(str(tmp_path / "output.xml")).errors.messages
     warnings = [m.message for m in errors_ if m.level == "WARN"]
     assert any("run without their argument file" in w and "results/" in w for w in warnings)
+
+
+def test_screenshots_of_each_run(runs: Path) -> None:
+    chromium = screenshots.find_chromium()
+    if chromium is None:
+        pytest.skip("Chromium is not installed (Debian: apt-get install chromium)")
+    shots = [
+        png for name in screenshots.RUNS for png in screenshots.shoot_run(chromium, runs, name)
+    ]
+    assert len(shots) == 6
+    for png in shots:
+        assert png.exists(), f"{png} was not written"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        size = png.stat().st_size
+        assert size > MIN_SCREENSHOT_BYTES, f"{png} is nearly empty ({size} B)"
