@@ -98,7 +98,9 @@ def test_start_writes_config_and_connects(
     assert sorted(c["name"] for c in states[config["agent_id"]]["capabilities"]) == sorted(
         config["capabilities"]
     )
-    assert sidecar.connected and sidecar.state == "identified"
+    # start() returns once the hub lists the agent; the sidecar logs `identified` after it
+    wait_until(lambda: sidecar.connected, what=f"{sidecar.name} logged its identification")
+    assert sidecar.state == "identified"
     assert os.getpgid(sidecar.pid) == sidecar.pid, "node must lead its own process group"
     assert sidecar.token not in repr(sidecar)
 
