@@ -7,7 +7,7 @@ ROBOT_ARGS ?=
 
 STANDIN := tests/sidecar_standin
 
-.PHONY: pytest suite sidecar standin smoke smoke-parallel screenshots load atest test lint format docs docs-check fault-matrix bench clean help network network-deps
+.PHONY: pytest pytest-fast test-fast suite sidecar standin smoke smoke-parallel screenshots load atest test lint format docs docs-check fault-matrix bench clean help network network-deps
 
 help:
 	@echo "make smoke         run all suites against the embedded hub (results/log.html)"
@@ -17,6 +17,7 @@ help:
 	@echo "make screenshots   report/log screenshots of a passing, failing, setup-error run"
 	@echo "make atest         the library's own acceptance tests (atest/, results/atest)"
 	@echo "make test          lint, keyword docs check, atest, pytest (units + suites end to end)"
+	@echo "make test-fast     the inner loop: lint, docs check, atest, pytest without the e2e tests"
 	@echo "make fault-matrix  run the suites once per hub fault and print what caught each"
 	@echo "make network       run the network fault suite in a two-namespace lab (root)"
 	@echo "make sidecar       run the real-sidecar suite with the stand-in sidecar (needs node)"
@@ -132,6 +133,14 @@ PYTEST_JOBS ?= 4
 # atest runs beside pytest (each target's output is printed whole when it ends).
 test: lint docs-check standin network-deps
 	@$(MAKE) --no-print-directory -j2 --output-sync=target atest pytest
+
+# The inner loop: lint, the docs check, then atest beside the pytest tests not marked e2e
+# (whole robot suites, labs) or exclusive.
+test-fast: lint docs-check standin
+	@$(MAKE) --no-print-directory -j2 --output-sync=target atest pytest-fast
+
+pytest-fast: $(STAMP)
+	$(BIN)/python -m pytest -n $(PYTEST_JOBS) --dist loadfile -m "not e2e and not exclusive" $(PYTEST_ARGS)
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -n $(PYTEST_JOBS) --dist loadfile -m "not exclusive" $(PYTEST_ARGS)
