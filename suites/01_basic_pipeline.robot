@@ -12,13 +12,14 @@ Test Tags         smoke
 
 *** Test Cases ***
 TEST-01 Ten Tasks Complete Across Two Agents
-    [Documentation]    Two agents that take a tenth of a second per task, like a trivial
-    ...    real task, receive ten tasks "Write number N to file" submitted one after the
-    ...    other. Proves that all ten are completed within 30 seconds,
-    ...    that the hub assigned each one within 5 seconds of its submission, that each
-    ...    reports fewer than 500 tokens, and that both agents did part of the work.
+    [Documentation]    Two agents that take 20 ms per task, like a trivial real task
+    ...    (long enough that tasks queue while both agents work), receive ten tasks "Write
+    ...    number N to file" submitted one after the other. Proves that all ten are
+    ...    completed within 30 seconds, that the hub assigned each one within 5 seconds of its
+    ...    submission, that each reports fewer than 500 tokens, and that both agents did part
+    ...    of the work.
     [Tags]    TEST-01
-    Start Agents    2    prefix=worker    behaviour=slow    delay=100ms
+    Start Agents    2    prefix=worker    behaviour=slow    delay=20ms
     ${tasks}    Submit Tasks    10    Write number {n} to file
     Wait Until Tasks Are Completed    ${tasks}    timeout=30s
     Assignment Latency Should Be Below    ${tasks}    5s

@@ -39,13 +39,13 @@ TEST-02 Task Of A Crashed Agent Is Completed By The Survivor
 
 TEST-02b Five Tasks Survive The Crash Of One Agent
     [Documentation]    Two agents share five tasks: the victim holds the first task it gets,
-    ...    the survivor takes 100 ms per task, so the others wait in the queue. The
+    ...    the survivor takes 20 ms per task, so the others wait in the queue. The
     ...    victim crashes after it got its task. Proves that all five tasks are completed
     ...    within 30 seconds, each exactly once, and that the completions the agents had
     ...    acknowledged add up to five.
     [Tags]    TEST-02b
     Start Agent    victim    behaviour=hold
-    Start Agent    survivor    behaviour=slow    delay=100ms
+    Start Agent    survivor    behaviour=slow    delay=20ms
     ${tasks}    Submit Tasks    5    Crash-tolerant task {n}
     Wait Until Agent Receives Task    victim
     Kill Agent Connection    victim

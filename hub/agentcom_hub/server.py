@@ -15,6 +15,7 @@ from aiohttp import web
 from .config import HubConfig
 from .http_api import add_routes, errors
 from .hub import Hub
+from .pids import process_alive
 from .tokens import mask
 from .ws_api import MAX_FRAME
 
@@ -37,21 +38,6 @@ def build_app(hub: Hub) -> web.Application:
     app["hub"] = hub
     add_routes(app)
     return app
-
-
-def process_alive(pid: int) -> bool:
-    """True while ``pid`` exists and is not a zombie (exited, not yet reaped)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
-            return stat.read().rpartition(")")[2].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
 
 
 async def _watch_parent(pid: int, stop: asyncio.Event) -> None:

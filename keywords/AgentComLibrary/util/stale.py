@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from agentcom_hub.server import process_alive
+from agentcom_hub.pids import process_alive
 
 from .watchdog import end_all
 
