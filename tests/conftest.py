@@ -16,7 +16,12 @@ def run_id() -> str:
 # Tests that run whole robot suites, labs or real processes end to end: marked `e2e`, left
 # out of `make test-fast` (the inner loop), run by `make test`.
 E2E_FOLDERS = ("matrix", "report", "network", "suites")
-E2E_FILES = ("test_sidecar_suite.py", "test_robot_run.py", "test_robot_runs.py")
+E2E_FILES = (
+    "test_sidecar_suite.py",
+    "test_robot_run.py",
+    "test_robot_runs.py",
+    "test_seed_scenarios_bench.py",
+)
 # `make test` spreads the test files over workers (pytest-xdist --dist loadfile), in the
 # order they are collected: these folders' files each take 20-90 s, so they start first.
 LONG_FIRST = ("matrix", "report", "network", "suites", "sidecar")
