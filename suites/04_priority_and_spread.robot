@@ -18,7 +18,7 @@ TEST-03c Urgent Work Is Assigned First Whatever The Order Of Submission
     ...    every urgent task is assigned before any low one, and that within each priority
     ...    level the oldest task is assigned first. A hub that hands out work in arrival order
     ...    fails here.
-    [Tags]    TEST-03c
+    [Tags]    TEST-03c    contract:sched-on-join    contract:sched-age
     Submit Tasks    4    Low task {n}    priority=low
     Submit Tasks    4    Normal task {n}    priority=normal
     Submit Tasks    4    High task {n}    priority=high

@@ -18,7 +18,7 @@ TEST-02c A Late Completion From A Reclaimed Agent Is Refused
     ...    and reports the task completed with its old generation 1. Proves that the hub
     ...    refuses that report as `stale_generation`, accepts the survivor's completion, and
     ...    records exactly one completion.
-    [Tags]    TEST-02c
+    [Tags]    TEST-02c    contract:fencing-complete-stale    contract:lifecycle-assign    contract:disconnect-reclaim
     Start Agent    victim    behaviour=hold
     ${task}    Submit Task    Fenced task
     Wait Until Agent Receives Task    victim
@@ -42,7 +42,7 @@ TEST-02d Completions Without A Generation Are Refused And The Task Stays Assigne
     [Documentation]    An agent that leaves `generation` out of its reports, as the production
     ...    sidecar once did. Proves that the hub refuses its completion as `stale_generation`,
     ...    that the task stays assigned to it, and that no completion is counted.
-    [Tags]    TEST-02d
+    [Tags]    TEST-02d    contract:fencing-missing-generation    contract:fencing-rejected-changes-nothing
     Start Agent    legacy    behaviour=omit generation
     ${task}    Submit Task    Task for an agent without generations
     Wait Until Agent Receives Task    legacy

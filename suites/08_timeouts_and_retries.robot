@@ -18,7 +18,7 @@ TEST-01b An Agent That Becomes Idle Gets The Next Queued Task
     ...    once, so two of them wait in the queue while the agent works. Proves that each
     ...    time the agent finishes, the hub hands it the next queued task (the historical
     ...    defect: the queue stalled with idle agents).
-    [Tags]    TEST-01b    smoke
+    [Tags]    TEST-01b    smoke    contract:sched-on-idle
     Start Agent    worker    behaviour=slow    delay=150ms
     ${tasks}    Submit Tasks    3    Queued task {n}
     Wait Until Tasks Are Completed    ${tasks}    timeout=20s
@@ -43,7 +43,7 @@ TEST-02f An Agent That Never Accepts Loses Its Task
     ...    flagged `unresponsive`. The contract lets the hub hand the task back to the silent
     ...    agent once more; a hub that keeps doing so while the other agent is idle strands
     ...    the task, and the wait (two acceptance timeouts and 30 s) fails with its history.
-    [Tags]    TEST-02f    failure    slow
+    [Tags]    TEST-02f    failure    slow    contract:acceptance-timeout    contract:agent-state
     ${acceptance}    Get Hub Timer    acceptance_timeout
     Start Agent    sleeper    behaviour=ignore
     ${task}    Submit Task    Task for an agent that never answers
@@ -64,7 +64,13 @@ TEST-02g A Failing Task Is Retried, Dead-Lettered And Brought Back
     [Documentation]    An agent fails every task. Proves that a task with `max_retries` 2 is
     ...    retried once, then lands in the dead letter with its last error; that
     ...    `POST /api/tasks/:id/retry` brings it back; and that it then completes.
-    [Tags]    TEST-02g    failure
+    [Tags]    TEST-02g
+    ...       failure
+    ...       contract:failure-retry-dead-letter
+    ...       contract:task-dead-letter-list
+    ...       contract:task-retry
+    ...       contract:sched-on-retry
+    ...       contract:history-newest-first
     Start Agent    flaky    behaviour=fail
     ${task}    Submit Task    Task that keeps failing    max_retries=2
     Wait Until Task Status Is    ${task}    dead_letter    timeout=30s

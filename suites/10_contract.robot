@@ -17,6 +17,10 @@ CONTRACT-01 An Unknown Token Is Refused At Identify
     [Documentation]    Identifying with a token the hub never issued gets `invalid_token`;
     ...    the connection stays open: identifying on it with a valid token then works.
     [Tags]    CONTRACT-01
+    ...       contract:ws-invalid-token
+    ...       contract:ws-identify
+    ...       contract:ws-error-keeps-connection
+    ...       contract:ws-ping
     Open Probe Connection    probe
     Send Identify    probe    agent=intruder    token=unknown
     Next Reply Should Be Error    probe    invalid_token
@@ -28,7 +32,7 @@ CONTRACT-01 An Unknown Token Is Refused At Identify
 CONTRACT-02 Another Agent's Token Is Refused At Identify
     [Documentation]    Identifying as one agent with a valid token of another agent gets
     ...    `token_agent_mismatch`; the connection stays open for a correct identify.
-    [Tags]    CONTRACT-02
+    [Tags]    CONTRACT-02    contract:ws-token-mismatch    contract:ws-error-keeps-connection
     Open Probe Connection    probe
     Send Identify    probe    agent=impostor    token=another agent
     Next Reply Should Be Error    probe    token_agent_mismatch
@@ -40,7 +44,7 @@ CONTRACT-02 Another Agent's Token Is Refused At Identify
 CONTRACT-03 Messages Before Identify Are Refused
     [Documentation]    Any message before `identify` gets `not_identified`, and identifying
     ...    afterwards still works.
-    [Tags]    CONTRACT-03
+    [Tags]    CONTRACT-03    contract:ws-not-identified    contract:ws-identify
     Open Probe Connection    probe
     Send Frame    probe    {"type": "ping"}
     Next Reply Should Be Error    probe    not_identified
@@ -55,6 +59,10 @@ CONTRACT-04 Unknown Message Types And Invalid JSON Are Refused
     ...    `unknown_message_type` and a frame that is not JSON gets `invalid_json`; the
     ...    connection stays usable after both.
     [Tags]    CONTRACT-04
+    ...       contract:ws-unknown-type
+    ...       contract:ws-invalid-json
+    ...       contract:ws-error-keeps-connection
+    ...       contract:ws-ping
     Open Probe Connection    probe
     Send Identify    probe    agent=chatty
     Next Reply Should Be    probe    identified
@@ -70,6 +78,11 @@ CONTRACT-05 A Completion With A Generation Of The Wrong Type Is Refused
     ...    without a generation at all. Both are refused as `stale_generation` and the task
     ...    stays assigned with its generation unchanged; the right generation then completes it.
     [Tags]    CONTRACT-05
+    ...       contract:fencing-complete-stale
+    ...       contract:fencing-missing-generation
+    ...       contract:fencing-rejected-changes-nothing
+    ...       contract:quirk-complete-unaccepted
+    ...       contract:ws-complete-ack
     Open Probe Connection    probe
     Send Identify    probe    agent=typo    takes_tasks=True
     Next Reply Should Be    probe    identified
@@ -89,7 +102,7 @@ CONTRACT-05 A Completion With A Generation Of The Wrong Type Is Refused
 CONTRACT-06 Protected Routes Refuse Requests Without A Valid Token
     [Documentation]    Task and token routes answer 401 with the contract's body and hint
     ...    when the token is missing or unknown; `/health` needs none.
-    [Tags]    CONTRACT-06
+    [Tags]    CONTRACT-06    contract:http-unauthorized
     Request Should Be Refused    GET    /api/tasks    401    unauthorized    token=none
     Request Should Be Refused    GET    /api/tasks    401    unauthorized    token=unknown
     Request Should Be Refused    POST    /api/tasks    401    unauthorized    token=none
@@ -105,6 +118,10 @@ CONTRACT-07 Bad Task Requests Get Their Documented Errors
     ...    description`, a body that is not JSON gets 400, an unknown task id gets 404
     ...    `task_not_found`, and an unknown route gets 404 `not_found`.
     [Tags]    CONTRACT-07
+    ...       contract:task-submit-bad-request
+    ...       contract:token-create
+    ...       contract:task-get
+    ...       contract:route-not-found
     Request Should Be Refused    POST    /api/tasks    400    missing required field: description
     ...    body={"priority": "urgent"}
     Request Should Be Refused    POST    /api/tasks    400    *    body={"description": "cut off

@@ -24,7 +24,7 @@ TEST-03e Two Hundred Tasks From Four Submitters Over Eight Agents That Complete 
     ...    arrive and every scheduling pass races with the next. Proves that all 200 are
     ...    completed exactly once, that every assignment reached its agent, and (the
     ...    contract checker) that no agent was handed a task while it still held another.
-    [Tags]    TEST-03e
+    [Tags]    TEST-03e    contract:sched-one-task-per-agent
     Start Agents    8    prefix=worker    behaviour=complete
     ${tasks}    Submit Tasks    200    Race task {n}    priority=urgent, high, normal, low
     ...    concurrency=4
@@ -37,7 +37,7 @@ TEST-03f Tasks Needing A Capability Go Only To Agents That Declare It
     ...    need `gpu` and six need nothing more than the run's capability. Proves that every
     ...    `gpu` task is completed by the agent that declared it and that all twelve are
     ...    completed.
-    [Tags]    TEST-03f
+    [Tags]    TEST-03f    contract:sched-capabilities
     Start Agent    plain    behaviour=complete
     Start Agent    gpu    behaviour=complete    capabilities=gpu
     Submit Tasks    6    Plain task {n}

@@ -33,7 +33,7 @@ NET-00 A Silent Agent Loses Its Task At The Ping Timeout
     ...    every 20 s, the hub's ping timeout is 500 ms, or 3 s in the lab) is evicted by the hub's liveness
     ...    reaper; its task is reclaimed and completed by a newcomer. Needs no lab, so the
     ...    `no-liveness-eviction` fault is caught in every run.
-    [Tags]    NET-00    failure    liveness
+    [Tags]    NET-00    failure    liveness    contract:liveness-silent-evicted
     # a local agent pings every 20 s: it is silent only to a hub with a shorter ping timeout
     ${within}    Reclaim Deadline    at_most=5s
     Start Agent    silent    behaviour=hold    pool=local
@@ -51,7 +51,7 @@ NET-01 A Partitioned Agent's Task Is Reclaimed And Completed On The Hub Side
     ...    the hub starts to be dropped: no FIN, no RST. Proves that the hub notices by its
     ...    ping timer alone, reclaims the task within the liveness window, and that an agent
     ...    on the hub's side completes it exactly once.
-    [Tags]    NET-01    network    failure    managed-hub    slow
+    [Tags]    NET-01    network    failure    managed-hub    slow    contract:liveness-silent-evicted
     [Setup]    Start Liveness Test
     Start Agent    victim    behaviour=hold    pool=far
     ${task}    Submit Task    Survive a partition
