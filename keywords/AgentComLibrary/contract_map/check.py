@@ -38,8 +38,7 @@ class CoverageProblems:
             out += [f"  - {line}" for line in self.unknown_tags]
         if self.untested_but_tagged:
             out.append(
-                "Clauses marked untested that tests do exercise "
-                "(remove `untested`, or the tag):"
+                "Clauses marked untested that tests do exercise (remove `untested`, or the tag):"
             )
             out += [f"  - {line}" for line in self.untested_but_tagged]
         return out

@@ -82,5 +82,8 @@ def _clause(path: Path, number: int, entry: object, seen: set[str]) -> Clause:
     if not values["statement"].strip() or not values["section"].strip():
         raise ClauseFileError(f"{where} ({clause_id}): section and statement must not be empty")
     return Clause(
-        clause_id, values["section"].strip(), values["statement"].strip(), values["untested"].strip()
+        clause_id,
+        values["section"].strip(),
+        values["statement"].strip(),
+        values["untested"].strip(),
     )
