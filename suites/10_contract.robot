@@ -5,6 +5,7 @@ Documentation     The wire contract under bad input: every malformed, unauthoris
 ...               hub goes on serving tasks afterwards.
 
 Resource          ../resources/agentcom.resource
+Resource          ../resources/wire.resource
 
 Suite Setup       Start AgentCom Suite
 Suite Teardown    Finish AgentCom Suite
@@ -131,6 +132,57 @@ CONTRACT-07 Bad Task Requests Get Their Documented Errors
     Request Should Be Refused    GET    /api/no-such-route    404    not_found
     Hub Still Serves Tasks
 
+CONTRACT-12 Other Agents Hear Of An Agent That Joins And Leaves
+    [Documentation]    A watcher is connected when a newcomer identifies and later goes.
+    ...    Proves that the hub pushes `agent_joined` with the newcomer's record and
+    ...    `agent_left` with its id to the watcher.
+    [Tags]    CONTRACT-12    contract:ws-presence
+    ${newcomer}    Full Agent Id    newcomer
+    Open Probe Connection    watcher
+    Send Identify    watcher    agent=watcher
+    Next Reply Should Be    watcher    identified
+    Start Agent    newcomer    behaviour=complete
+    ${joined}    Wait Until Probe Receives Message    watcher    agent_joined
+    Should Be Equal    ${joined}[agent][agent_id]    ${newcomer}
+    Stop Agent    newcomer
+    ${left}    Wait Until Probe Receives Message    watcher    agent_left
+    Should Be Equal    ${left}[agent_id]    ${newcomer}
+
+CONTRACT-13 Progress, Recovery, Tokens In The Result And Reports On A Finished Task
+    [Documentation]    `task_accepted` for an unknown task is acknowledged anyway (a quirk of
+    ...    the original). On its own task the probe sends `task_progress`: no reply (the next
+    ...    reply is the pong of a ping) and a newer `updated_at`. `task_recovering` while it
+    ...    holds the task is answered `task_continue` with its generation; a completion
+    ...    that carries `tokens_used` only inside `result` records them; the history's
+    ...    entries carry their details. Once the task is completed, `task_recovering` is
+    ...    answered `task_reassign`, and another completion or failure is refused as
+    ...    `invalid_state`, changing nothing.
+    [Tags]    CONTRACT-13
+    ...       contract:ws-accepted-ack
+    ...       contract:ws-progress
+    ...       contract:ws-recovering
+    ...       contract:ws-complete-ack
+    ...       contract:history-details
+    ...       contract:fencing-invalid-state
+    ...       contract:fencing-rejected-changes-nothing
+    ...       contract:ws-failed-ack
+    Identify A Probe That Takes Tasks    probe    details
+    Accept Task    probe    task-0000000000000000
+    ${task}    Submit Task    A task with progress
+    ${assign}    Wait Until Probe Receives Task    probe
+    Accept Task    probe    ${task}
+    ${before}    Get Task Field    ${task}    updated_at
+    Wait Until Keyword Succeeds    5s    50ms
+    ...    Progress Should Refresh The Task    probe    ${task}    ${before}
+    Send Frame    probe    {"type": "task_recovering", "task_id": "${task}"}
+    ${continue}    Next Reply Should Be    probe    task_continue
+    Should Be Equal    ${continue}[generation]    ${assign}[generation]
+    Complete With Tokens Inside The Result    probe    ${task}    ${assign}[generation]
+    Send Frame    probe    {"type": "task_recovering", "task_id": "${task}"}
+    Next Reply Should Be    probe    task_reassign
+    Reports On A Finished Task Should Be Refused    probe    ${task}    ${assign}[generation]
+    Task Should Be Completed Exactly Once    ${task}
+
 
 *** Keywords ***
 Hub Still Serves Tasks
@@ -140,3 +192,41 @@ Hub Still Serves Tasks
     ${task}    Submit Task    Round trip after bad input
     Wait Until Task Is Completed    ${task}    timeout=30s
     Stop Agent    checker
+
+Progress Should Refresh The Task
+    [Documentation]    Sends `task_progress`; fails unless the next reply is the pong of a ping
+    ...    sent after it (progress gets no reply) and the task's `updated_at` moved past
+    ...    ``before``.
+    [Arguments]    ${probe}    ${task}    ${before}
+    Send Frame    probe    {"type": "task_progress", "task_id": "${task}"}
+    Probe Should Still Answer Ping    ${probe}
+    Get Task Field    ${task}    updated_at    >    ${before}
+
+Complete With Tokens Inside The Result
+    [Documentation]    Completes the task with `tokens_used` only inside `result`; fails unless
+    ...    it is acknowledged, the task records the tokens, and the history's newest entries
+    ...    carry their details.
+    [Arguments]    ${probe}    ${task}    ${generation}
+    Send Frame
+    ...    ${probe}
+    ...    {"type": "task_complete", "task_id": "${task}", "generation": ${generation}, "result": {"tokens_used": 42}}
+    ${ack}    Next Reply Should Be    ${probe}    task_ack
+    Should Be Equal    ${ack}    ${{ {"type": "task_ack", "task_id": $task, "status": "complete"} }}
+    ${record}    Send Hub Request    GET    /api/tasks/${task}
+    Should Be Equal    ${record}[tokens_used]    ${42}
+    ${holder}    Full Agent Id    details
+    VAR    @{expected}    completed    ${{ {"tokens_used": 42} }}
+    ...    assigned    ${{ {"agent_id": $holder, "generation": int($generation)} }}
+    ${got}    Evaluate    [x for h in $record['history'][:2] for x in (h['event'], h['details'])]
+    Should Be Equal    ${got}    ${expected}
+
+Reports On A Finished Task Should Be Refused
+    [Documentation]    A completion and a failure with the right generation on a completed task
+    ...    are refused as `invalid_state`.
+    [Arguments]    ${probe}    ${task}    ${generation}
+    Send Frame    ${probe}
+    ...    {"type": "task_complete", "task_id": "${task}", "generation": ${generation}, "result": {}}
+    Next Reply Should Be Error    ${probe}    task_complete_failed: invalid_state
+    Send Frame    ${probe}
+    ...    {"type": "task_failed", "task_id": "${task}", "generation": ${generation}, "error": "late"}
+    Next Reply Should Be Error    ${probe}    task_fail_failed: invalid_state
