@@ -50,3 +50,15 @@ TEST-03f Tasks Needing A Capability Go Only To Agents That Declare It
         Task Should Be Completed By    ${task}    gpu
     END
     No Task Should Be Lost
+
+TEST-03h A Task No Agent Can Take Does Not Block The Tasks Behind It
+    [Documentation]    An urgent task needs `gpu`, which no agent declares; a low task behind
+    ...    it needs nothing more. Proves that an agent without `gpu` completes the low task
+    ...    while the urgent one stays queued: a task nobody can take does not hold up the
+    ...    queue.
+    [Tags]    TEST-03h    contract:sched-no-head-of-line    contract:sched-capabilities
+    ${blocked}    Submit Task    Needs a GPU nobody has    priority=urgent    capabilities=${GPU}
+    ${plain}    Submit Task    Plain work behind it    priority=low
+    Start Agent    plain    behaviour=complete
+    Wait Until Task Is Completed    ${plain}    timeout=10s
+    Task Status Should Be    ${blocked}    queued
