@@ -12,6 +12,7 @@ Documentation     NET, agents on another host and a network that fails. Inside t
 ...               lab only NET-00 runs (no root needed); the others skip, saying why.
 
 Resource          ../resources/agentcom.resource
+Resource          ../resources/wire.resource
 
 Suite Setup       Start Network Suite
 Suite Teardown    Close Hub Session
@@ -45,6 +46,36 @@ NET-00 A Silent Agent Loses Its Task At The Ping Timeout
     Task History Should Be    ${task}    queued    assigned to silent    reclaimed
     ...    assigned to newcomer    completed
     No Task Should Be Lost
+
+NET-00b A Silent Agent Is Disconnected, One That Pings Keeps Its Task
+    [Documentation]    Two agents accept a task each; one then sends nothing at all, the other
+    ...    pings every quarter of the hub's ping timeout (500 ms outside the lab, 60 s on a
+    ...    real hub, where the 60 s idle timeout closes a silent connection). Proves, over
+    ...    the time the hub may take to notice a silent agent and one more ping timeout, that
+    ...    the silent agent's task is reclaimed and that the pinging agent keeps its
+    ...    connection and its task (generation 1). (The pings are paced by the clock, as an
+    ...    agent's are.)
+    [Tags]    NET-00b
+    ...       failure
+    ...       liveness
+    ...       slow
+    ...       contract:liveness-silent-evicted
+    ...       contract:liveness-pinging-kept
+    ${ping}    Get Hub Timer    ping_timeout
+    ${sweep}    Get Hub Timer    liveness_sweep
+    ${idle}    Get Hub Timer    idle_timeout
+    VAR    ${pace}    ${{ min($ping, $idle) / 4 }}
+    VAR    ${notice}    ${{ min($ping + $sweep, $idle) + 1.25 }}
+    ${lost}    Give A Probe A Task And Accept It    silent
+    ${since}    Evaluate    int(time.time() * 1000)
+    ${kept}    Give A Probe A Task And Accept It    pinger
+    FOR    ${_}    IN RANGE    ${{ int(($notice + $ping) / $pace) + 1 }}
+        Probe Should Still Answer Ping    pinger
+        Sleep    ${pace}    reason=The pace of an agent's pings.
+    END
+    Wait Until Task Is Reclaimed    ${lost}    ${since}    1s
+    Task Status Should Be    ${kept}    assigned
+    Get Task Field    ${kept}    generation    ==    ${1}
 
 NET-01 A Partitioned Agent's Task Is Reclaimed And Completed On The Hub Side
     [Documentation]    The far agent holds a task when every packet between its host and
@@ -172,3 +203,13 @@ Finish Network Test
     [Documentation]    Removes every network fault, then logs the summary and stops agents.
     IF    $NETWORK_LAB    Heal Network
     Finish AgentCom Test
+
+Give A Probe A Task And Accept It
+    [Documentation]    A probe identifies as ``name`` (taking the run's tasks), is given a new
+    ...    task and accepts it; returns the task.
+    [Arguments]    ${name}
+    Identify A Probe That Takes Tasks    ${name}    ${name}
+    ${task}    Submit Task    Task of ${name}
+    Wait Until Probe Receives Task    ${name}
+    Accept Task    ${name}    ${task}
+    RETURN    ${task}
