@@ -105,8 +105,8 @@ DESCRIPTIONS: dict[Fault, str] = {
     "field counts)",
     Fault.PING_NOT_COUNTED: "a ping does not count as a sign of life: pinging agents are "
     "evicted at the ping timeout",
-    Fault.NO_WORKING_STATE: "task_accepted leaves the agent's state assigned instead of "
-    "working (the acceptance timer still stops)",
+    Fault.NO_WORKING_STATE: "the agent listings show a working agent as assigned (task_accepted "
+    "seems to change nothing)",
     Fault.AGENTS_LIST_RACE: "GET /api/agents answers 500 for a second after an agent "
     "disconnected (the historical crash)",
 }

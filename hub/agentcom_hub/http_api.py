@@ -266,13 +266,13 @@ async def list_agents(request: web.Request) -> web.Response:
     hub: Hub = request.app["hub"]
     if hub.config.has(Fault.AGENTS_LIST_RACE) and time.monotonic() - hub.last_left < 1.0:
         raise RuntimeError("fault agents-list-race: an agent is disconnecting")
-    return reply({"agents": [r.public() for r in hub.agents.listing()]})
+    return reply({"agents": [_shown(hub, r.public()) for r in hub.agents.listing()]})
 
 
 @protected
 async def agent_states(request: web.Request, hub: Hub, who: str) -> web.Response:
     """GET /api/agents/states."""
-    return reply({"agents": [r.state() for r in hub.agents.listing()]})
+    return reply({"agents": [_shown(hub, r.state()) for r in hub.agents.listing()]})
 
 
 @protected
@@ -281,7 +281,14 @@ async def agent_state(request: web.Request, hub: Hub, who: str) -> web.Response:
     record = hub.agents.get(request.match_info["agent_id"])
     if record is None:
         return reply({"error": "agent_not_found"}, 404)
-    return reply(record.state(with_change=True))
+    return reply(_shown(hub, record.state(with_change=True)))
+
+
+def _shown(hub: Hub, state: dict) -> dict:
+    """An agent state as listed; Fault.NO_WORKING_STATE shows ``working`` as ``assigned``."""
+    if hub.config.has(Fault.NO_WORKING_STATE) and state.get("fsm_state") == "working":
+        return {**state, "fsm_state": "assigned"}
+    return state
 
 
 def add_routes(app: web.Application) -> None:

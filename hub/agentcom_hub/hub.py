@@ -380,10 +380,7 @@ class Hub:
         """Handle ``task_accepted`` (acknowledged even for an unknown task)."""
         task_id = msg.get("task_id")
         agent_id = conn.agent_id
-        if self.config.has(Fault.NO_WORKING_STATE):
-            if agent_id is not None and self.agents.get(agent_id) is not None:
-                self._disarm(agent_id)  # the state stays assigned
-        elif self.config.has(Fault.ACCEPT_KEEPS_TIMER):
+        if self.config.has(Fault.ACCEPT_KEEPS_TIMER):
             if agent_id is not None:
                 self.agents.accept(agent_id, task_id)  # the timer keeps running
         elif agent_id is not None and self.agents.accept(agent_id, task_id):
