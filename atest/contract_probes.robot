@@ -76,7 +76,7 @@ Send Hub Request Fails On Another Status And Masks Tokens
     ...    GET /api/no-such-route with the session's token: expected 200, got 404 {"error": "not_found"}.
     ...    Send Hub Request    GET    /api/no-such-route
     Run Keyword And Expect Error
-    ...    GLOB:GET /api/tasks with no token: expected 200, got 401 {"error": "unauthorized", *}.
+    ...    GLOB:GET /api/tasks with no token: expected 200, got 401 {"error": "unauthorized", *
     ...    Send Hub Request    GET    /api/tasks    token=none
     ${created}    Send Hub Request    POST    /admin/tokens    {"agent_id": "someone"}    status=201
     Should Match Regexp    ${created}[token]    ^[0-9a-f]{8}\.\.\.$
