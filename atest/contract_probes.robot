@@ -60,6 +60,28 @@ Wait Until Probe Receives Task Says What Came
     Run Keyword And Expect Error    ${expected}
     ...    Wait Until Probe Receives Task    probe    timeout=200ms
 
+Wait Until Probe Receives Message Says What Came
+    Open Probe Connection    probe
+    Send Identify    probe    agent=lonely
+    Next Reply Should Be    probe    identified
+    VAR    ${expected}
+    ...    Probe 'probe': expected a 'agent_joined' message within 200 milliseconds, but none came (last
+    ...    ${SPACE}messages: identified).
+    ...    separator=${EMPTY}
+    Run Keyword And Expect Error    ${expected}
+    ...    Wait Until Probe Receives Message    probe    agent_joined    timeout=200ms
+
+Send Hub Request Fails On Another Status And Masks Tokens
+    Run Keyword And Expect Error
+    ...    GET /api/no-such-route with the session's token: expected 200, got 404 {"error": "not_found"}.
+    ...    Send Hub Request    GET    /api/no-such-route
+    Run Keyword And Expect Error
+    ...    GLOB:GET /api/tasks with no token: expected 200, got 401 {"error": "unauthorized", *
+    ...    Send Hub Request    GET    /api/tasks    token=none
+    ${created}    Send Hub Request    POST    /admin/tokens    {"agent_id": "someone"}    status=201
+    Should Match Regexp    ${created}[token]    ^[0-9a-f]{8}\.\.\.$
+    Send Hub Request    DELETE    /admin/tokens/someone
+
 A Message Replaces The Failure Text Of The Probe Waits
     Open Probe Connection    probe
     Send Frame    probe    {"type": "ping"}

@@ -50,3 +50,31 @@ Task Should Be Completed Exactly Once Catches A Completion Acked To The Wrong Ag
     Run Keyword And Expect Error
     ...    STARTS:Task ${task} should have been completed by 'victim', but the hub says 'survivor' completed it.
     ...    Task Should Be Completed By    ${task}    victim
+
+Task Listing Should Match Filter Names The Tasks A Filter Got Wrong
+    [Documentation]    ``filter-ignores-assigned-to``: the listing ignores ``assigned_to``.
+    [Setup]    Reopen Hub Session    hub_faults=filter-ignores-assigned-to
+    Start Agent    holder    behaviour=hold
+    ${held}    Submit Task    held
+    Wait Until Task Is Assigned    ${held}    agent=holder
+    ${other}    Submit Task Nobody Takes
+    VAR    ${expected}
+    ...    GLOB:GET /api/tasks?assigned_to=smoke-*-holder: expected the 1 task(s) of the full listing
+    ...    ${SPACE}that match, got 2; listed but not matching: ${other}; matching but not listed: none.
+    ...    separator=${EMPTY}
+    Run Keyword And Expect Error    ${expected}
+    ...    Task Listing Should Match Filter    assigned_to=holder
+
+Task Stats Should Agree With Listings Says Which Count Differs
+    [Documentation]    ``stats-count-dead-letter``: the stats count dead-letter tasks in
+    ...    ``by_status`` too.
+    [Setup]    Reopen Hub Session    hub_faults=stats-count-dead-letter
+    Start Agent    failer    behaviour=fail
+    ${task}    Submit Task    failing    max_retries=1
+    Wait Until Task Status Is    ${task}    dead_letter
+    VAR    ${expected}
+    ...    GLOB:GET /api/tasks/stats does not agree with the listings: by_status {*'dead_letter': 1*},
+    ...    ${SPACE}but the listing has {*}
+    ...    separator=${EMPTY}
+    Run Keyword And Expect Error    ${expected}
+    ...    Task Stats Should Agree With Listings

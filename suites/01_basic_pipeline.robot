@@ -18,7 +18,7 @@ TEST-01 Ten Tasks Complete Across Two Agents
     ...    completed within 30 seconds, that the hub assigned each one within 5 seconds of its
     ...    submission, that each reports fewer than 500 tokens, and that both agents did part
     ...    of the work.
-    [Tags]    TEST-01
+    [Tags]    TEST-01    contract:sched-on-submit    contract:ws-complete-ack
     Start Agents    2    prefix=worker    behaviour=slow    delay=20ms
     ${tasks}    Submit Tasks    10    Write number {n} to file
     Wait Until Tasks Are Completed    ${tasks}    timeout=30s

@@ -8,7 +8,7 @@ Resource          ../resources/agentcom.resource
 Suite Setup       Start AgentCom Suite
 Suite Teardown    Finish AgentCom Suite
 
-Test Tags         failure
+Test Tags         failure    contract:disconnect-reclaim
 
 
 *** Test Cases ***
@@ -19,7 +19,7 @@ TEST-02 Task Of A Crashed Agent Is Completed By The Survivor
     ...    exactly once, that its history reads assigned to the victim, reclaimed, assigned to
     ...    the survivor, completed, and that the survivor had exactly one completion
     ...    acknowledged.
-    [Tags]    TEST-02
+    [Tags]    TEST-02    contract:sched-on-reclaim    contract:history-newest-first
     Start Agent    victim    behaviour=hold
     ${task}    Submit Task    Recover this task after a crash
     Wait Until Agent Receives Task    victim

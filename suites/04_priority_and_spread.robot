@@ -18,7 +18,7 @@ TEST-03c Urgent Work Is Assigned First Whatever The Order Of Submission
     ...    every urgent task is assigned before any low one, and that within each priority
     ...    level the oldest task is assigned first. A hub that hands out work in arrival order
     ...    fails here.
-    [Tags]    TEST-03c
+    [Tags]    TEST-03c    contract:sched-on-join    contract:sched-age
     Submit Tasks    4    Low task {n}    priority=low
     Submit Tasks    4    Normal task {n}    priority=normal
     Submit Tasks    4    High task {n}    priority=high
@@ -41,4 +41,22 @@ TEST-03d Sixty Tasks Spread Evenly Over Six Agents That Complete At Once
     Wait Until Tasks Are Completed    ${tasks}    timeout=30s
     Tasks Should Be Evenly Distributed    ${tasks}    tolerance=3
     Every Agent Should Have Completed At Least One Task
+    No Task Should Be Lost
+
+TEST-03g Each Pair Of Priority Levels Is Assigned In Order
+    [Documentation]    With no agent connected, a low, a normal, a high and an urgent task are
+    ...    queued, oldest first; then one agent that takes 20 ms per task starts. Proves that
+    ...    it is given them urgent, high, normal, low: every neighbouring pair of levels in
+    ...    order, not only urgent against low (a hub that ranks two middle levels as one
+    ...    fails here).
+    [Tags]    TEST-03g    contract:sched-priority-pairs    contract:sched-on-join    contract:sched-on-idle
+    ${low}    Submit Task    Low task    priority=low
+    ${normal}    Submit Task    Normal task    priority=normal
+    ${high}    Submit Task    High task    priority=high
+    ${urgent}    Submit Task    Urgent task    priority=urgent
+    Start Agent    worker    behaviour=slow    delay=20ms
+    Wait Until Tasks Are Completed    ${{ [$low, $normal, $high, $urgent] }}    timeout=30s
+    Task Should Be Assigned Before    ${urgent}    ${high}
+    Task Should Be Assigned Before    ${high}    ${normal}
+    Task Should Be Assigned Before    ${normal}    ${low}
     No Task Should Be Lost

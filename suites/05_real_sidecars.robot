@@ -27,7 +27,7 @@ TEST-01 Ten Tasks Complete Across Two Real Sidecars
     ...    that both sidecars did part of the work, and that the hub's records of each
     ...    sidecar's completions agree with what its own log says it had acknowledged
     ...    (a log the library cannot read gives a warning, not a failure).
-    [Tags]    TEST-01    smoke
+    [Tags]    TEST-01    smoke    contract:sidecar-pipeline
     Start Sidecar Agent    worker-1
     Start Sidecar Agent    worker-2
     ${tasks}    Submit Tasks    10    Write number {n} to file
@@ -47,7 +47,7 @@ TEST-02 Task Of A Killed Sidecar Is Completed By The Other Exactly Once
     ...    completed, and that only the survivor had a completion acknowledged. Restarted,
     ...    the victim reports the task it held as recovering, and the hub tells it the task
     ...    went elsewhere.
-    [Tags]    TEST-02    failure
+    [Tags]    TEST-02    failure    contract:ws-recovering
     Start Sidecar Agent    victim    wake=hang
     ${task}    Submit Task    Recover this task after a crash
     Wait Until Sidecar Is Working On Task    victim    ${task}
@@ -77,7 +77,7 @@ TEST-02i Crash And Restart Of The Only Sidecar Recovers Its Task
     ...    the hub answers (task_continue when it has already handed the task back to the
     ...    restarted sidecar, task_reassign otherwise) and that the task is completed
     ...    exactly once, by that sidecar.
-    [Tags]    TEST-02i    failure    restart
+    [Tags]    TEST-02i    failure    restart    contract:ws-recovering
     Start Sidecar Agent    solo    wake=hang
     ${task}    Submit Task    Finish me after a restart
     Wait Until Sidecar Is Working On Task    solo    ${task}

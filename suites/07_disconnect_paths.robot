@@ -9,7 +9,7 @@ Suite Setup       Start AgentCom Suite
 Suite Teardown    Finish AgentCom Suite
 Test Template     Task Of A Disconnected Agent Is Completed By The Survivor
 
-Test Tags         failure    TEST-02e
+Test Tags         failure    TEST-02e    contract:disconnect-crash-vs-close    contract:disconnect-reclaim
 
 
 *** Test Cases ***    DISCONNECT

@@ -12,7 +12,7 @@ Suite Setup       Open Private Hub Session    acceptance_timeout=2s
 Suite Teardown    Close Hub Session
 Test Template     No Acknowledged Task Is Lost When The Hub Restarts
 
-Test Tags         failure    managed-hub    TEST-02h
+Test Tags         failure    managed-hub    TEST-02h    contract:persist-restart
 
 
 *** Test Cases ***    HOW

@@ -24,7 +24,7 @@ TEST-03e Two Hundred Tasks From Four Submitters Over Eight Agents That Complete 
     ...    arrive and every scheduling pass races with the next. Proves that all 200 are
     ...    completed exactly once, that every assignment reached its agent, and (the
     ...    contract checker) that no agent was handed a task while it still held another.
-    [Tags]    TEST-03e
+    [Tags]    TEST-03e    contract:sched-one-task-per-agent
     Start Agents    8    prefix=worker    behaviour=complete
     ${tasks}    Submit Tasks    200    Race task {n}    priority=urgent, high, normal, low
     ...    concurrency=4
@@ -37,7 +37,7 @@ TEST-03f Tasks Needing A Capability Go Only To Agents That Declare It
     ...    need `gpu` and six need nothing more than the run's capability. Proves that every
     ...    `gpu` task is completed by the agent that declared it and that all twelve are
     ...    completed.
-    [Tags]    TEST-03f
+    [Tags]    TEST-03f    contract:sched-capabilities
     Start Agent    plain    behaviour=complete
     Start Agent    gpu    behaviour=complete    capabilities=gpu
     Submit Tasks    6    Plain task {n}
@@ -50,3 +50,15 @@ TEST-03f Tasks Needing A Capability Go Only To Agents That Declare It
         Task Should Be Completed By    ${task}    gpu
     END
     No Task Should Be Lost
+
+TEST-03h A Task No Agent Can Take Does Not Block The Tasks Behind It
+    [Documentation]    An urgent task needs `gpu`, which no agent declares; a low task behind
+    ...    it needs nothing more. Proves that an agent without `gpu` completes the low task
+    ...    while the urgent one stays queued: a task nobody can take does not hold up the
+    ...    queue.
+    [Tags]    TEST-03h    contract:sched-no-head-of-line    contract:sched-capabilities
+    ${blocked}    Submit Task    Needs a GPU nobody has    priority=urgent    capabilities=${GPU}
+    ${plain}    Submit Task    Plain work behind it    priority=low
+    Start Agent    plain    behaviour=complete
+    Wait Until Task Is Completed    ${plain}    timeout=10s
+    Task Status Should Be    ${blocked}    queued

@@ -12,6 +12,7 @@ Documentation     NET, agents on another host and a network that fails. Inside t
 ...               lab only NET-00 runs (no root needed); the others skip, saying why.
 
 Resource          ../resources/agentcom.resource
+Resource          ../resources/wire.resource
 
 Suite Setup       Start Network Suite
 Suite Teardown    Close Hub Session
@@ -33,7 +34,7 @@ NET-00 A Silent Agent Loses Its Task At The Ping Timeout
     ...    every 20 s, the hub's ping timeout is 500 ms, or 3 s in the lab) is evicted by the hub's liveness
     ...    reaper; its task is reclaimed and completed by a newcomer. Needs no lab, so the
     ...    `no-liveness-eviction` fault is caught in every run.
-    [Tags]    NET-00    failure    liveness
+    [Tags]    NET-00    failure    liveness    contract:liveness-silent-evicted
     # a local agent pings every 20 s: it is silent only to a hub with a shorter ping timeout
     ${within}    Reclaim Deadline    at_most=5s
     Start Agent    silent    behaviour=hold    pool=local
@@ -46,12 +47,37 @@ NET-00 A Silent Agent Loses Its Task At The Ping Timeout
     ...    assigned to newcomer    completed
     No Task Should Be Lost
 
+NET-00b A Silent Agent Is Disconnected, One That Pings Keeps Its Task
+    [Documentation]    Two agents accept a task each; one then sends nothing at all, the other
+    ...    pings every quarter of the hub's ping timeout (500 ms outside the lab). Proves,
+    ...    over the time the hub may take to notice a silent agent and one more ping timeout,
+    ...    that the silent agent's task is reclaimed and that the pinging agent keeps its
+    ...    connection and its task (generation 1). (The pings are paced by the clock, as an
+    ...    agent's are.) On a hub with a ping timeout over 5 s NET-00c runs it instead.
+    [Tags]    NET-00b    failure    liveness    contract:liveness-silent-evicted    contract:liveness-pinging-kept
+    Get Hub Timer    ping_timeout    at_most=5s
+    A Silent Agent Loses Its Task, A Pinging One Keeps Its Own
+
+NET-00c On The Hub's Own Timers, A Silent Agent Is Disconnected, One That Pings Is Not
+    [Documentation]    NET-00b on a hub whose ping timeout is longer than 5 s (a real hub: 60
+    ...    s, where the 60 s idle timeout closes a silent connection): it waits the hub's own
+    ...    timers, about two minutes there. Skipped where NET-00b runs.
+    [Tags]    NET-00c
+    ...       failure
+    ...       liveness
+    ...       slow
+    ...       contract:liveness-silent-evicted
+    ...       contract:liveness-pinging-kept
+    ${ping}    Get Hub Timer    ping_timeout
+    Skip If    ${ping} <= 5    This hub's ping timeout is ${ping} s: NET-00b runs these steps.
+    A Silent Agent Loses Its Task, A Pinging One Keeps Its Own
+
 NET-01 A Partitioned Agent's Task Is Reclaimed And Completed On The Hub Side
     [Documentation]    The far agent holds a task when every packet between its host and
     ...    the hub starts to be dropped: no FIN, no RST. Proves that the hub notices by its
     ...    ping timer alone, reclaims the task within the liveness window, and that an agent
     ...    on the hub's side completes it exactly once.
-    [Tags]    NET-01    network    failure    managed-hub    slow
+    [Tags]    NET-01    network    failure    managed-hub    slow    contract:liveness-silent-evicted
     [Setup]    Start Liveness Test
     Start Agent    victim    behaviour=hold    pool=far
     ${task}    Submit Task    Survive a partition
@@ -172,3 +198,45 @@ Finish Network Test
     [Documentation]    Removes every network fault, then logs the summary and stops agents.
     IF    $NETWORK_LAB    Heal Network
     Finish AgentCom Test
+
+A Silent Agent Loses Its Task, A Pinging One Keeps Its Own
+    [Documentation]    Two probes accept a task each; one goes silent, the other pings every
+    ...    quarter of the ping (or idle) timeout for the time the hub may take to notice a
+    ...    silent agent and one ping timeout more. The silent one's task must have been
+    ...    reclaimed within that notice (the ping timeout and a liveness sweep, or the idle
+    ...    timeout if shorter, and 1.25 s), the pinging one's still be in its first assignment.
+    ${ping}    Get Hub Timer    ping_timeout
+    ${sweep}    Get Hub Timer    liveness_sweep
+    ${idle}    Get Hub Timer    idle_timeout
+    ${lost}    Give A Probe A Task And Accept It    silent
+    ${since}    Evaluate    int(time.time() * 1000)
+    ${kept}    Give A Probe A Task And Accept It    pinger
+    VAR    ${notice}    ${{ min($ping + $sweep, $idle) + 1.25 }}
+    Keep Pinging    pinger    ${{ $notice + $ping }}    ${{ min($ping, $idle) / 4 }}
+    Wait Until Task Is Reclaimed    ${lost}    ${since}    ${notice}
+    Task Should Still Be Held    ${kept}
+
+Keep Pinging
+    [Documentation]    The probe pings every ``pace`` seconds for ``seconds``; each ping must be
+    ...    answered.
+    [Arguments]    ${probe}    ${seconds}    ${pace}
+    FOR    ${_}    IN RANGE    ${{ int($seconds / $pace) + 1 }}
+        Probe Should Still Answer Ping    ${probe}
+        Sleep    ${pace}    reason=The pace of an agent's pings.
+    END
+
+Task Should Still Be Held
+    [Documentation]    Fails unless the task is assigned in its first assignment (generation 1).
+    [Arguments]    ${task}
+    Task Status Should Be    ${task}    assigned
+    Get Task Field    ${task}    generation    ==    ${1}
+
+Give A Probe A Task And Accept It
+    [Documentation]    A probe identifies as ``name`` (taking the run's tasks), is given a new
+    ...    task and accepts it; returns the task.
+    [Arguments]    ${name}
+    Identify A Probe That Takes Tasks    ${name}    ${name}
+    ${task}    Submit Task    Task of ${name}
+    Wait Until Probe Receives Task    ${name}
+    Accept Task    ${name}    ${task}
+    RETURN    ${task}

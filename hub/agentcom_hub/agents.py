@@ -45,6 +45,16 @@ class AgentRecord:
             "fsm_state": self.fsm_state,
         }
 
+    def presence(self) -> dict:
+        """The ``agent`` of an ``agent_joined`` push."""
+        return {
+            "agent_id": self.agent_id,
+            "name": self.name,
+            "status": self.status,
+            "capabilities": self.capabilities,
+            "connected_at": self.connected_at,
+        }
+
     def state(self, with_change: bool = False) -> dict:
         """An entry of GET /api/agents/states (``with_change``: plus last_state_change)."""
         out = {

@@ -25,6 +25,23 @@ class Fault(str, Enum):
     ASSIGN_DISCONNECTED = "assign-disconnected"
     IGNORE_CAPABILITIES = "ignore-capabilities"
     HISTORY_MISORDER = "history-misorder"
+    NO_PRESENCE = "no-presence"
+    NO_FAIL_FENCING = "no-fail-fencing"
+    ACCEPT_KEEPS_TIMER = "accept-keeps-timer"
+    FLAT_HIGH_NORMAL = "flat-high-normal"
+    HEAD_OF_LINE_BLOCKING = "head-of-line-blocking"
+    PROGRESS_IGNORED = "progress-ignored"
+    NO_STUCK_SWEEP = "no-stuck-sweep"
+    NO_OVERDUE_SWEEP = "no-overdue-sweep"
+    FILTER_IGNORES_ASSIGNED_TO = "filter-ignores-assigned-to"
+    STATS_COUNT_DEAD_LETTER = "stats-count-dead-letter"
+    REVOKE_ONE_TOKEN = "revoke-one-token"
+    UNKNOWN_PRIORITY_LOW = "unknown-priority-low"
+    RECOVER_ALWAYS_CONTINUE = "recover-always-continue"
+    RESULT_TOKENS_IGNORED = "result-tokens-ignored"
+    PING_NOT_COUNTED = "ping-not-counted"
+    NO_WORKING_STATE = "no-working-state"
+    AGENTS_LIST_RACE = "agents-list-race"
 
     @property
     def description(self) -> str:
@@ -65,6 +82,33 @@ DESCRIPTIONS: dict[Fault, str] = {
     "may get any task",
     Fault.HISTORY_MISORDER: "task histories are written oldest first (and capped by dropping "
     "the newest)",
+    Fault.NO_PRESENCE: "agent_joined / agent_left are never pushed to the other agents",
+    Fault.NO_FAIL_FENCING: "failure reports with any generation are accepted (completions "
+    "are still fenced)",
+    Fault.ACCEPT_KEEPS_TIMER: "task_accepted does not stop the acceptance timer: an agent "
+    "that works longer than the acceptance timeout loses its task",
+    Fault.FLAT_HIGH_NORMAL: "the scheduler ranks high and normal tasks as one level (age "
+    "decides between them)",
+    Fault.HEAD_OF_LINE_BLOCKING: "a queued task that no idle agent can take ends the "
+    "scheduling pass: the tasks behind it wait",
+    Fault.PROGRESS_IGNORED: "task_progress does not refresh updated_at: the stuck sweep takes "
+    "back tasks whose agents report progress",
+    Fault.NO_STUCK_SWEEP: "the stuck sweep never reclaims anything",
+    Fault.NO_OVERDUE_SWEEP: "complete_by is never enforced: overdue tasks stay assigned",
+    Fault.FILTER_IGNORES_ASSIGNED_TO: "GET /api/tasks ignores the assigned_to filter",
+    Fault.STATS_COUNT_DEAD_LETTER: "GET /api/tasks/stats counts dead-letter tasks in by_status too",
+    Fault.REVOKE_ONE_TOKEN: "DELETE /admin/tokens/:agent_id revokes only one of the agent's tokens",
+    Fault.UNKNOWN_PRIORITY_LOW: "a priority string the hub does not know counts as low, not normal",
+    Fault.RECOVER_ALWAYS_CONTINUE: "task_recovering is always answered task_continue, also "
+    "for a task that is no longer assigned",
+    Fault.RESULT_TOKENS_IGNORED: "tokens_used inside result is ignored (only the top-level "
+    "field counts)",
+    Fault.PING_NOT_COUNTED: "a ping does not count as a sign of life: pinging agents are "
+    "evicted at the ping timeout",
+    Fault.NO_WORKING_STATE: "the agent listings show a working agent as assigned (task_accepted "
+    "seems to change nothing)",
+    Fault.AGENTS_LIST_RACE: "GET /api/agents answers 500 for a second after an agent "
+    "disconnected (the historical crash)",
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -147,7 +148,8 @@ async def list_tokens(request: web.Request, hub: Hub, who: str) -> web.Response:
 async def revoke_tokens(request: web.Request, hub: Hub, who: str) -> web.Response:
     """DELETE /admin/tokens/:agent_id."""
     agent_id = request.match_info["agent_id"]
-    count = hub.tokens.revoke(agent_id)
+    one = hub.config.has(Fault.REVOKE_ONE_TOKEN)  # the other tokens stay valid
+    count = hub.tokens.revoke(agent_id, only_one=one)
     log.info("%d token(s) of %s revoked by %s", count, agent_id, who)
     return reply({"status": "revoked", "agent_id": agent_id})
 
@@ -170,7 +172,7 @@ async def submit_task(request: web.Request, hub: Hub, who: str) -> web.Response:
     task = hub.submit(
         who,
         description=description,
-        priority=priority_of(priority),
+        priority=_priority(hub, priority),
         metadata=metadata,
         max_retries=max_retries,
         complete_by=complete_by,
@@ -185,6 +187,13 @@ async def submit_task(request: web.Request, hub: Hub, who: str) -> web.Response:
         },
         201,
     )
+
+
+def _priority(hub: Hub, word: str) -> int:
+    """The integer priority of ``word``; Fault.UNKNOWN_PRIORITY_LOW: unknown words are low."""
+    if hub.config.has(Fault.UNKNOWN_PRIORITY_LOW) and word not in PRIORITIES:
+        return 3
+    return priority_of(word)
 
 
 def _listing(bodies: list[str]) -> str:
@@ -208,6 +217,8 @@ async def list_tasks(request: web.Request, hub: Hub, who: str) -> web.Response:
         if level not in PRIORITIES.values():
             return reply(_listing([]))  # no task has that priority
     assigned_to = query.get("assigned_to") or None
+    if hub.config.has(Fault.FILTER_IGNORES_ASSIGNED_TO):
+        assigned_to = None
     return reply(_listing(hub.store.task_bodies(statuses, level, assigned_to)))
 
 
@@ -220,7 +231,10 @@ async def dead_letter(request: web.Request, hub: Hub, who: str) -> web.Response:
 @protected
 async def task_stats(request: web.Request, hub: Hub, who: str) -> web.Response:
     """GET /api/tasks/stats."""
-    return reply(hub.tasks.stats())
+    stats = hub.tasks.stats()
+    if hub.config.has(Fault.STATS_COUNT_DEAD_LETTER) and stats["dead_letter"]:
+        stats["by_status"]["dead_letter"] = stats["dead_letter"]
+    return reply(stats)
 
 
 @protected
@@ -250,13 +264,15 @@ async def retry_task(request: web.Request, hub: Hub, who: str) -> web.Response:
 async def list_agents(request: web.Request) -> web.Response:
     """GET /api/agents (no auth)."""
     hub: Hub = request.app["hub"]
-    return reply({"agents": [r.public() for r in hub.agents.listing()]})
+    if hub.config.has(Fault.AGENTS_LIST_RACE) and time.monotonic() - hub.last_left < 1.0:
+        raise RuntimeError("fault agents-list-race: an agent is disconnecting")
+    return reply({"agents": [_shown(hub, r.public()) for r in hub.agents.listing()]})
 
 
 @protected
 async def agent_states(request: web.Request, hub: Hub, who: str) -> web.Response:
     """GET /api/agents/states."""
-    return reply({"agents": [r.state() for r in hub.agents.listing()]})
+    return reply({"agents": [_shown(hub, r.state()) for r in hub.agents.listing()]})
 
 
 @protected
@@ -265,7 +281,14 @@ async def agent_state(request: web.Request, hub: Hub, who: str) -> web.Response:
     record = hub.agents.get(request.match_info["agent_id"])
     if record is None:
         return reply({"error": "agent_not_found"}, 404)
-    return reply(record.state(with_change=True))
+    return reply(_shown(hub, record.state(with_change=True)))
+
+
+def _shown(hub: Hub, state: dict) -> dict:
+    """An agent state as listed; Fault.NO_WORKING_STATE shows ``working`` as ``assigned``."""
+    if hub.config.has(Fault.NO_WORKING_STATE) and state.get("fsm_state") == "working":
+        return {**state, "fsm_state": "assigned"}
+    return state
 
 
 def add_routes(app: web.Application) -> None:

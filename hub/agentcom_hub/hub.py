@@ -59,12 +59,14 @@ class Hub:
         self.index = QueueIndex(
             ignore_priority=config.has(Fault.IGNORE_PRIORITY),
             ignore_capabilities=config.has(Fault.IGNORE_CAPABILITIES),
+            flat_high_normal=config.has(Fault.FLAT_HIGH_NORMAL),
         )
         self.tasks = TaskQueue(
             store,
             self.index,
             fencing=not config.has(Fault.NO_GENERATION_FENCING),
             newest_first=not config.has(Fault.HISTORY_MISORDER),
+            fail_fencing=not config.has(Fault.NO_FAIL_FENCING),
         )
         self.agents = AgentRegistry(unfair=config.has(Fault.UNFAIR_AGENT_CHOICE))
         self.connections: dict[str, Connection] = {}
@@ -74,6 +76,7 @@ class Hub:
         self._last_ping: dict[str, float] = {}
         self._accept_timers: dict[str, Any] = {}  # agent_id -> timer handle
         self._assignments = 0
+        self.last_left = 0.0  # time.monotonic() of the last disconnect (agents-list-race)
         self._loops: list[asyncio.Task] = []
         self._recover()
 
@@ -132,7 +135,10 @@ class Hub:
         if self.closing or not len(self.index) or not self.agents.has_idle():
             return
         double = self.config.has(Fault.DOUBLE_ASSIGN)
-        for task_id, agent_id in pair(self.index, self.agents.idle(), double_assign=double):
+        blocking = self.config.has(Fault.HEAD_OF_LINE_BLOCKING)
+        for task_id, agent_id in pair(
+            self.index, self.agents.idle(), double_assign=double, head_of_line=blocking
+        ):
             task = self.tasks.assign(task_id, agent_id)
             self.agents.assign(agent_id, task.id, task.generation)
             self._arm_acceptance(agent_id, task)
@@ -182,7 +188,8 @@ class Hub:
         record = self.agents.get(agent_id)
         if record is None or record.number != number:
             return
-        if record.fsm_state != ASSIGNED or record.current_task_id != task_id:
+        keeps_timer = self.config.has(Fault.ACCEPT_KEEPS_TIMER)  # also reclaims when working
+        if (record.fsm_state != ASSIGNED and not keeps_timer) or record.current_task_id != task_id:
             return
         reclaimed = self._reclaim(task_id, agent_id, "agent_disconnect")
         self.agents.release(agent_id, flag="unresponsive")
@@ -215,10 +222,14 @@ class Hub:
 
     def sweep_stuck(self) -> None:
         """Reclaim assigned tasks not updated within the stuck threshold."""
+        if self.config.has(Fault.NO_STUCK_SWEEP):
+            return
         self._sweep(self.tasks.stuck(int(self.config.stuck_threshold * 1000)), "agent_disconnect")
 
     def sweep_overdue(self) -> None:
         """Reclaim assigned tasks whose complete_by has passed."""
+        if self.config.has(Fault.NO_OVERDUE_SWEEP):
+            return
         self._sweep(self.tasks.overdue(), "overdue")
 
     def _sweep(self, tasks: list[Task], reason: str) -> None:
@@ -292,7 +303,9 @@ class Hub:
         self._disarm(agent_id)
         record = self.agents.leave(agent_id)
         conn.agent_id = None
+        self.last_left = time.monotonic()
         log.info("agent %s disconnected (%s, %s)", agent_id, why, conn.peer)
+        self._presence({"type": "agent_left", "agent_id": agent_id}, agent_id)
         if self.config.has(Fault.NO_RECLAIM_ON_DISCONNECT):
             return  # the task stays assigned to the gone agent
         if record is not None:
@@ -344,11 +357,22 @@ class Hub:
         )
         conn.send({"type": "identified", "agent_id": agent_id})
         log.info("agent %s connected (%s) capabilities=%.200s", agent_id, conn.peer, caps)
+        record = self.agents.get(agent_id)
+        if record is not None:
+            self._presence({"type": "agent_joined", "agent": record.presence()}, agent_id)
         self.schedule()
+
+    def _presence(self, message: dict, about: str) -> None:
+        """Push a presence message to every identified agent but the one it is about."""
+        if self.config.has(Fault.NO_PRESENCE):
+            return  # agents never hear of each other
+        for agent_id, conn in list(self.connections.items()):
+            if agent_id != about:
+                conn.send(message)
 
     def ping(self, conn: Connection) -> None:
         """Handle ``ping``."""
-        if conn.agent_id is not None:
+        if conn.agent_id is not None and not self.config.has(Fault.PING_NOT_COUNTED):
             self._last_ping[conn.agent_id] = time.monotonic()
         conn.send({"type": "pong", "timestamp": now_ms()})
 
@@ -356,7 +380,10 @@ class Hub:
         """Handle ``task_accepted`` (acknowledged even for an unknown task)."""
         task_id = msg.get("task_id")
         agent_id = conn.agent_id
-        if agent_id is not None and self.agents.accept(agent_id, task_id):
+        if self.config.has(Fault.ACCEPT_KEEPS_TIMER):
+            if agent_id is not None:
+                self.agents.accept(agent_id, task_id)  # the timer keeps running
+        elif agent_id is not None and self.agents.accept(agent_id, task_id):
             self._disarm(agent_id)
         task = self.tasks.assigned.get(task_id) if isinstance(task_id, str) else None
         if task is not None and task.assigned_to == agent_id:
@@ -365,6 +392,8 @@ class Hub:
 
     def progress(self, conn: Connection, msg: dict) -> None:
         """Handle ``task_progress``: refresh ``updated_at``; no reply."""
+        if self.config.has(Fault.PROGRESS_IGNORED):
+            return
         self.tasks.touch(msg.get("task_id"))
 
     def completed(self, conn: Connection, msg: dict) -> None:
@@ -372,7 +401,8 @@ class Hub:
         task_id = msg.get("task_id")
         result = msg.get("result")
         tokens = msg.get("tokens_used")
-        if tokens is None and isinstance(result, dict):
+        inside = not self.config.has(Fault.RESULT_TOKENS_IGNORED)
+        if tokens is None and isinstance(result, dict) and inside:
             tokens = result.get("tokens_used")
         assignee = self._assignee(task_id)
         try:
@@ -440,6 +470,8 @@ class Hub:
         """Handle ``task_recovering``: continue if still assigned, else reassign."""
         task_id = msg.get("task_id")
         task = self.tasks.recovering(task_id)
+        if task is None and self.config.has(Fault.RECOVER_ALWAYS_CONTINUE):
+            task = self.tasks.get(task_id)
         if task is not None:
             conn.send({"type": "task_continue", "task_id": task_id, "generation": task.generation})
         else:

@@ -19,8 +19,14 @@ Caps = frozenset[str]
 class QueueIndex:
     """Queued task ids, one heap per capability set."""
 
-    def __init__(self, ignore_priority: bool = False, ignore_capabilities: bool = False) -> None:
+    def __init__(
+        self,
+        ignore_priority: bool = False,
+        ignore_capabilities: bool = False,
+        flat_high_normal: bool = False,
+    ) -> None:
         self.ignore_priority = ignore_priority
+        self.flat_high_normal = flat_high_normal
         self.ignore_capabilities = ignore_capabilities
         self._groups: dict[Caps, list[tuple]] = {}
         self._size = 0
@@ -32,6 +38,8 @@ class QueueIndex:
         """Add a queued task."""
         if self.ignore_capabilities:  # Fault.IGNORE_CAPABILITIES: every task needs nothing
             caps = frozenset()
+        if self.flat_high_normal and priority == 2:  # Fault.FLAT_HIGH_NORMAL
+            priority = 1
         if self.ignore_priority:  # Fault.IGNORE_PRIORITY: age only
             key: tuple = (created_at, seq, task_id)
         else:
@@ -58,21 +66,31 @@ class QueueIndex:
 
 
 def pair(
-    index: QueueIndex, idle: Sequence[tuple[str, Caps]], double_assign: bool = False
+    index: QueueIndex,
+    idle: Sequence[tuple[str, Caps]],
+    double_assign: bool = False,
+    head_of_line: bool = False,
 ) -> list[tuple[str, str]]:
     """Pair queued tasks with idle agents; pops the paired tasks from ``index``.
 
     ``idle`` is (agent_id, capabilities) in preference order. Returns (task_id, agent_id)
     pairs in assignment order: best task first. A task no idle agent can serve is
     skipped without blocking the tasks behind it. ``double_assign`` is the fault of that
-    name: an agent stays free for one more pairing in the same pass.
+    name: an agent stays free for one more pairing in the same pass; ``head_of_line``
+    the fault ``head-of-line-blocking``: the pass ends at a best task nobody can take.
     """
     free = list(idle)
     doubled: set[str] = set()
     pairs: list[tuple[str, str]] = []
     while free and len(index):
         best: tuple | None = None
-        for key, caps in index.heads():
+        if head_of_line:  # Fault.HEAD_OF_LINE_BLOCKING: only the best task overall
+            key, caps = min(index.heads(), key=lambda head: head[0])
+            pos = next((i for i, (_, c) in enumerate(free) if caps <= c), None)
+            if pos is None:
+                break
+            best = (key, caps, pos)
+        for key, caps in [] if head_of_line else index.heads():
             if best is not None and key >= best[0]:
                 continue
             for pos, (_agent_id, agent_caps) in enumerate(free):

@@ -137,10 +137,12 @@ class TaskQueue:
         fencing: bool = True,
         clock: Callable[[], int] = now_ms,
         newest_first: bool = True,
+        fail_fencing: bool = True,
     ) -> None:
         self.store = store
         self.index = index
         self.fencing = fencing
+        self.fail_fencing = fail_fencing  # False: Fault.NO_FAIL_FENCING
         self.newest_first = newest_first  # False: Fault.HISTORY_MISORDER
         self.clock = clock
         self.active: dict[str, Task] = {}
@@ -210,7 +212,7 @@ class TaskQueue:
             return None
         return Task.from_dict(json.loads(found[1]), found[0])
 
-    def _fenced(self, task_id: object, generation: object) -> Task:
+    def _fenced(self, task_id: object, generation: object, fenced: bool = True) -> Task:
         """The assigned task a completion/failure report may change, or TaskError."""
         task = self.active.get(task_id) if isinstance(task_id, str) else None
         if task is None:
@@ -219,7 +221,7 @@ class TaskQueue:
             raise TaskError("invalid_state", str(task_id))
         if task.status != ASSIGNED:
             raise TaskError("invalid_state", task.id)
-        if self.fencing and as_generation(generation) != task.generation:
+        if fenced and self.fencing and as_generation(generation) != task.generation:
             raise TaskError("stale_generation", task.id, expected=task.generation)
         # Fault.NO_GENERATION_FENCING: fencing=False skips the check above.
         return task
@@ -304,7 +306,8 @@ class TaskQueue:
 
     def fail(self, task_id: object, generation: object, error: Any) -> tuple[str, Task]:
         """Accept a failure report: ("retried", task) or ("dead_letter", task)."""
-        task = self._fenced(task_id, generation)
+        # Fault.NO_FAIL_FENCING: fail_fencing=False skips the generation check
+        task = self._fenced(task_id, generation, fenced=self.fail_fencing)
         now = self.clock()
         task.retry_count += 1
         task.last_error = error

@@ -53,9 +53,13 @@ class TokenRegistry:
         entry = self._by_hash.get(_digest(token))
         return entry[0] if entry else None
 
-    def revoke(self, agent_id: str) -> int:
-        """Revoke every token of ``agent_id``; returns how many there were."""
+    def revoke(self, agent_id: str, only_one: bool = False) -> int:
+        """Revoke every token of ``agent_id``; returns how many there were. ``only_one``
+        is the ``revoke-one-token`` fault: one token goes, the others stay valid."""
         doomed = [h for h, (owner, _) in self._by_hash.items() if owner == agent_id]
+        if only_one and len(doomed) > 1:
+            del self._by_hash[doomed[-1]]
+            return 1
         if doomed:
             self._store.delete_tokens(agent_id)
             for token_hash in doomed:

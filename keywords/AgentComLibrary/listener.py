@@ -20,6 +20,7 @@ from robot.api import logger
 from robot.libraries.BuiltIn import BuiltIn
 
 from .context import HubSession, LibraryContext
+from .contract_map import coverage_run
 from .defects import run as known_defects
 from .defects.outcome import finish_test
 from .report import metrics, runinfo
@@ -110,6 +111,7 @@ class RunRecord:
         self.planned = False
         self.announced = False
         self.defects = known_defects.DefectRun()  # the known-defects file and its verdicts
+        self.coverage = coverage_run.CoverageRun()  # test statuses for the clause matrix
 
 
 _RECORD = RunRecord()
@@ -156,6 +158,7 @@ class RunListener:
             builtin = BuiltIn()
             run.output_dir = Path(str(builtin.get_variable_value("${OUTPUT_DIR}")))
             source = Path(str(top.source)) if top.source else None
+            run.coverage.locate(source)
             warning = without_argument_file(
                 source, builtin.get_variable_value(ARGS_VARIABLE) is not None
             )
@@ -171,6 +174,11 @@ class RunListener:
         if result.parent is None and not _RECORD.sessions:
             with quietly("finishing the suite metadata"):
                 result.metadata["Hub session"] = NEVER_OPENED
+        if result.parent is None:
+            with quietly("writing the contract coverage page"):
+                text = _RECORD.coverage.finish(_RECORD.output_dir, in_pabot())
+                if text:
+                    result.metadata["Contract coverage"] = text
         if result.parent is None and _RECORD.defects.active:
             with quietly("summing up the known defects"):
                 text = known_defects.summary_text(self._defects_summary())
@@ -223,6 +231,8 @@ class RunListener:
                 judged.judgement if judged else None, defects.active
             )
             _RECORD.tests[result.id] = entry
+        with quietly("noting the test for the contract coverage page"):
+            _RECORD.coverage.note(result.source, result.name, result.status)
 
     def close(self) -> Path | None:
         """Write metrics.json into Robot's output directory (every instance writes the same
@@ -258,6 +268,13 @@ class RunListener:
             builtin = BuiltIn()
             for name, value in values.items():
                 builtin.set_suite_metadata(name, value, top=top)
+
+
+def in_pabot() -> bool:
+    """Whether this process is one of pabot's (it sets ``${PABOTQUEUEINDEX}``)."""
+    with contextlib.suppress(Exception):
+        return BuiltIn().get_variable_value("${PABOTQUEUEINDEX}") is not None
+    return False
 
 
 def planned_hub(config: Any) -> str:

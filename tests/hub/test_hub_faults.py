@@ -28,6 +28,23 @@ ALL_FAULTS = [
     "assign-disconnected",
     "ignore-capabilities",
     "history-misorder",
+    "no-presence",
+    "no-fail-fencing",
+    "accept-keeps-timer",
+    "flat-high-normal",
+    "head-of-line-blocking",
+    "progress-ignored",
+    "no-stuck-sweep",
+    "no-overdue-sweep",
+    "filter-ignores-assigned-to",
+    "stats-count-dead-letter",
+    "revoke-one-token",
+    "unknown-priority-low",
+    "recover-always-continue",
+    "result-tokens-ignored",
+    "ping-not-counted",
+    "no-working-state",
+    "agents-list-race",
 ]
 
 
@@ -232,6 +249,47 @@ def test_fault_history_misorder(start_hub: StartHub) -> None:
     assert agent.complete(task_id, assign["generation"])["status"] == "complete"
     raw = [h["event"] for h in hub.api.task(task_id)["history"]]
     assert raw == ["queued", "assigned", "completed"], "oldest first on the wire"
+
+
+def presence_seen(watcher: object, kind: str) -> list[dict]:
+    """The presence messages of ``kind`` the watcher got so far (a ping drains the socket)."""
+    watcher.ping()  # type: ignore[attr-defined]
+    return [m for m in watcher.seen if m["type"] == kind]  # type: ignore[attr-defined]
+
+
+def test_fault_no_presence(start_hub: StartHub) -> None:
+    """Normal: test_presence_is_pushed_to_the_other_agents."""
+    hub = start_hub(faults=["no-presence"])
+    watcher = hub.agent("watcher")
+    hub.agent("newcomer").close()
+    hold_for(
+        lambda: not presence_seen(watcher, "agent_joined") + presence_seen(watcher, "agent_left"),
+        duration=0.5,
+        what="no presence pushed",
+        describe=lambda: repr(watcher.seen),
+    )
+
+
+def test_fault_no_fail_fencing(start_hub: StartHub) -> None:
+    """Normal: test_hub_lifecycle's failure fencing; completions stay fenced."""
+    hub = start_hub(faults=["no-fail-fencing"])
+    agent, task_id, _, _ = hub.holding("failer", "stale failure")
+    assert agent.fail(task_id, 99)["status"] == "retried"
+
+
+def test_fault_head_of_line_blocking(start_hub: StartHub) -> None:
+    """Normal: a task nobody can take is skipped (test_hub_scheduling)."""
+    hub = start_hub(faults=["head-of-line-blocking"])
+    cap = f"cap-{uid()}"
+    hub.api.submit_id("blocked", priority="urgent", needed_capabilities=[cap, "gpu"])
+    behind = hub.api.submit_id("behind", priority="low", needed_capabilities=[cap])
+    hub.agent("plain", [cap])
+    hold_for(
+        lambda: hub.api.task(behind)["status"] == "queued",
+        duration=0.5,
+        what="the task behind stays queued",
+        describe=lambda: repr(hub.api.task(behind)),
+    )
 
 
 @pytest.mark.parametrize("fault", ALL_FAULTS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from hubapi import events, now_ms
+from hubapi import events, now_ms, wait_for
 from hubsession import HubSession, uid
 from hubwsclient import OMIT, WsClient
 
@@ -380,3 +380,24 @@ def test_history_is_capped_at_50_newest_first(hub: HubSession) -> None:
     stamps = [h["timestamp"] for h in task["history"]]
     assert stamps == sorted(stamps, reverse=True)
     assert "queued" not in events(task), "the oldest entries should have been dropped"
+
+
+def test_presence_is_pushed_to_the_other_agents(hub: HubSession) -> None:
+    """agent_joined (the newcomer's record) and agent_left go to the other agents only."""
+    watcher = hub.agent("watcher")
+    newcomer = hub.agent("newcomer")
+    newcomer_id = newcomer.label
+    joined = wait_for(
+        lambda: [m for m in (watcher.ping(), watcher.seen)[1] if m["type"] == "agent_joined"],
+        what="agent_joined",
+    )
+    assert joined[0]["agent"]["agent_id"] == newcomer_id
+    assert set(joined[0]["agent"]) == {"agent_id", "name", "status", "capabilities", "connected_at"}
+    newcomer.ping()
+    assert not [m for m in newcomer.seen if m["type"] == "agent_joined"], "no echo of its own join"
+    newcomer.close()
+    left = wait_for(
+        lambda: [m for m in (watcher.ping(), watcher.seen)[1] if m["type"] == "agent_left"],
+        what="agent_left",
+    )
+    assert left[0] == {"type": "agent_left", "agent_id": newcomer_id}

@@ -30,6 +30,10 @@ from ..util.timeutil import Deadline, now_ms
 from .journal import Ack, Journal, Received, Rejection, Report
 from .tokens import REALISTIC, TokenSetting, tokens_for
 
+# Presence pushes (agent_joined, agent_left, status_changed): every agent gets one per other
+# agent that comes or goes, so with 500 agents they would outnumber the task frames by far;
+# the history skips them (they belong to no task) and the agent counts them as ignored.
+PRESENCE_TYPES = frozenset({"agent_joined", "agent_left", "status_changed"})
 LOG = logging.getLogger(__name__)
 PING_INTERVAL = 20.0
 IDENTIFY_TIMEOUT = 10.0
@@ -495,6 +499,11 @@ class SimulatedAgent(Journal):
             )
             return
         if not isinstance(message, dict):
+            return
+        if message.get("type") in PRESENCE_TYPES:  # not part of any task's story: counted only
+            with self._cond:
+                kind = str(message.get("type"))
+                self.ignored_types[kind] = self.ignored_types.get(kind, 0) + 1
             return
         self.history.frame(
             hist.IN, message, actor=self.name, agent_id=self.agent_id, conn=number or 0

@@ -10,6 +10,7 @@ from .known_defects import KnownDefectKeywords
 from .load import LoadKeywords
 from .network import NetworkKeywords
 from .reporting import ReportingKeywords
+from .routes import RouteKeywords
 from .session import SessionKeywords
 from .sidecars import SidecarKeywords
 from .tasks import TaskKeywords
@@ -25,6 +26,7 @@ __all__ = [
     "LoadKeywords",
     "NetworkKeywords",
     "ReportingKeywords",
+    "RouteKeywords",
     "SessionKeywords",
     "SidecarKeywords",
     "TaskKeywords",

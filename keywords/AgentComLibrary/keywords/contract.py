@@ -96,6 +96,7 @@ class ContractKeywords(LibraryComponent):
         agent: str = "probe",
         token: TokenChoice = TokenChoice.OWN,
         takes_tasks: bool = False,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         """Sends an ``identify`` frame from the probe as agent ``smoke-<run>-<agent>``.
 
@@ -108,6 +109,8 @@ class ContractKeywords(LibraryComponent):
             agent: short agent name to identify as.
             token: `own`, `unknown` or `another agent` (see the table of TokenChoice).
             takes_tasks: declare the run's capability.
+            extra: more fields for the frame, e.g. ``{"client_type": "sidecar"}`` (the
+                contract says the hub ignores them).
 
         Example:
         | `Send Identify` | probe | agent=intruder | token=unknown |
@@ -131,6 +134,7 @@ class ContractKeywords(LibraryComponent):
                 "name": agent,
                 "status": "idle",
                 "capabilities": [self.session.capability] if takes_tasks else [],
+                **(extra or {}),
             }
         )
 
@@ -256,6 +260,29 @@ class ContractKeywords(LibraryComponent):
         | `Log` | ${assign}[task_id] has generation ${assign}[generation] |
         """
         return self._wait_for_message(name, "task_assign", timeout, message)
+
+    @keyword(tags=["Contract", "Wait"])
+    def wait_until_probe_receives_message(
+        self,
+        name: str,
+        message_type: str,
+        timeout: timedelta | None = None,
+        message: str | None = None,
+    ) -> dict[str, Any]:
+        """Waits for the next message of ``message_type`` the hub pushes to the probe (one
+        this keyword has not returned yet), e.g. ``agent_joined``, and returns it as a dict.
+
+        Args:
+            name: the probe.
+            message_type: the ``type`` of the message.
+            timeout: how long to wait; default: the library's ``timeout`` (see `Timeouts`).
+            message: a failure message to use instead of the library's own.
+
+        Example:
+        | ${joined} = | `Wait Until Probe Receives Message` | watcher | agent_joined |
+        | `Should Be Equal` | ${joined}[agent][agent_id] | ${newcomer_id} |
+        """
+        return self._wait_for_message(name, message_type, timeout, message)
 
     def _wait_for_message(
         self, name: str, key: str, timeout: timedelta | None, message: str | None

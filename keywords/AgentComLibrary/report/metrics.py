@@ -136,7 +136,20 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     inputs = [json.loads(Path(p).read_text(encoding="utf-8")) for p in args[2:]]
     write(Path(args[1]), merge(inputs))
+    merge_coverage_beside(Path(args[1]).parent, [Path(p) for p in args[2:]])
     return 0
+
+
+def merge_coverage_beside(outdir: Path, inputs: list[Path]) -> None:
+    """The contract coverage pages of parallel processes, written beside their
+    metrics.json, merged into one in ``outdir`` (nothing when there are none)."""
+    from ..contract_map import page
+
+    parts = [p.parent / page.JSON_NAME for p in inputs if (p.parent / page.JSON_NAME).is_file()]
+    if parts:
+        documents = [json.loads(p.read_text(encoding="utf-8")) for p in parts]
+        table = page.merge(outdir, documents)
+        print(f"Contract coverage: {page.summary_text(table)} ({outdir / page.HTML_NAME})")
 
 
 if __name__ == "__main__":
