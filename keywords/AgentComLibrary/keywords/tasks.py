@@ -412,6 +412,61 @@ class TaskKeywords(LibraryComponent):
         return done
 
     @keyword(tags=["Wait", "Task"])
+    def wait_until_tasks_are_finished(
+        self,
+        task_ids: list[str] | None = None,
+        timeout: timedelta | None = None,
+        message: str | None = None,
+    ) -> list[dict]:
+        """Waits until the hub reports every task ``completed`` or ``dead_letter``: nothing
+        left queued or assigned.
+
+        Unlike `Wait Until Tasks Are Completed` a dead-lettered task is finished, not a
+        failure: for scenarios where agents fail tasks on purpose. On timeout the failure
+        lists the unfinished tasks (and says when the queue stalled).
+
+        Args:
+            task_ids: the tasks; default: every task submitted in this test.
+            timeout: how long to wait; default: the library's ``timeout``.
+            message: a failure message to use instead of the library's own.
+
+        Returns:
+            The finished tasks (dicts), in the order given.
+
+        Example:
+        | `Wait Until Tasks Are Finished` | timeout=20s |
+        | `Wait Until Tasks Are Finished` | ${tasks} | timeout=1 min |
+        """
+        seconds = self.wait_timeout(timeout)
+        ids = list(dict.fromkeys(self.ctx.test.submitted if task_ids is None else task_ids))
+        latest: dict[str, Task | None] = {}
+
+        def unfinished() -> list[str]:
+            return [
+                t
+                for t in ids
+                if (task := latest.get(t)) is None or not (task.completed or task.dead_lettered)
+            ]
+
+        def attempt() -> Outcome:
+            self._fail_on_foreign_tasks()
+            latest.update(_known(self.ctx.tasks(unfinished())))
+            return Outcome(not unfinished())
+
+        def failure(_: Outcome) -> str:
+            left = unfinished()
+            return self._unfinished(
+                f"{plural(len(left), 'task')} of {len(ids)} not finished (completed or dead "
+                f"letter) {within(seconds)}",
+                {t: latest.get(t) for t in left},
+            )
+
+        what = f"{plural(len(ids), 'task')} finished"
+        self.wait(attempt, seconds, failure, message, what)
+        self._settle_acks(latest.values())
+        return [dict(task.raw) for t in ids if (task := latest.get(t)) is not None]
+
+    @keyword(tags=["Wait", "Task"])
     def wait_until_task_is_assigned(
         self,
         task_id: str,

@@ -1,0 +1,166 @@
+"""The operations a generated scenario is made of, and the Hypothesis strategy that draws them.
+
+Robot-free and hub-free: plain frozen dataclasses (hashable, so a sequence of them is the
+key of an example) and one strategy. Agents are referred to by slot (0..SLOTS-1, rendered
+as ``a1`` ...), tasks by the order they were submitted in. Hypothesis shrinks a list
+towards fewer and earlier operations and every field towards its first choice, so the
+choices are ordered simplest first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+from hypothesis import strategies as st
+
+SLOTS = 4
+BEHAVIOURS = ("complete", "slow", "fail", "hold", "ignore", "omit generation")
+# behaviours that never finish a task by themselves: the end phase releases such agents
+STUCK = frozenset({"hold", "ignore", "omit generation"})
+PRIORITIES = ("normal", "urgent", "high", "low")
+# protected routes a submitter may call; without a token each must be refused (401)
+ROUTES = ("GET /api/tasks", "POST /api/tasks", "GET /api/tasks/stats", "GET /admin/tokens")
+
+
+@dataclass(frozen=True)
+class StartAgent:
+    """Start an agent in ``slot``; ``gpu`` adds the extra capability; ``silent`` leaves its
+    ping at the default 20 s (silent to a hub with a shorter ping timeout)."""
+
+    slot: int
+    behaviour: str = "complete"
+    gpu: bool = False
+    silent: bool = False
+
+
+@dataclass(frozen=True)
+class Submit:
+    """Submit ``count`` tasks (``concurrency`` > 1: from that many threads at once)."""
+
+    count: int = 1
+    priority: str = "normal"
+    gpu: bool = False
+    max_retries: int = 3
+    concurrency: int = 1
+
+
+@dataclass(frozen=True)
+class Kill:
+    """Reset the agent's TCP connection (a crash)."""
+
+    slot: int
+
+
+@dataclass(frozen=True)
+class Close:
+    """Close the agent's WebSocket cleanly."""
+
+    slot: int
+
+
+@dataclass(frozen=True)
+class Reconnect:
+    """Connect the agent again under the same id (an open connection is closed first)."""
+
+    slot: int
+
+
+@dataclass(frozen=True)
+class SetBehaviour:
+    """Change what the agent does with tasks assigned from now on."""
+
+    slot: int
+    behaviour: str = "complete"
+
+
+@dataclass(frozen=True)
+class Report:
+    """The agent reports one of the tasks it received complete: ``which`` counts back from
+    its latest; ``stale`` sends the generation before the one it was given. Also a
+    duplicate when that task is already completed, a late one when it was taken back."""
+
+    slot: int
+    which: int = 0
+    stale: bool = False
+
+
+@dataclass(frozen=True)
+class Pause:
+    """Let the hub's timers run for ``ms`` milliseconds."""
+
+    ms: int = 250
+
+
+@dataclass(frozen=True)
+class NoToken:
+    """Call a protected route without a token: it must be refused."""
+
+    route: str = ROUTES[0]
+
+
+@dataclass(frozen=True)
+class RestartHub:
+    """Restart the hub the session manages (then every agent reconnects)."""
+
+    mode: str = "kill"
+
+
+@dataclass(frozen=True)
+class Partition:
+    """Cut the network lab's far host off (its agents' packets are dropped)."""
+
+
+@dataclass(frozen=True)
+class Heal:
+    """Heal the network lab's partition."""
+
+
+Op = Union[  # noqa: UP007  (a runtime alias; X | Y of classes works only from 3.10 as well)
+    StartAgent, Submit, Kill, Close, Reconnect, SetBehaviour, Report, Pause, NoToken,
+    RestartHub, Partition, Heal,
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Abilities:
+    """What the session allows beyond the basic operations."""
+
+    restart: bool = False  # the library manages the hub (HubSession.managed)
+    network_lab: bool = False  # running in the network lab with a far pool
+
+
+def operations(abilities: Abilities = Abilities()) -> st.SearchStrategy[Op]:
+    """One operation, simplest kinds first."""
+    slots = st.integers(0, SLOTS - 1)
+    behaviours = st.sampled_from(BEHAVIOURS)
+    kinds: list[st.SearchStrategy] = [
+        st.builds(
+            Submit,
+            count=st.integers(1, 4),
+            priority=st.sampled_from(PRIORITIES),
+            gpu=st.booleans(),
+            max_retries=st.integers(1, 3),
+            concurrency=st.integers(1, 3),
+        ),
+        st.builds(
+            StartAgent, slot=slots, behaviour=behaviours, gpu=st.booleans(), silent=st.booleans()
+        ),
+        st.builds(Kill, slot=slots),
+        st.builds(Close, slot=slots),
+        st.builds(Reconnect, slot=slots),
+        st.builds(SetBehaviour, slot=slots, behaviour=behaviours),
+        st.builds(Report, slot=slots, which=st.integers(0, 2), stale=st.booleans()),
+        st.builds(Pause, ms=st.sampled_from([250, 1000, 2500])),
+        st.builds(NoToken, route=st.sampled_from(ROUTES)),
+    ]
+    if abilities.restart:
+        kinds.append(st.builds(RestartHub, mode=st.sampled_from(["kill", "terminate"])))
+    if abilities.network_lab:
+        kinds += [st.just(Partition()), st.just(Heal())]
+    return st.one_of(kinds)
+
+
+def scenarios(max_operations: int, abilities: Abilities = Abilities()) -> st.SearchStrategy:
+    """A list of up to ``max_operations`` operations."""
+    return st.lists(operations(abilities), min_size=1, max_size=max_operations)
