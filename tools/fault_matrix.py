@@ -134,7 +134,7 @@ def run_suite(fault: str, suite: Path, outdir: Path, include_slow: bool) -> Path
     ]
     if not include_slow:
         command += ["--exclude", "slow"]
-    command += ["--exclude", "sidecar"]
+    command += ["--exclude", "sidecar", "--exclude", "explore"]  # explore: its own tool
     if fault != BASELINE:
         command += ["--variable", f"HUB_FAULTS:{fault}"]
     # the directory, narrowed to one file: suites/__init__.robot (the tests' set-up and

@@ -35,6 +35,8 @@ def suite_run(tmp_path_factory: pytest.TempPathFactory) -> _Collect:
             "dotted",
             "--variable",
             "LOAD:yes",  # the load suite runs only when asked for
+            "--exclude",
+            "explore",  # generated scenarios: `make explore`, tests/explore
             str(ROOT / "suites"),
         ],
         exit=False,
