@@ -7,7 +7,7 @@ ROBOT_ARGS ?=
 
 STANDIN := tests/sidecar_standin
 
-.PHONY: suite sidecar standin smoke smoke-parallel screenshots load atest test lint format docs docs-check fault-matrix bench clean help network network-deps
+.PHONY: pytest suite sidecar standin smoke smoke-parallel screenshots load atest test lint format docs docs-check fault-matrix bench clean help network network-deps
 
 help:
 	@echo "make smoke         run all suites against the embedded hub (results/log.html)"
@@ -131,8 +131,18 @@ network: $(STAMP) network-deps
 	$(BIN)/python -m AgentComLibrary.network.lab --workdir results/network-lab -- \
 	  --argumentfile robot.args --outputdir results/network $(ROBOT_ARGS) suites/12_network_faults.robot
 
-test: lint docs-check standin network-deps atest
-	$(BIN)/python -m pytest
+# pytest runs the test files on PYTEST_JOBS workers (pytest-xdist): most tests wait on hub
+# timers, so 4 workers suit 2 cores; each file stays on one worker (tests/conftest.py). Tests
+# marked `exclusive` (the load suite: its bars measure capacity) run alone afterwards.
+PYTEST_JOBS ?= 4
+
+# atest runs beside pytest (each target's output is printed whole when it ends).
+test: lint docs-check standin network-deps
+	@$(MAKE) --no-print-directory -j2 --output-sync=target atest pytest
+
+pytest: $(STAMP)
+	$(BIN)/python -m pytest -n $(PYTEST_JOBS) --dist loadgroup -m "not exclusive" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m exclusive $(PYTEST_ARGS)
 
 clean:
 	rm -rf results .pytest_cache .ruff_cache

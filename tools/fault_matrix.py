@@ -1,11 +1,17 @@
 """Prove the suites catch every known defect: run them against the correct hub and once per fault.
 
 Usage: python tools/fault_matrix.py [--faults a,b] [--jobs N] [--outputdir DIR] [--include-slow]
-                                    [--repeat N]
+                                    [--repeat N] [--until-caught]
 
 Every suite file runs as its own `robot` process, once against the correct embedded hub and
 once per fault (`--variable HUB_FAULTS:<fault>`), N processes at a time; tests tagged `sidecar`
-and `load` are left out, and `slow` ones unless --include-slow. The correct hub must pass every
+and `load` are left out, and `slow` ones unless --include-slow.
+
+With --until-caught (what `make test` runs) each hub gets one `robot` process over all the
+suites instead, and a fault's run skips its remaining tests once a test has caught it (by its
+own rule, when it has one: tools/stop_when_caught.py). The verdicts are the same; the table
+then lists the test that caught each fault rather than every test that would have failed, and
+the correct hub still runs every test. The correct hub must pass every
 test; each fault must make at least one test fail, and each fault of OWN_RULE must be caught by that
 contract rule (failure messages name it: "Contract rule '<name>' broken: ..."). The tool prints
 a table (fault, tests that failed, contract rules that caught it, first failure message),
@@ -27,13 +33,11 @@ from pathlib import Path
 
 from robot.api import ExecutionResult, ResultVisitor
 from robot.result import TestCase
+from stop_when_caught import ANY_RULE, SETUP_ERROR, rules_named
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = "none"
 MESSAGE_WIDTH = 110
-# a violation's headline, or a rule in the count line ("3 more violation(s): 'a' x2, ...")
-RULE_NAME = re.compile(r"Contract rule '([a-z0-9-]+)' broken|'([a-z0-9-]+)' x\d+")
-SETUP_ERROR = "Setup error, the product was not tested"  # suites/__init__.robot's stop
 WRAPPERS = ("Teardown failed:", "Also teardown failed:", "Setup failed:")
 # The contract-checker rule each of these faults breaks: it must be named by a failure.
 OWN_RULE = {
@@ -66,8 +70,7 @@ class RunOutcome:
         """Contract rule -> tests whose failure message names it."""
         found: dict[str, list[str]] = {}
         for test, message in sorted(self.failed.items()):
-            names = [a or b for a, b in RULE_NAME.findall(message)]
-            for rule in dict.fromkeys(names):
+            for rule in rules_named(message):
                 found.setdefault(rule, []).append(test)
         return found
 
@@ -109,11 +112,14 @@ def suite_files() -> list[Path]:
     return sorted((ROOT / "suites").glob("*.robot"))
 
 
-def run_suite(fault: str, suite: Path, outdir: Path, include_slow: bool) -> Path | str:
-    """Run one suite file against the embedded hub started with `fault` (or none).
+def run_suite(
+    fault: str, suite: Path | None, outdir: Path, include_slow: bool, until_caught: bool = False
+) -> Path | str:
+    """Run one suite file (None: every suite) against the embedded hub started with `fault`
+    (or none); with `until_caught`, a fault's run stops testing once the fault is caught.
 
     Returns the output.xml path, or an error text when robot produced none."""
-    output = outdir / fault / f"{suite.stem}.xml"
+    output = outdir / fault / f"{suite.stem if suite else 'all-suites'}.xml"
     command = [
         sys.executable,
         "-m",
@@ -137,14 +143,18 @@ def run_suite(fault: str, suite: Path, outdir: Path, include_slow: bool) -> Path
     command += ["--exclude", "sidecar", "--exclude", "explore"]  # explore: its own tool
     if fault != BASELINE:
         command += ["--variable", f"HUB_FAULTS:{fault}"]
-    # the directory, narrowed to one file: suites/__init__.robot (the tests' set-up and
-    # teardown) applies as in `make smoke`
-    command += ["--parse-include", str(suite), str(ROOT / "suites")]
+        if until_caught:
+            listener = ROOT / "tools" / "stop_when_caught.py"
+            command += ["--listener", f"{listener}:{OWN_RULE.get(fault, ANY_RULE)}"]
+    if suite is not None:
+        # the directory, narrowed to one file: suites/__init__.robot (the tests' set-up and
+        # teardown) applies as in `make smoke`
+        command += ["--parse-include", str(suite)]
+    command += [str(ROOT / "suites")]
     proc = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    name = suite.name if suite else "suites"
     if not output.exists():
-        return (
-            f"{suite.name}: robot produced no output (exit {proc.returncode}): {proc.stderr[-400:]}"
-        )
+        return f"{name}: robot produced no output (exit {proc.returncode}): {proc.stderr[-400:]}"
     return output
 
 
@@ -228,15 +238,21 @@ def render_table(outcomes: list[RunOutcome]) -> str:
     return "\n".join(lines)
 
 
-def run_matrix(runs: list[str], outdir: Path, jobs: int, include_slow: bool) -> list[RunOutcome]:
-    """Every suite file against every hub variant, `jobs` robot processes at a time."""
-    suites = suite_files()
+def run_matrix(
+    runs: list[str], outdir: Path, jobs: int, include_slow: bool, until_caught: bool = False
+) -> list[RunOutcome]:
+    """Every suite file against every hub variant, `jobs` robot processes at a time (with
+    `until_caught`, one process per hub over every suite, stopping once it is caught)."""
+    suites: list[Path | None] = [None] if until_caught else list(suite_files())
     for run in runs:
         (outdir / run).mkdir(parents=True, exist_ok=True)
     started = {run: time.monotonic() for run in runs}
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = {
-            run: [pool.submit(run_suite, run, suite, outdir, include_slow) for suite in suites]
+            run: [
+                pool.submit(run_suite, run, suite, outdir, include_slow, until_caught)
+                for suite in suites
+            ]
             for run in runs
         }
         outcomes = []
@@ -261,6 +277,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--outputdir", default=str(ROOT / "results" / "fault-matrix"))
     parser.add_argument("--include-slow", action="store_true", help="also run tests tagged slow")
     parser.add_argument("--repeat", type=int, default=1, help="run the matrix N times")
+    parser.add_argument(
+        "--until-caught",
+        action="store_true",
+        help="one robot process per hub; skip a fault's remaining tests once it is caught",
+    )
     args = parser.parse_args(argv)
 
     faults = args.faults.split(",") if args.faults else known_faults()
@@ -277,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.repeat > 1:
             print(f"Repetition {repetition} of {args.repeat}")
         started = time.monotonic()
-        ordered = run_matrix(runs, outdir, args.jobs, args.include_slow)
+        ordered = run_matrix(runs, outdir, args.jobs, args.include_slow, args.until_caught)
         table = render_table(ordered)
         (outdir / "fault-matrix.md").write_text(table + "\n", encoding="utf-8")
         print()

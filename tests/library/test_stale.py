@@ -52,3 +52,16 @@ def test_a_new_dir_records_its_owner_and_cleans_up_first(tmp_path: Path) -> None
     assert not killed.exists()
     assert made.name.startswith(PREFIX)
     assert json.loads((made / OWNER_FILE).read_text()) == {"pid": os.getpid()}
+
+
+def test_a_dir_whose_owner_file_is_being_written_is_kept(tmp_path: Path) -> None:
+    # another runner's new_hub_dir between mkdtemp and its owner file (seen in parallel
+    # pytest workers: the sweep took an empty owner.json for a dead owner)
+    being_made = hub_dir(tmp_path, "being-made", owner=None, hub=None)
+    (being_made / OWNER_FILE).write_text("", encoding="utf-8")
+    old_broken = hub_dir(tmp_path, "old-broken", owner=None, hub=dead_pid(), age=3600)
+    (old_broken / OWNER_FILE).write_text("{", encoding="utf-8")
+    assert remove_stale(tmp_path) == [old_broken]
+    assert being_made.exists()
+    made = new_hub_dir(tmp_path)
+    assert sorted(p.name for p in made.iterdir()) == [OWNER_FILE]

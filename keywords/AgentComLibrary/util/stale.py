@@ -6,8 +6,9 @@ A runner that is killed (SIGKILL, a CI timeout) cannot remove its hub's director
 normally does, and this sweep is the second line. Each directory made here records its
 owner's pid in ``owner.json``; making a new one first removes this user's directories whose
 owner is dead, after ending any process still marked with the directory's name (a hub's
-descendants carry ``AGENTCOM_HUB_MARK=<name>``). Directories of older versions (no
-``owner.json``) go when their hub's pid in ``ready.json`` is dead and the file is older than
+descendants carry ``AGENTCOM_HUB_MARK=<name>``). Directories without a readable
+``owner.json`` (older versions, or one being made by a runner that runs beside this one) go
+only when their hub's pid in ``ready.json`` is dead and the file is older than
 ``UNOWNED_AGE`` seconds.
 """
 
@@ -52,13 +53,14 @@ def _pid_in(path: Path) -> int | None:
 def is_stale(directory: Path, now: float | None = None) -> bool:
     """Whether ``directory`` (an embedded hub's) was left by a runner that is gone."""
     owner = directory / OWNER_FILE
-    if owner.exists():
-        return not pid_alive(_pid_in(owner))
     ready = directory / "ready.json"
     try:
         age = (now or time.time()) - (ready if ready.exists() else directory).stat().st_mtime
     except OSError:
         return False
+    owner_pid = _pid_in(owner)
+    if owner_pid is not None:
+        return not pid_alive(owner_pid)
     hub_pid = _pid_in(ready) if ready.exists() else None
     return age > UNOWNED_AGE and not pid_alive(hub_pid)
 
@@ -85,5 +87,8 @@ def new_hub_dir(root: Path | None = None) -> Path:
     """A fresh hub directory owned by this process, after removing stale ones."""
     remove_stale(root)
     directory = Path(tempfile.mkdtemp(prefix=PREFIX, dir=root))
-    (directory / OWNER_FILE).write_text(json.dumps({"pid": os.getpid()}), encoding="utf-8")
+    # written whole or not at all: another runner's sweep may read it at any moment
+    partial = directory / f".{OWNER_FILE}.partial"
+    partial.write_text(json.dumps({"pid": os.getpid()}), encoding="utf-8")
+    os.replace(partial, directory / OWNER_FILE)
     return directory
