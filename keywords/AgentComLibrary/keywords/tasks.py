@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import NamedTuple
 
+from robot.utils import secs_to_timestr
 from robotlibcore import keyword
 
 from ..hubapi.bulk import first_error, in_parallel
@@ -417,6 +419,7 @@ class TaskKeywords(LibraryComponent):
         task_ids: list[str] | None = None,
         timeout: timedelta | None = None,
         message: str | None = None,
+        stall: timedelta | None = None,
     ) -> list[dict]:
         """Waits until the hub reports every task ``completed`` or ``dead_letter``: nothing
         left queued or assigned.
@@ -425,21 +428,31 @@ class TaskKeywords(LibraryComponent):
         failure: for scenarios where agents fail tasks on purpose. On timeout the failure
         lists the unfinished tasks (and says when the queue stalled).
 
+        With ``stall`` it fails sooner, as soon as none of the unfinished tasks has changed
+        (status, agent, generation, retries, last update) for that long: give it a little
+        more than the longest hub timer that could still move a task (acceptance timeout,
+        ping timeout and its sweep), and a stranded task fails the wait without waiting
+        out ``timeout``.
+
         Args:
             task_ids: the tasks; default: every task submitted in this test.
             timeout: how long to wait; default: the library's ``timeout``.
             message: a failure message to use instead of the library's own.
+            stall: fail once no unfinished task has changed for this long; default: only
+                ``timeout`` counts.
 
         Returns:
             The finished tasks (dicts), in the order given.
 
         Example:
-        | `Wait Until Tasks Are Finished` | timeout=20s |
+        | `Wait Until Tasks Are Finished` | timeout=20s | |
         | `Wait Until Tasks Are Finished` | ${tasks} | timeout=1 min |
+        | `Wait Until Tasks Are Finished` | timeout=10s | stall=2.5s |
         """
         seconds = self.wait_timeout(timeout)
         ids = list(dict.fromkeys(self.ctx.test.submitted if task_ids is None else task_ids))
         latest: dict[str, Task | None] = {}
+        quiet = _Stall(None if stall is None else stall.total_seconds())
 
         def unfinished() -> list[str]:
             return [
@@ -451,7 +464,15 @@ class TaskKeywords(LibraryComponent):
         def attempt() -> Outcome:
             self._fail_on_foreign_tasks()
             latest.update(_known(self.ctx.tasks(unfinished())))
-            return Outcome(not unfinished())
+            left = unfinished()
+            if left and quiet.stalled({t: _progress(latest.get(t)) for t in left}):
+                raise AgentComAssertion(
+                    message
+                    or failure(Outcome(False)).replace(
+                        within(seconds), f"and none changed for {secs_to_timestr(quiet.limit)}"
+                    )
+                )
+            return Outcome(not left)
 
         def failure(_: Outcome) -> str:
             left = unfinished()
@@ -747,3 +768,33 @@ def _rejection(agent: object, task_id: str) -> str | None:
     """A sidecar's log line turning the assignment of ``task_id`` down (busy), if any."""
     rejection_of = getattr(agent, "rejection_of", None)
     return rejection_of(task_id) if rejection_of is not None else None
+
+
+def _progress(task: Task | None) -> tuple:
+    """What changes when a task moves on (for `Wait Until Tasks Are Finished`'s stall)."""
+    if task is None:
+        return ()
+    return (
+        task.status,
+        task.assigned_to,
+        task.generation,
+        task.retry_count,
+        task.updated_at,
+        len(task.events),
+    )
+
+
+class _Stall:
+    """Whether what a wait watches has stayed the same for ``limit`` seconds (None: never)."""
+
+    def __init__(self, limit: float | None) -> None:
+        self.limit = limit or 0.0
+        self.seen: object = None
+        self.since = time.monotonic()
+
+    def stalled(self, state: object) -> bool:
+        now = time.monotonic()
+        if state != self.seen:
+            self.seen, self.since = state, now
+            return False
+        return bool(self.limit) and now - self.since >= self.limit
