@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import threading
+import time
 
+from AgentComLibrary.defects.judge import failure_of
 from AgentComLibrary.explore import render
+from AgentComLibrary.explore import report as story
 from AgentComLibrary.explore.findings import CONTRACT, KEYWORD, LEDGER, Finding, classify
 from AgentComLibrary.explore.model import plan
 from AgentComLibrary.explore.ops import (
@@ -21,7 +24,8 @@ from AgentComLibrary.explore.ops import (
     scenarios,
 )
 from AgentComLibrary.explore.runner import ExampleResult
-from AgentComLibrary.explore.search import Budget, search
+from AgentComLibrary.explore.search import Budget, SearchResult, search
+from AgentComLibrary.keywords.tasks import _Stall
 from hypothesis import find, given, settings
 from hypothesis import strategies as st
 
@@ -158,7 +162,7 @@ def fake_hub(calls: list):
 
 def test_search_finds_and_shrinks_to_the_minimal_scenario() -> None:
     calls: list = []
-    result = search(fake_hub(calls), scenarios(12), 3, Budget(duration=30, max_examples=300))
+    result = search(fake_hub(calls), scenarios(12), 21, Budget(duration=30, max_examples=300))
     assert result.finding is not None and result.finding.key == "unfinished"
     assert len(result.best_plan) == 3
     assert {type(op) for op in result.best_plan} == {StartAgent, Submit, Kill}
@@ -207,3 +211,61 @@ def test_only_the_first_kind_of_failure_is_shrunk() -> None:
     result = search(run, st.lists(operations(), min_size=1, max_size=8), 5, Budget(duration=30))
     assert result.best is not None and result.best.finding.same_as(result.finding)
     assert len(result.best_plan) == 1
+
+
+# -- the keyword's failure message, as the known defects judge it ------------------------------
+
+CONTRACT_TEXT = (
+    "Contract rule 'one-task-per-agent' broken: a2 holds two tasks [task t1, agent 'a2']\n"
+    "Evidence (seconds since the test started):\n"
+    + "".join(f"  {n}.0 event {n}\n" for n in range(14))
+    + "1 more violation(s): 'agent-states-agree' x1; the first ones:\n"
+    "- Contract rule 'agent-states-agree' broken: ..."
+)
+
+
+def _found(others: dict[str, Finding]) -> SearchResult:
+    best = ExampleResult(finding=Finding(CONTRACT, "one-task-per-agent", CONTRACT_TEXT))
+    result = SearchResult(seed=7, budget=Budget(), finding=best.finding, best=best)
+    result.first_operations, result.best_plan = 5, (StartAgent(0), Submit())
+    for name, finding in others.items():
+        result.others[name] = 2
+        result.other_findings[name] = finding
+    return result
+
+
+def test_the_failure_names_its_rules_as_an_ordinary_test_does() -> None:
+    message = story.failure_message(_found({}), "results/explore/repro-7.robot")
+    assert message.startswith("Contract rule 'one-task-per-agent' broken: a2 holds")
+    assert "Explore Scenarios found: contract rule 'one-task-per-agent' broken (seed 7; " in message
+    assert (
+        "shrunk from 5 to 2 operation(s)). Reproduction: results/explore/repro-7.robot" in message
+    )
+    failure = failure_of([message])
+    assert failure.rules == ["one-task-per-agent", "agent-states-agree"]
+    assert failure.messages == []
+
+
+def test_other_failures_seen_while_shrinking_are_failures_of_their_own() -> None:
+    other = Finding(LEDGER, "unfinished", "1 task of 1 not finished (completed or dead letter)")
+    message = story.failure_message(_found({str(other): other}), "r.robot")
+    assert message.startswith("Several failures occurred:\n\n1) Contract rule 'one-task-per-agent'")
+    failure = failure_of([message])
+    assert failure.rules == ["one-task-per-agent", "agent-states-agree"]
+    assert len(failure.messages) == 1
+    assert failure.messages[0].startswith("1 task of 1 not finished")
+
+
+def test_the_end_phase_waits_with_a_stall() -> None:
+    lines = render.end_phase([], "", 0.25, 6.75, 2.38)
+    assert lines[-2] == "Wait Until Tasks Are Finished    timeout=6.75s    stall=2.38s"
+
+
+def test_a_stall_is_a_state_that_stays_the_same() -> None:
+    stall = _Stall(0.05)
+    assert not stall.stalled(("queued",))
+    assert not stall.stalled(("queued",))
+    time.sleep(0.06)
+    assert stall.stalled(("queued",))
+    assert not stall.stalled(("assigned",))
+    assert not _Stall(None).stalled(())

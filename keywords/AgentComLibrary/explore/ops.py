@@ -130,10 +130,18 @@ class Abilities:
     network_lab: bool = False  # running in the network lab with a far pool
 
 
-def operations(abilities: Abilities = Abilities()) -> st.SearchStrategy[Op]:
-    """One operation, simplest kinds first."""
+# How a scenario draws its agents' liveness: each agent silent or talkative by a coin flip,
+# or every agent silent (so a silent agent that holds a task comes up often)
+SILENCE = ("either", "always")
+PAUSES = (250, 1000, 2500)  # milliseconds: a quarter of the hub's short timers, one, beyond
+
+
+def _kinds(abilities: Abilities, silence: str = "either") -> list[st.SearchStrategy]:
+    """Every kind of operation, simplest first: submitting and starting agents (the core),
+    then the optional kinds a scenario may leave out (see :func:`scenarios`)."""
     slots = st.integers(0, SLOTS - 1)
     behaviours = st.sampled_from(BEHAVIOURS)
+    silent = st.just(True) if silence == "always" else st.booleans()
     kinds: list[st.SearchStrategy] = [
         st.builds(
             Submit,
@@ -143,24 +151,44 @@ def operations(abilities: Abilities = Abilities()) -> st.SearchStrategy[Op]:
             max_retries=st.integers(1, 3),
             concurrency=st.integers(1, 3),
         ),
-        st.builds(
-            StartAgent, slot=slots, behaviour=behaviours, gpu=st.booleans(), silent=st.booleans()
-        ),
+        st.builds(StartAgent, slot=slots, behaviour=behaviours, gpu=st.booleans(), silent=silent),
         st.builds(Kill, slot=slots),
         st.builds(Close, slot=slots),
         st.builds(Reconnect, slot=slots),
         st.builds(SetBehaviour, slot=slots, behaviour=behaviours),
         st.builds(Report, slot=slots, which=st.integers(0, 2), stale=st.booleans()),
-        st.builds(Pause, ms=st.sampled_from([250, 1000, 2500])),
+        st.builds(Pause, ms=st.sampled_from(PAUSES)),
         st.builds(NoToken, route=st.sampled_from(ROUTES)),
     ]
     if abilities.restart:
         kinds.append(st.builds(RestartHub, mode=st.sampled_from(["kill", "terminate"])))
     if abilities.network_lab:
         kinds += [st.just(Partition()), st.just(Heal())]
-    return st.one_of(kinds)
+    return kinds
+
+
+CORE = 2  # the first kinds of _kinds every scenario uses
+
+
+def operations(abilities: Abilities = Abilities()) -> st.SearchStrategy[Op]:
+    """One operation of any kind, simplest kinds first."""
+    return st.one_of(_kinds(abilities))
+
+
+@st.composite
+def _scenario(draw: st.DrawFn, max_operations: int, abilities: Abilities) -> list[Op]:
+    silence = draw(st.sampled_from(SILENCE))
+    kinds = _kinds(abilities, silence)
+    optional = draw(st.lists(st.sampled_from(range(CORE, len(kinds))), unique=True))
+    chosen = kinds[:CORE] + [kinds[i] for i in sorted(optional)]
+    return draw(st.lists(st.one_of(chosen), min_size=1, max_size=max_operations))
 
 
 def scenarios(max_operations: int, abilities: Abilities = Abilities()) -> st.SearchStrategy:
-    """A list of up to ``max_operations`` operations."""
-    return st.lists(operations(abilities), min_size=1, max_size=max_operations)
+    """A list of up to ``max_operations`` operations, drawn the way swarm testing does:
+    each scenario first draws which optional kinds of operation it uses (submitting and
+    starting agents always) and whether all its agents are silent, then its operations
+    from those kinds. A scenario of few kinds uses each of them often, so combinations
+    such as a silent agent that holds a task come up far sooner than when every scenario
+    mixes every kind evenly."""
+    return _scenario(max_operations, abilities)

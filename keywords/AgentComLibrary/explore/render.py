@@ -109,7 +109,11 @@ def heal(pool: str) -> list[str]:
 
 
 def end_phase(
-    released: Sequence[str], heal_pool: str, ping_interval: float | None, deadline: float
+    released: Sequence[str],
+    heal_pool: str,
+    ping_interval: float | None,
+    deadline: float,
+    stall: float | None = None,
 ) -> list[str]:
     """Release the agents that never finish a task, heal, bring up a healthy agent that can
     take every task, wait for every task to be completed or dead-lettered, check the ledger."""
@@ -118,7 +122,13 @@ def end_phase(
     if heal_pool:
         lines += heal(heal_pool)
     lines += start_agent("healer", "complete", True, ping_interval, None)
-    lines.append(line("Wait Until Tasks Are Finished", f"timeout={duration(deadline)}"))
+    lines.append(
+        line(
+            "Wait Until Tasks Are Finished",
+            f"timeout={duration(deadline)}",
+            f"stall={duration(stall)}" if stall is not None else "",
+        )
+    )
     lines.append(line("No Task Should Be Lost"))
     return lines
 

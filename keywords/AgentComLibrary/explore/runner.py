@@ -16,7 +16,7 @@ from typing import Any
 
 from ..agents.simulated import AgentError
 from ..context import LibraryContext
-from ..util.choices import Behaviour, TokenChoice
+from ..util.choices import Behaviour, RestartMode, TokenChoice
 from . import render
 from .findings import Finding, classify
 from .model import Model, agent_name
@@ -39,6 +39,9 @@ from .ops import (
 SLOW_DELAY = 0.2  # seconds a slow agent works on a task
 SILENT_PING = 20.0  # the library's default ping interval: a silent agent keeps it
 SETTLE_BASE = 3.0  # the end phase's deadline beyond the hub's reclaim timers
+SETTLE_PER_TASK = 0.25  # and for each task (each may go round once more)
+STALL_MARGIN = 1.0  # seconds beyond the longest hub timer before tasks count as stranded
+STALL_SHARE = 0.1  # and this share of that timer
 SHORT_TIMER = 10.0  # a hub timer this short is waited on; a longer one is worked around
 FAR_POOL = "far"  # the network lab's far host
 
@@ -67,14 +70,19 @@ class ExampleResult:
     seconds: float = 0.0
     skipped_live: int = 0  # planned operations the live state made pointless (see Report)
     restarted: bool = False
+    fresh_seconds: float = 0.0  # what restarting the hub with fresh state took (0: none)
 
 
 class ExampleRunner:
     """Runs planned operations as one test of the library; see :meth:`run`."""
 
-    def __init__(self, kw: Keywords, test_name: str) -> None:
+    def __init__(self, kw: Keywords, test_name: str, fresh_hub: bool = False) -> None:
         self.kw = kw
         self.test_name = test_name
+        # each example on a hub restarted with fresh state (only a hub the library starts):
+        # a fault or defect counted over the hub's life then depends on this example alone
+        self.fresh_hub = fresh_hub
+        self.fresh_total = 0.0  # seconds spent restarting the hub with fresh state
         self.count = 0
         self.pending: list[str] = []  # the lines of the operation running now
 
@@ -94,15 +102,28 @@ class ExampleRunner:
         timers = self.timers
         return timers.ping_timeout + timers.liveness_sweep <= SHORT_TIMER
 
-    def settle_deadline(self) -> float:
-        """The end phase's deadline, from the hub's timers: a task handed to an agent that
-        never received it waits for the acceptance timeout; a silent agent's task for the
-        ping timeout and the sweep that evicts it (when that is short)."""
+    def longest_timer(self) -> float:
+        """The longest hub timer that can still move a task in the end phase: a task handed
+        to an agent that never received it waits for the acceptance timeout; a silent
+        agent's task for the ping timeout and the sweep that evicts it (when that is
+        short: a long one is worked around by releasing the agent)."""
         timers = self.timers
-        deadline = SETTLE_BASE + timers.acceptance_timeout
+        longest = timers.acceptance_timeout
         if self.liveness_is_short():
-            deadline += timers.ping_timeout + timers.liveness_sweep
-        return deadline
+            longest = max(longest, timers.ping_timeout + timers.liveness_sweep)
+        return longest
+
+    def settle_stall(self) -> float:
+        """How long the end phase waits with no task changing before it decides that the
+        unfinished tasks are stranded: the longest timer and a margin for a busy machine."""
+        longest = self.longest_timer()
+        return round(longest + STALL_MARGIN + STALL_SHARE * longest, 2)
+
+    def settle_deadline(self, tasks: int) -> float:
+        """The end phase's deadline, from the hub's timers and the number of tasks (each
+        may have to go round once more); the stall (see :meth:`settle_stall`) usually
+        decides a failing example much sooner."""
+        return round(SETTLE_BASE + 2 * self.longest_timer() + SETTLE_PER_TASK * tasks, 2)
 
     # -- one example -------------------------------------------------------------------
 
@@ -113,8 +134,12 @@ class ExampleRunner:
         ctx = self.kw.ctx
         with contextlib.suppress(Exception):
             self.kw.agents.stop_all_agents()
-        ctx.start_test(f"{self.test_name} (example {self.count})")
         result = ExampleResult()
+        if self.fresh_hub:
+            self.kw.session.restart_hub(RestartMode.KILL, fresh=True)
+            result.fresh_seconds = time.monotonic() - started
+            self.fresh_total += result.fresh_seconds
+        ctx.start_test(f"{self.test_name} (example {self.count})")
         model = Model()
         body_error: str | None = None
         try:
@@ -273,8 +298,8 @@ class ExampleRunner:
         ]
         heal_pool = FAR_POOL if model.partitioned else ""
         ping = self.ping_interval()
-        deadline = self.settle_deadline()
-        self.pending = render.end_phase(released, heal_pool, ping, deadline)
+        deadline, stall = self.settle_deadline(model.tasks), self.settle_stall()
+        self.pending = render.end_phase(released, heal_pool, ping, deadline, stall)
         for name in released:
             kw.agents.stop_agent(name)
         if heal_pool:
@@ -284,6 +309,8 @@ class ExampleRunner:
             capabilities="gpu",
             ping_interval=None if ping is None else timedelta(seconds=ping),
         )
-        kw.tasks.wait_until_tasks_are_finished(timeout=timedelta(seconds=deadline))
+        kw.tasks.wait_until_tasks_are_finished(
+            timeout=timedelta(seconds=deadline), stall=timedelta(seconds=stall)
+        )
         kw.checks.no_task_should_be_lost()
         return self.pending

@@ -54,6 +54,9 @@ class SearchResult:
     seed: int
     budget: Budget
     examples: int = 0  # examples run live
+    seconds_passing: float = 0.0  # time the passing examples took, in all
+    seconds_failing: float = 0.0  # time the failing examples took, in all
+    failing: int = 0  # examples that failed (any way)
     repeats: int = 0  # planned lists Hypothesis asked for again (answered from the cache)
     finding: Finding | None = None
     found_at: float = 0.0  # seconds into the search
@@ -62,6 +65,7 @@ class SearchResult:
     best_plan: tuple[Op, ...] = ()
     steps: list[ShrinkStep] = field(default_factory=list)
     others: dict[str, int] = field(default_factory=dict)  # other findings seen while shrinking
+    other_findings: dict[str, Finding] = field(default_factory=dict)  # the first of each
     seconds: float = 0.0
     stopped: str = ""  # why the search ended
     shrink_cut: bool = False  # the shrink budget ran out before Hypothesis was done
@@ -108,6 +112,11 @@ def search(
         else:
             example = cache[key] = run(key)
             result.examples += 1
+            if example.finding is None:
+                result.seconds_passing += example.seconds
+            else:
+                result.failing += 1
+                result.seconds_failing += example.seconds
         finding = example.finding
         if finding is None:
             return
@@ -116,6 +125,7 @@ def search(
             result.first_operations = len(key)
         elif not finding.same_as(result.finding):
             result.others[str(finding)] = result.others.get(str(finding), 0) + 1
+            result.other_findings.setdefault(str(finding), finding)
             return  # another failure: not the one being shrunk
         if result.best is None or _size(key, example) < _size(result.best_plan, result.best):
             if result.best is not None:

@@ -98,7 +98,7 @@ class ExploreKeywords(LibraryComponent):
         abilities = Abilities(restart=session.managed is not None, network_lab=lab)
         test_name = self.ctx.test.name or "Explore Scenarios"
         kw = Keywords(ctx=self.ctx, **self.components)
-        runner = ExampleRunner(kw, test_name)
+        runner = ExampleRunner(kw, test_name, fresh_hub=session.managed is not None)
         self.info(
             f"Exploring with seed {seed}. Hub restarts: "
             f"{'generated' if abilities.restart else 'not generated (the hub is not managed)'}"
@@ -146,6 +146,7 @@ class ExploreKeywords(LibraryComponent):
         hub = self.session.url
         self.info(story.summary(result, hub))
         restarted = any(op.__class__.__name__ == "RestartHub" for op in result.best_plan)
+        self.info(story.fresh_note(runner.fresh_hub, runner.count, runner.fresh_total, hub))
         self.info(story.determinism_note(restarted))
         if result.finding is None or result.best is None:
             self.info(story.others(result) or "No scenario failed.")
@@ -162,11 +163,7 @@ class ExploreKeywords(LibraryComponent):
         )
         self.log_details("The reproduction", text)
         self.log_details("The first failure of the shrunk scenario", result.best.finding.message)  # type: ignore[union-attr]
-        raise ExplorationFailed(
-            f"Explore Scenarios found: {result.finding} (seed {result.seed}; scenario shrunk "
-            f"from {result.first_operations} to {len(result.best_plan)} operation(s)). "
-            f"Reproduction: {path}\n{_head(result.best.finding.message)}"  # type: ignore[union-attr]
-        )
+        raise ExplorationFailed(story.failure_message(result, path))
 
     def _reproduction(self, result: SearchResult, runner: ExampleRunner, restarted: bool) -> str:
         timers = self.session.timers
@@ -179,14 +176,36 @@ class ExploreKeywords(LibraryComponent):
         doc = (
             f"Written by Explore Scenarios (seed {result.seed}): a generated scenario, shrunk "
             f"from {result.first_operations} to {len(result.best_plan)} operation(s), that "
-            f"failed with: {finding}. Run it alone with make suite FILE=<this file>; against "
-            "the same hub (e.g. ROBOT_ARGS='--variable HUB_FAULTS:<fault>' for a faulty "
-            "embedded hub) it should fail the same way."
+            f"failed with: {finding}. {self._where_found()}"
         )
         tags = ["managed-hub"] if restarted else []
         body = result.best.lines if result.best is not None else []
         return render.robot_file(
             f"Explored Scenario {result.seed} Fails", doc, body, hub, tags=tags
+        )
+
+    def _where_found(self) -> str:
+        """The reproduction's documentation: which hub it failed on, how to run it alone."""
+        session = self.session
+        if session.embedded is not None:
+            faults = ",".join(session.embedded.faults)
+            hub = f"the embedded hub with faults {faults}" if faults else "the embedded hub"
+            args = f" ROBOT_ARGS='--variable HUB_FAULTS:{faults}'" if faults else ""
+            return (
+                f"It failed on {hub}, restarted with fresh state for each scenario. Run it "
+                f"alone with make suite FILE=<this file>{args}: its suite setup opens a hub "
+                "of its own with the run's HUB_FAULTS, and it should fail the same way."
+            )
+        if session.managed is not None:
+            return (
+                "It failed on the hub of HUB_COMMAND, restarted with fresh state for each "
+                "scenario. Run it alone with the same argument file: its suite setup starts "
+                "a hub of its own from HUB_COMMAND, and it should fail the same way."
+            )
+        return (
+            f"It failed on the hub at {session.url}, which the library does not start: the "
+            "scenarios ran one after another on its state, so run alone against that hub "
+            "this scenario may pass."
         )
 
     def _write(self, folder: str, name: str, text: str) -> Path:
@@ -209,8 +228,3 @@ def _relative_to_output(path: Path) -> str:
         return str(path.relative_to(Path(_output_dir())))
     except ValueError:
         return str(path)
-
-
-def _head(message: str, lines: int = 12) -> str:
-    parts = message.splitlines()
-    return "\n".join(parts[:lines] + (["..."] if len(parts) > lines else []))
