@@ -162,7 +162,7 @@ def fake_hub(calls: list):
 
 def test_search_finds_and_shrinks_to_the_minimal_scenario() -> None:
     calls: list = []
-    result = search(fake_hub(calls), scenarios(12), 21, Budget(duration=30, max_examples=300))
+    result = search(fake_hub(calls), scenarios(12), 2, Budget(duration=30, max_examples=300))
     assert result.finding is not None and result.finding.key == "unfinished"
     assert len(result.best_plan) == 3
     assert {type(op) for op in result.best_plan} == {StartAgent, Submit, Kill}

@@ -130,9 +130,10 @@ class Abilities:
     network_lab: bool = False  # running in the network lab with a far pool
 
 
-# How a scenario draws its agents' liveness: each agent silent or talkative by a coin flip,
-# or every agent silent (so a silent agent that holds a task comes up often)
-SILENCE = ("either", "always")
+# How a scenario draws its agents' liveness: every agent silent (first: Hypothesis starts
+# from and shrinks towards it, so a silent agent that holds a task comes up early), or each
+# agent silent or talkative by a coin flip
+SILENCE = ("always", "either")
 PAUSES = (250, 1000, 2500)  # milliseconds: a quarter of the hub's short timers, one, beyond
 
 
