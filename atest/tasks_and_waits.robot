@@ -63,6 +63,19 @@ Wait Until Tasks Are Completed Uses The Import Timeout By Default
     Run Keyword And Expect Error    STARTS:1 task of 1 not completed within 2 seconds:
     ...    Wait Until Tasks Are Completed    ${{[$task]}}
 
+Wait Until Tasks Are Finished Takes A Dead Letter And Counts The Unfinished Tasks
+    Start Agent    flaky    behaviour=fail
+    ${doomed}    Submit Task    doomed    max_retries=1
+    ${stuck}    Submit Task Nobody Takes
+    Run Keyword And Expect Error
+    ...    STARTS:1 task of 2 not finished (completed or dead letter) within 300 milliseconds:
+    ...    Wait Until Tasks Are Finished    timeout=300ms
+    Task Status Should Be    ${doomed}    dead_letter
+    Run Keyword And Expect Error    custom text
+    ...    Wait Until Tasks Are Finished    ${{[$stuck]}}    timeout=100ms    message=custom text
+    ${finished}    Wait Until Tasks Are Finished    ${{[$doomed]}}
+    Should Be Equal    ${finished}[0][status]    dead_letter
+
 Wait Until Some Tasks Are Completed Says How Many Were
     Start Agent    worker
     ${done}    Submit Task    done

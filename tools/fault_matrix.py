@@ -140,7 +140,7 @@ def run_suite(
     ]
     if not include_slow:
         command += ["--exclude", "slow"]
-    command += ["--exclude", "sidecar"]
+    command += ["--exclude", "sidecar", "--exclude", "explore"]  # explore: its own tool
     if fault != BASELINE:
         command += ["--variable", f"HUB_FAULTS:{fault}"]
         if until_caught:

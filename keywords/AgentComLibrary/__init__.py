@@ -17,6 +17,7 @@ from .keywords import (
     CheckKeywords,
     ContractCheckKeywords,
     ContractKeywords,
+    ExploreKeywords,
     GetterKeywords,
     KnownDefectKeywords,
     LoadKeywords,
@@ -284,21 +285,34 @@ class AgentComLibrary(DynamicCore):
             )
         )
         agents, tasks = AgentKeywords(self.ctx), TaskKeywords(self.ctx)
+        session, checks = SessionKeywords(self.ctx), CheckKeywords(self.ctx)
+        contract, network = ContractKeywords(self.ctx), NetworkKeywords(self.ctx)
+        verdict = ContractCheckKeywords(self.ctx)
         components = [
-            SessionKeywords(self.ctx),
+            session,
             agents,
             tasks,
-            CheckKeywords(self.ctx),
+            checks,
             ReportingKeywords(self.ctx),
             SidecarKeywords(self.ctx),
-            ContractKeywords(self.ctx),
+            contract,
             RouteKeywords(self.ctx),
-            NetworkKeywords(self.ctx),
-            ContractCheckKeywords(self.ctx),
+            network,
+            verdict,
             LoadKeywords(self.ctx, agents, tasks),
             GetterKeywords(self.ctx),
             TimeoutKeywords(self.ctx),
             KnownDefectKeywords(self.ctx),
+            ExploreKeywords(
+                self.ctx,
+                agents=agents,
+                tasks=tasks,
+                checks=checks,
+                contract=contract,
+                verdict=verdict,
+                session=session,
+                network=network,
+            ),
         ]
         super().__init__(components)
         self.run = RunListener(self.ctx, __version__)

@@ -61,6 +61,19 @@ def test_restart_keeps_port_token_and_tasks(mode: RestartMode) -> None:
         hub.stop()
 
 
+def test_a_fresh_restart_keeps_the_port_and_forgets_tasks_and_token() -> None:
+    hub = EmbeddedHub().start()
+    try:
+        url, token, old_pid = hub.url, hub.token, hub.pid
+        task_id = HubClient(url, token).submit_task({"description": "forgotten"})["task_id"]
+        hub.restart(RestartMode.KILL, fresh=True)
+        assert hub.url == url and hub.pid != old_pid and not pid_alive(old_pid)
+        assert hub.token and hub.token != token
+        assert HubClient(url, hub.token).find_task(task_id) is None
+    finally:
+        hub.stop()
+
+
 def test_hub_that_exits_early_fails_with_its_log() -> None:
     hub = EmbeddedHub(faults=["no-such-fault"])
     with pytest.raises(EmbeddedHubError) as info:

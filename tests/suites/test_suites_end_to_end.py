@@ -35,7 +35,9 @@ def suite_run(tmp_path_factory: pytest.TempPathFactory) -> _Collect:
             "--console",
             "dotted",
             "--exclude",
-            "load",
+            "load",  # test_load_suite_end_to_end.py
+            "--exclude",
+            "explore",  # generated scenarios: `make explore`, tests/explore
             str(ROOT / "suites"),
         ],
         exit=False,

@@ -123,6 +123,7 @@ class HubLauncher:
                           token=TokenSource("file", "{state_dir}/bootstrap.token")).start()
         hub.url, hub.token          # http://127.0.0.1:<port>, the bootstrap token
         hub.restart("kill")         # same port, same state
+        hub.restart(fresh=True)     # same port, fresh state (a new token)
         hub.stop()                  # SIGTERM, grace, SIGKILL; the run directory is removed
     """
 
@@ -353,12 +354,18 @@ class HubLauncher:
         _LIVE.discard(self)
         return code
 
-    def restart(self, mode: RestartMode | str = RestartMode.KILL) -> None:
-        """Kill or terminate the hub, start it again on the same state and port."""
+    def restart(self, mode: RestartMode | str = RestartMode.KILL, fresh: bool = False) -> None:
+        """Kill or terminate the hub, start it again on the same port: on the same state,
+        or with ``fresh`` on an empty state directory (as a new hub starts: the token
+        command runs again, a token file or ready file is read anew)."""
         mode = RestartMode(mode) if isinstance(mode, str) else mode
         if self.tmp_dir is None:
             raise HubLaunchError(f"{self.name} has not been started.")
         self._end(mode)
+        if fresh:
+            shutil.rmtree(self.state_dir, ignore_errors=True)
+            self.state_dir.mkdir()
+            self.token = self._first_token()
         self._launch()
 
     def _end(self, mode: RestartMode) -> int | None:

@@ -5,6 +5,7 @@ from .agents import AgentKeywords
 from .checks import CheckKeywords
 from .contract import ContractKeywords
 from .contract_checks import ContractCheckKeywords
+from .explore import ExploreKeywords
 from .getters import GetterKeywords
 from .known_defects import KnownDefectKeywords
 from .load import LoadKeywords
@@ -21,6 +22,7 @@ __all__ = [
     "CheckKeywords",
     "ContractCheckKeywords",
     "ContractKeywords",
+    "ExploreKeywords",
     "GetterKeywords",
     "KnownDefectKeywords",
     "LoadKeywords",

@@ -26,12 +26,13 @@ class AgentKeywords(LibraryComponent):
         delay: timedelta = timedelta(seconds=1),
         tokens_used: TokenSetting = REALISTIC,
         pool: str = "",
+        ping_interval: timedelta | None = None,
     ) -> str:
         """Starts a simulated agent and waits until the hub has identified it.
 
         The agent gets its own token, the hub agent id ``smoke-<run>-<name>`` and the
         run's capability ``smoke-<run>`` (so it only takes this run's tasks). It pings
-        every 20 s.
+        every 20 s, or every ``ping_interval``.
 
         Args:
             name: short name used in the test and in reports, e.g. ``victim``.
@@ -44,6 +45,9 @@ class AgentKeywords(LibraryComponent):
             pool: run it in this agent pool (see `Connect Agent Pool`); ``local``: in the
                 robot process; empty: the next pool in turn when `Connect Agent Pools`
                 spreads agents, else the robot process.
+            ping_interval: how often it pings; default: 20 s (an agent in a pool: the
+                pool's). Against a hub with a ping timeout shorter than that, an agent
+                left at the default is silent and gets evicted.
 
         Returns:
             The name.
@@ -52,6 +56,7 @@ class AgentKeywords(LibraryComponent):
         | `Start Agent` | victim | behaviour=hold |
         | `Start Agent` | spender | tokens_used=800 |
         | `Start Agent` | far-worker | pool=far |
+        | `Start Agent` | chatty | ping_interval=250ms |
         """
         session = self.session
         if name in self.ctx.agents.active:
@@ -74,7 +79,9 @@ class AgentKeywords(LibraryComponent):
                 behaviour=behaviour,
                 delay=delay.total_seconds(),
                 tokens_used=tokens_used,
-                ping_interval=where.ping_interval,
+                ping_interval=(
+                    where.ping_interval if ping_interval is None else ping_interval.total_seconds()
+                ),
                 timeout=self.ctx.config.connect_timeout,
             )
         else:
@@ -88,6 +95,11 @@ class AgentKeywords(LibraryComponent):
                 behaviour=behaviour,
                 delay=delay.total_seconds(),
                 tokens_used=tokens_used,
+                **(
+                    {}
+                    if ping_interval is None
+                    else {"ping_interval": ping_interval.total_seconds()}
+                ),
             )
             agent.start(self.ctx.config.connect_timeout)
         self.ctx.agents.add(agent)

@@ -436,9 +436,11 @@ class SessionKeywords(LibraryComponent):
         self.info(f"Revoked the tokens of {agent_id}: {body}")
 
     @keyword(tags=["Session"])
-    def restart_hub(self, mode: RestartMode = RestartMode.KILL) -> None:
+    def restart_hub(self, mode: RestartMode = RestartMode.KILL, fresh: bool = False) -> None:
         """Stops the hub the library started (embedded, or ``HUB_COMMAND``) and starts it
         again on the same state and port, then waits until it answers ``GET /health``.
+        With ``fresh`` it starts on an empty state instead, as a new hub would (no tasks,
+        no tokens, a new bootstrap token, counters from zero), still on the same port.
 
         Connected agents lose their connections; use `Reconnect Agent` or
         `Reconnect All Agents` to bring them back. Fails against a hub at ``HUB_URL``
@@ -448,9 +450,11 @@ class SessionKeywords(LibraryComponent):
         Args:
             mode: ``kill`` (SIGKILL to its process group, a crash) or ``terminate``
                 (SIGTERM, a clean shutdown; SIGKILL after 5 s).
+            fresh: start on an empty state (what the hub stored is gone).
 
         Example:
-        | `Restart Hub` | mode=kill |
+        | `Restart Hub` | mode=kill | |
+        | `Restart Hub` | mode=kill | fresh=True |
         """
         session = self.session
         hub = session.managed
@@ -463,12 +467,14 @@ class SessionKeywords(LibraryComponent):
         session.check_hub_process()  # a hub that died by itself is a finding, not a restart
         mode = RestartMode(mode)  # also when called from Python with a plain string
         old_pid = hub.pid
-        hub.restart(mode)
+        hub.restart(mode, fresh=fresh)
         session.client.token = hub.token
+        if fresh:
+            session.token_owners.clear()  # the tokens it made are gone with the state
         _health(session.client)
         self.info(
-            f"{hub.name} restarted ({mode.value}): pid {old_pid} -> {hub.pid}, still at "
-            f"{session.url}"
+            f"{hub.name} restarted ({mode.value}{', fresh state' if fresh else ''}): pid "
+            f"{old_pid} -> {hub.pid}, still at {session.url}"
         )
 
     @keyword(tags=["Session"])

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import NamedTuple
 
+from robot.utils import secs_to_timestr
 from robotlibcore import keyword
 
 from ..hubapi.bulk import first_error, in_parallel
@@ -412,6 +414,80 @@ class TaskKeywords(LibraryComponent):
         return done
 
     @keyword(tags=["Wait", "Task"])
+    def wait_until_tasks_are_finished(
+        self,
+        task_ids: list[str] | None = None,
+        timeout: timedelta | None = None,
+        message: str | None = None,
+        stall: timedelta | None = None,
+    ) -> list[dict]:
+        """Waits until the hub reports every task ``completed`` or ``dead_letter``: nothing
+        left queued or assigned.
+
+        Unlike `Wait Until Tasks Are Completed` a dead-lettered task is finished, not a
+        failure: for scenarios where agents fail tasks on purpose. On timeout the failure
+        lists the unfinished tasks (and says when the queue stalled).
+
+        With ``stall`` it fails sooner, as soon as none of the unfinished tasks has changed
+        (status, agent, generation, retries, last update) for that long: give it a little
+        more than the longest hub timer that could still move a task (acceptance timeout,
+        ping timeout and its sweep), and a stranded task fails the wait without waiting
+        out ``timeout``.
+
+        Args:
+            task_ids: the tasks; default: every task submitted in this test.
+            timeout: how long to wait; default: the library's ``timeout``.
+            message: a failure message to use instead of the library's own.
+            stall: fail once no unfinished task has changed for this long; default: only
+                ``timeout`` counts.
+
+        Returns:
+            The finished tasks (dicts), in the order given.
+
+        Example:
+        | `Wait Until Tasks Are Finished` | timeout=20s | |
+        | `Wait Until Tasks Are Finished` | ${tasks} | timeout=1 min |
+        | `Wait Until Tasks Are Finished` | timeout=10s | stall=2.5s |
+        """
+        seconds = self.wait_timeout(timeout)
+        ids = list(dict.fromkeys(self.ctx.test.submitted if task_ids is None else task_ids))
+        latest: dict[str, Task | None] = {}
+        quiet = _Stall(None if stall is None else stall.total_seconds())
+
+        def unfinished() -> list[str]:
+            return [
+                t
+                for t in ids
+                if (task := latest.get(t)) is None or not (task.completed or task.dead_lettered)
+            ]
+
+        def attempt() -> Outcome:
+            self._fail_on_foreign_tasks()
+            latest.update(_known(self.ctx.tasks(unfinished())))
+            left = unfinished()
+            if left and quiet.stalled({t: _progress(latest.get(t)) for t in left}):
+                raise AgentComAssertion(
+                    message
+                    or failure(Outcome(False)).replace(
+                        within(seconds), f"and none changed for {secs_to_timestr(quiet.limit)}"
+                    )
+                )
+            return Outcome(not left)
+
+        def failure(_: Outcome) -> str:
+            left = unfinished()
+            return self._unfinished(
+                f"{plural(len(left), 'task')} of {len(ids)} not finished (completed or dead "
+                f"letter) {within(seconds)}",
+                {t: latest.get(t) for t in left},
+            )
+
+        what = f"{plural(len(ids), 'task')} finished"
+        self.wait(attempt, seconds, failure, message, what)
+        self._settle_acks(latest.values())
+        return [dict(task.raw) for t in ids if (task := latest.get(t)) is not None]
+
+    @keyword(tags=["Wait", "Task"])
     def wait_until_task_is_assigned(
         self,
         task_id: str,
@@ -692,3 +768,33 @@ def _rejection(agent: object, task_id: str) -> str | None:
     """A sidecar's log line turning the assignment of ``task_id`` down (busy), if any."""
     rejection_of = getattr(agent, "rejection_of", None)
     return rejection_of(task_id) if rejection_of is not None else None
+
+
+def _progress(task: Task | None) -> tuple:
+    """What changes when a task moves on (for `Wait Until Tasks Are Finished`'s stall)."""
+    if task is None:
+        return ()
+    return (
+        task.status,
+        task.assigned_to,
+        task.generation,
+        task.retry_count,
+        task.updated_at,
+        len(task.events),
+    )
+
+
+class _Stall:
+    """Whether what a wait watches has stayed the same for ``limit`` seconds (None: never)."""
+
+    def __init__(self, limit: float | None) -> None:
+        self.limit = limit or 0.0
+        self.seen: object = None
+        self.since = time.monotonic()
+
+    def stalled(self, state: object) -> bool:
+        now = time.monotonic()
+        if state != self.seen:
+            self.seen, self.since = state, now
+            return False
+        return bool(self.limit) and now - self.since >= self.limit

@@ -1,0 +1,103 @@
+"""The explorer's own model of a scenario: which agents run, which are connected, how many
+tasks were submitted. It decides, without asking the hub, which drawn operations apply
+(a kill of an agent that is not running does not), so the same drawn list always plans
+the same operations: the plan is the key of an example.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .ops import (
+    STUCK,
+    Close,
+    Heal,
+    Kill,
+    NoToken,
+    Op,
+    Partition,
+    Pause,
+    Reconnect,
+    Report,
+    RestartHub,
+    SetBehaviour,
+    StartAgent,
+    Submit,
+)
+
+
+def agent_name(slot: int) -> str:
+    """The short name of the agent in ``slot``: ``a1`` for slot 0."""
+    return f"a{slot + 1}"
+
+
+@dataclass
+class AgentModel:
+    """What the explorer knows of one agent it started."""
+
+    behaviour: str
+    gpu: bool
+    silent: bool
+    connected: bool = True
+    ever_stuck: bool = False  # it had a behaviour that never finishes a task by itself
+
+    def __post_init__(self) -> None:
+        self.ever_stuck = self.ever_stuck or self.behaviour in STUCK
+
+
+@dataclass
+class Model:
+    """The scenario so far, as the explorer planned it."""
+
+    agents: dict[int, AgentModel] = field(default_factory=dict)
+    tasks: int = 0
+    partitioned: bool = False
+    restarts: int = 0
+
+    def apply(self, op: Op) -> bool:
+        """Whether ``op`` applies now; if it does, the model takes it in."""
+        agent = self.agents.get(getattr(op, "slot", -1))
+        if isinstance(op, StartAgent):
+            if agent is not None:
+                return False
+            self.agents[op.slot] = AgentModel(op.behaviour, op.gpu, op.silent)
+        elif isinstance(op, Submit):
+            self.tasks += op.count
+        elif isinstance(op, (Kill, Close)):
+            if agent is None or not agent.connected:
+                return False
+            agent.connected = False
+        elif isinstance(op, Reconnect):
+            if agent is None:
+                return False
+            agent.connected = True
+        elif isinstance(op, SetBehaviour):
+            if agent is None or agent.behaviour == op.behaviour:
+                return False
+            agent.behaviour = op.behaviour
+            agent.ever_stuck = agent.ever_stuck or op.behaviour in STUCK
+        elif isinstance(op, Report):
+            if agent is None or not agent.connected or self.tasks == 0:
+                return False
+        elif isinstance(op, RestartHub):
+            self.restarts += 1
+            for known in self.agents.values():
+                known.connected = True  # Reconnect All Agents follows the restart
+        elif isinstance(op, Partition):
+            if self.partitioned:
+                return False
+            self.partitioned = True
+        elif isinstance(op, Heal):
+            if not self.partitioned:
+                return False
+            self.partitioned = False
+        elif not isinstance(op, (Pause, NoToken)):
+            raise TypeError(f"unknown operation {op!r}")
+        return True
+
+
+def plan(ops: Iterable[Op]) -> tuple[Op, ...]:
+    """The operations of ``ops`` that apply, in order (the key of an example)."""
+    model = Model()
+    return tuple(op for op in ops if model.apply(op))

@@ -1,0 +1,195 @@
+"""The operations a generated scenario is made of, and the Hypothesis strategy that draws them.
+
+Robot-free and hub-free: plain frozen dataclasses (hashable, so a sequence of them is the
+key of an example) and one strategy. Agents are referred to by slot (0..SLOTS-1, rendered
+as ``a1`` ...), tasks by the order they were submitted in. Hypothesis shrinks a list
+towards fewer and earlier operations and every field towards its first choice, so the
+choices are ordered simplest first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+from hypothesis import strategies as st
+
+SLOTS = 4
+BEHAVIOURS = ("complete", "slow", "fail", "hold", "ignore", "omit generation")
+# behaviours that never finish a task by themselves: the end phase releases such agents
+STUCK = frozenset({"hold", "ignore", "omit generation"})
+PRIORITIES = ("normal", "urgent", "high", "low")
+# protected routes a submitter may call; without a token each must be refused (401)
+ROUTES = ("GET /api/tasks", "POST /api/tasks", "GET /api/tasks/stats", "GET /admin/tokens")
+
+
+@dataclass(frozen=True)
+class StartAgent:
+    """Start an agent in ``slot``; ``gpu`` adds the extra capability; ``silent`` leaves its
+    ping at the default 20 s (silent to a hub with a shorter ping timeout)."""
+
+    slot: int
+    behaviour: str = "complete"
+    gpu: bool = False
+    silent: bool = False
+
+
+@dataclass(frozen=True)
+class Submit:
+    """Submit ``count`` tasks (``concurrency`` > 1: from that many threads at once)."""
+
+    count: int = 1
+    priority: str = "normal"
+    gpu: bool = False
+    max_retries: int = 3
+    concurrency: int = 1
+
+
+@dataclass(frozen=True)
+class Kill:
+    """Reset the agent's TCP connection (a crash)."""
+
+    slot: int
+
+
+@dataclass(frozen=True)
+class Close:
+    """Close the agent's WebSocket cleanly."""
+
+    slot: int
+
+
+@dataclass(frozen=True)
+class Reconnect:
+    """Connect the agent again under the same id (an open connection is closed first)."""
+
+    slot: int
+
+
+@dataclass(frozen=True)
+class SetBehaviour:
+    """Change what the agent does with tasks assigned from now on."""
+
+    slot: int
+    behaviour: str = "complete"
+
+
+@dataclass(frozen=True)
+class Report:
+    """The agent reports one of the tasks it received complete: ``which`` counts back from
+    its latest; ``stale`` sends the generation before the one it was given. Also a
+    duplicate when that task is already completed, a late one when it was taken back."""
+
+    slot: int
+    which: int = 0
+    stale: bool = False
+
+
+@dataclass(frozen=True)
+class Pause:
+    """Let the hub's timers run for ``ms`` milliseconds."""
+
+    ms: int = 250
+
+
+@dataclass(frozen=True)
+class NoToken:
+    """Call a protected route without a token: it must be refused."""
+
+    route: str = ROUTES[0]
+
+
+@dataclass(frozen=True)
+class RestartHub:
+    """Restart the hub the session manages (then every agent reconnects)."""
+
+    mode: str = "kill"
+
+
+@dataclass(frozen=True)
+class Partition:
+    """Cut the network lab's far host off (its agents' packets are dropped)."""
+
+
+@dataclass(frozen=True)
+class Heal:
+    """Heal the network lab's partition."""
+
+
+Op = Union[  # noqa: UP007  (a runtime alias; X | Y of classes works only from 3.10 as well)
+    StartAgent, Submit, Kill, Close, Reconnect, SetBehaviour, Report, Pause, NoToken,
+    RestartHub, Partition, Heal,
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Abilities:
+    """What the session allows beyond the basic operations."""
+
+    restart: bool = False  # the library manages the hub (HubSession.managed)
+    network_lab: bool = False  # running in the network lab with a far pool
+
+
+# How a scenario draws its agents' liveness: every agent silent (first: Hypothesis starts
+# from and shrinks towards it, so a silent agent that holds a task comes up early), or each
+# agent silent or talkative by a coin flip
+SILENCE = ("always", "either")
+PAUSES = (250, 1000, 2500)  # milliseconds: a quarter of the hub's short timers, one, beyond
+
+
+def _kinds(abilities: Abilities, silence: str = "either") -> list[st.SearchStrategy]:
+    """Every kind of operation, simplest first: submitting and starting agents (the core),
+    then the optional kinds a scenario may leave out (see :func:`scenarios`)."""
+    slots = st.integers(0, SLOTS - 1)
+    behaviours = st.sampled_from(BEHAVIOURS)
+    silent = st.just(True) if silence == "always" else st.booleans()
+    kinds: list[st.SearchStrategy] = [
+        st.builds(
+            Submit,
+            count=st.integers(1, 4),
+            priority=st.sampled_from(PRIORITIES),
+            gpu=st.booleans(),
+            max_retries=st.integers(1, 3),
+            concurrency=st.integers(1, 3),
+        ),
+        st.builds(StartAgent, slot=slots, behaviour=behaviours, gpu=st.booleans(), silent=silent),
+        st.builds(Kill, slot=slots),
+        st.builds(Close, slot=slots),
+        st.builds(Reconnect, slot=slots),
+        st.builds(SetBehaviour, slot=slots, behaviour=behaviours),
+        st.builds(Report, slot=slots, which=st.integers(0, 2), stale=st.booleans()),
+        st.builds(Pause, ms=st.sampled_from(PAUSES)),
+        st.builds(NoToken, route=st.sampled_from(ROUTES)),
+    ]
+    if abilities.restart:
+        kinds.append(st.builds(RestartHub, mode=st.sampled_from(["kill", "terminate"])))
+    if abilities.network_lab:
+        kinds += [st.just(Partition()), st.just(Heal())]
+    return kinds
+
+
+CORE = 2  # the first kinds of _kinds every scenario uses
+
+
+def operations(abilities: Abilities = Abilities()) -> st.SearchStrategy[Op]:
+    """One operation of any kind, simplest kinds first."""
+    return st.one_of(_kinds(abilities))
+
+
+@st.composite
+def _scenario(draw: st.DrawFn, max_operations: int, abilities: Abilities) -> list[Op]:
+    silence = draw(st.sampled_from(SILENCE))
+    kinds = _kinds(abilities, silence)
+    optional = draw(st.lists(st.sampled_from(range(CORE, len(kinds))), unique=True))
+    chosen = kinds[:CORE] + [kinds[i] for i in sorted(optional)]
+    return draw(st.lists(st.one_of(chosen), min_size=1, max_size=max_operations))
+
+
+def scenarios(max_operations: int, abilities: Abilities = Abilities()) -> st.SearchStrategy:
+    """A list of up to ``max_operations`` operations, drawn the way swarm testing does:
+    each scenario first draws which optional kinds of operation it uses (submitting and
+    starting agents always) and whether all its agents are silent, then its operations
+    from those kinds. A scenario of few kinds uses each of them often, so combinations
+    such as a silent agent that holds a task come up far sooner than when every scenario
+    mixes every kind evenly."""
+    return _scenario(max_operations, abilities)

@@ -1,0 +1,195 @@
+"""Operations as plain-language Robot lines, and the reproduction file around them.
+
+Robot-free text building: every function returns keyword lines (cells separated by four
+spaces) of the library's ordinary keywords; :func:`robot_file` wraps the lines of one
+scenario in a suite that runs alone (``make suite FILE=...``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .ops import Submit
+
+SEP = "    "
+GPU_VARIABLE = "${GPU}"  # the list variable @{GPU} of the reproduction: ['gpu']
+
+
+def line(*cells: object) -> str:
+    """One keyword line: cells separated by four spaces (empty cells left out)."""
+    return SEP.join(str(c) for c in cells if c != "")
+
+
+def duration(seconds: float) -> str:
+    """A Robot time string: ``250ms``, ``1s``, ``7.25s``."""
+    if seconds < 1:
+        return f"{round(seconds * 1000)}ms"
+    return f"{round(seconds, 3):g}s"
+
+
+def start_agent(
+    name: str, behaviour: str, gpu: bool, ping_interval: float | None, delay: float | None
+) -> list[str]:
+    return [
+        line(
+            "Start Agent",
+            name,
+            f"behaviour={behaviour}" if behaviour != "complete" else "",
+            "capabilities=gpu" if gpu else "",
+            f"delay={duration(delay)}" if delay is not None and behaviour == "slow" else "",
+            f"ping_interval={duration(ping_interval)}" if ping_interval is not None else "",
+        )
+    ]
+
+
+def submit(variables: Sequence[str], op: Submit, batch: int) -> list[str]:
+    options = [
+        f"priority={op.priority}" if op.priority != "normal" else "",
+        f"max_retries={op.max_retries}" if op.max_retries != 3 else "",
+        f"capabilities={GPU_VARIABLE}" if op.gpu else "",
+    ]
+    if len(variables) == 1:
+        number = variables[0].strip("${}").lstrip("t")
+        return [line(variables[0], "Submit Task", f"Explore task {number}", *options)]
+    return [
+        line(
+            *variables,
+            "Submit Tasks",
+            len(variables),
+            f"Explore batch {batch} task {{n}}",
+            f"concurrency={op.concurrency}" if op.concurrency > 1 else "",
+            *options,
+        )
+    ]
+
+
+def kill(name: str) -> list[str]:
+    return [line("Kill Agent Connection", name)]
+
+
+def close(name: str) -> list[str]:
+    return [line("Close Agent Connection", name)]
+
+
+def reconnect(name: str) -> list[str]:
+    return [line("Reconnect Agent", name)]
+
+
+def set_behaviour(name: str, behaviour: str, delay: float | None) -> list[str]:
+    slow = delay is not None and behaviour == "slow"
+    return [
+        line("Set Agent Behaviour", name, behaviour, f"delay={duration(delay)}" if slow else "")
+    ]  # type: ignore[arg-type]
+
+
+def report(name: str, variable: str, generation: int) -> list[str]:
+    return [line("Report Task Complete", name, variable, f"generation={generation}")]
+
+
+def pause(ms: int) -> list[str]:
+    return [line("Sleep", duration(ms / 1000), "Let the hub's timers run")]
+
+
+def no_token(route: str) -> list[str]:
+    method, path = route.split(" ", 1)
+    return [line("Request Should Be Refused", method, path, 401, "unauthorized", "token=none")]
+
+
+def restart(mode: str) -> list[str]:
+    return [line("Restart Hub", f"mode={mode}"), line("Reconnect All Agents")]
+
+
+def partition(pool: str) -> list[str]:
+    return [line("Partition Agent Host", pool)]
+
+
+def heal(pool: str) -> list[str]:
+    return [line("Heal Partition", pool)]
+
+
+def end_phase(
+    released: Sequence[str],
+    heal_pool: str,
+    ping_interval: float | None,
+    deadline: float,
+    stall: float | None = None,
+) -> list[str]:
+    """Release the agents that never finish a task, heal, bring up a healthy agent that can
+    take every task, wait for every task to be completed or dead-lettered, check the ledger."""
+    lines = ["# end phase: every task must now be completed or dead-lettered"]
+    lines += [line("Stop Agent", name) for name in released]
+    if heal_pool:
+        lines += heal(heal_pool)
+    lines += start_agent("healer", "complete", True, ping_interval, None)
+    lines.append(
+        line(
+            "Wait Until Tasks Are Finished",
+            f"timeout={duration(deadline)}",
+            f"stall={duration(stall)}" if stall is not None else "",
+        )
+    )
+    lines.append(line("No Task Should Be Lost"))
+    return lines
+
+
+@dataclass(frozen=True)
+class HubSetup:
+    """How the reproduction opens its hub: the explorer's session's timers."""
+
+    acceptance_timeout: float | None = None
+    ping_timeout: float | None = None
+
+    def suite_setup(self) -> str:
+        options = [
+            f"acceptance_timeout={duration(self.acceptance_timeout)}"
+            if self.acceptance_timeout is not None
+            else "",
+            f"hub_options=--ping-timeout {duration(self.ping_timeout)}"
+            if self.ping_timeout is not None
+            else "",
+        ]
+        return line("Open Private Hub Session", *options)
+
+
+def robot_file(
+    name: str, documentation: str, body: Sequence[str], hub: HubSetup, tags: Sequence[str] = ()
+) -> str:
+    """A suite with one test that runs alone: its own hub session, the project's test
+    set-up and teardown (the contract checks), the scenario's lines."""
+    doc_lines = _wrap(documentation, 84)
+    settings = [
+        "*** Settings ***",
+        f"Documentation     {doc_lines[0]}",
+        *[f"...               {text}" for text in doc_lines[1:]],
+        "",
+        "Resource          resources/agentcom.resource",
+        "",
+        f"Suite Setup       {hub.suite_setup()}",
+        "Suite Teardown    Close Hub Session",
+        "Test Setup        Start AgentCom Test",
+        "Test Teardown     Finish AgentCom Test",
+        "",
+        "",
+        "*** Variables ***",
+        "@{GPU}            gpu",
+        "",
+        "",
+        "*** Test Cases ***",
+        name,
+        f"    [Tags]    {SEP.join(['explore-repro', *tags])}",
+        *[f"    {text}" for text in body],
+    ]
+    return "\n".join(settings) + "\n"
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    words, lines, current = text.split(), [], ""
+    for word in words:
+        if current and len(current) + 1 + len(word) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = f"{current} {word}".strip()
+    lines.append(current)
+    return lines

@@ -1,0 +1,316 @@
+"""One example: a planned list of operations run live against the hub through the library's
+own keywords, the end phase, and the judgement by the contract checker and the ledger.
+
+Each example is a test of its own for the library (``LibraryContext.start_test``): a fresh
+history and a fresh run id, so its agents and tasks never meet another example's. Every
+operation that ran is kept as the Robot lines that do the same, for the reproduction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from ..agents.simulated import AgentError
+from ..context import LibraryContext
+from ..util.choices import Behaviour, RestartMode, TokenChoice
+from . import render
+from .findings import Finding, classify
+from .model import Model, agent_name
+from .ops import (
+    Close,
+    Heal,
+    Kill,
+    NoToken,
+    Op,
+    Partition,
+    Pause,
+    Reconnect,
+    Report,
+    RestartHub,
+    SetBehaviour,
+    StartAgent,
+    Submit,
+)
+
+SLOW_DELAY = 0.2  # seconds a slow agent works on a task
+SILENT_PING = 20.0  # the library's default ping interval: a silent agent keeps it
+SETTLE_BASE = 3.0  # the end phase's deadline beyond the hub's reclaim timers
+SETTLE_PER_TASK = 0.25  # and for each task (each may go round once more)
+STALL_MARGIN = 1.0  # seconds beyond the longest hub timer before tasks count as stranded
+STALL_SHARE = 0.1  # and this share of that timer
+SHORT_TIMER = 10.0  # a hub timer this short is waited on; a longer one is worked around
+FAR_POOL = "far"  # the network lab's far host
+
+
+@dataclass
+class Keywords:
+    """The library's keyword components the explorer drives (see ``keywords/``)."""
+
+    ctx: LibraryContext
+    agents: Any
+    tasks: Any
+    checks: Any
+    contract: Any
+    verdict: Any
+    session: Any
+    network: Any
+
+
+@dataclass
+class ExampleResult:
+    """What one live example did and found."""
+
+    lines: list[str] = field(default_factory=list)  # the reproduction's body
+    operations: int = 0  # operations that ran (the end phase not counted)
+    finding: Finding | None = None
+    seconds: float = 0.0
+    skipped_live: int = 0  # planned operations the live state made pointless (see Report)
+    restarted: bool = False
+    fresh_seconds: float = 0.0  # what restarting the hub with fresh state took (0: none)
+
+
+class ExampleRunner:
+    """Runs planned operations as one test of the library; see :meth:`run`."""
+
+    def __init__(self, kw: Keywords, test_name: str, fresh_hub: bool = False) -> None:
+        self.kw = kw
+        self.test_name = test_name
+        # each example on a hub restarted with fresh state (only a hub the library starts):
+        # a fault or defect counted over the hub's life then depends on this example alone
+        self.fresh_hub = fresh_hub
+        self.fresh_total = 0.0  # seconds spent restarting the hub with fresh state
+        self.count = 0
+        self.pending: list[str] = []  # the lines of the operation running now
+
+    # -- timers ------------------------------------------------------------------------
+
+    @property
+    def timers(self) -> Any:
+        return self.kw.ctx.require_session().timers
+
+    def ping_interval(self) -> float | None:
+        """How often a talkative agent pings: a quarter of the hub's ping timeout, when
+        that is shorter than the library's default (None: the default is often enough)."""
+        quarter = self.timers.ping_timeout / 4
+        return quarter if quarter < SILENT_PING else None
+
+    def liveness_is_short(self) -> bool:
+        timers = self.timers
+        return timers.ping_timeout + timers.liveness_sweep <= SHORT_TIMER
+
+    def longest_timer(self) -> float:
+        """The longest hub timer that can still move a task in the end phase: a task handed
+        to an agent that never received it waits for the acceptance timeout; a silent
+        agent's task for the ping timeout and the sweep that evicts it (when that is
+        short: a long one is worked around by releasing the agent)."""
+        timers = self.timers
+        longest = timers.acceptance_timeout
+        if self.liveness_is_short():
+            longest = max(longest, timers.ping_timeout + timers.liveness_sweep)
+        return longest
+
+    def settle_stall(self) -> float:
+        """How long the end phase waits with no task changing before it decides that the
+        unfinished tasks are stranded: the longest timer and a margin for a busy machine."""
+        longest = self.longest_timer()
+        return round(longest + STALL_MARGIN + STALL_SHARE * longest, 2)
+
+    def settle_deadline(self, tasks: int) -> float:
+        """The end phase's deadline, from the hub's timers and the number of tasks (each
+        may have to go round once more); the stall (see :meth:`settle_stall`) usually
+        decides a failing example much sooner."""
+        return round(SETTLE_BASE + 2 * self.longest_timer() + SETTLE_PER_TASK * tasks, 2)
+
+    # -- one example -------------------------------------------------------------------
+
+    def run(self, plan: tuple[Op, ...]) -> ExampleResult:
+        """Run ``plan`` and the end phase as a fresh test; judge it; stop its agents."""
+        self.count += 1
+        started = time.monotonic()
+        ctx = self.kw.ctx
+        with contextlib.suppress(Exception):
+            self.kw.agents.stop_all_agents()
+        result = ExampleResult()
+        if self.fresh_hub:
+            self.kw.session.restart_hub(RestartMode.KILL, fresh=True)
+            result.fresh_seconds = time.monotonic() - started
+            self.fresh_total += result.fresh_seconds
+        ctx.start_test(f"{self.test_name} (example {self.count})")
+        model = Model()
+        body_error: str | None = None
+        try:
+            for op in plan:
+                model.apply(op)
+                self.pending = []
+                lines = self._apply(op, model, result)
+                if lines is None:
+                    result.skipped_live += 1
+                    continue
+                result.lines += lines
+                result.operations += 1
+            self.pending = []
+            result.lines += self._end_phase(model)
+        except Exception as error:  # a finding, judged below
+            result.lines += self.pending  # the lines of what failed: the reproduction's last
+            body_error = str(error) or type(error).__name__
+        contract_error = None
+        try:
+            self.kw.verdict.contract_should_hold()
+        except AssertionError as error:
+            contract_error = str(error)
+        finally:
+            with contextlib.suppress(Exception):
+                self.kw.agents.stop_all_agents()
+        result.finding = classify(body_error, contract_error)
+        result.seconds = time.monotonic() - started
+        return result
+
+    # -- operations --------------------------------------------------------------------
+
+    def _apply(self, op: Op, model: Model, result: ExampleResult) -> list[str] | None:
+        """Run one operation; its Robot lines, or None when the live state made it
+        pointless (an agent with nothing to report, a connection the hub already ended)."""
+        kw = self.kw
+        name = agent_name(getattr(op, "slot", 0))
+        if isinstance(op, StartAgent):
+            ping = None if op.silent else self.ping_interval()
+            self.pending = render.start_agent(name, op.behaviour, op.gpu, ping, SLOW_DELAY)
+            kw.agents.start_agent(
+                name,
+                Behaviour(op.behaviour),
+                capabilities="gpu" if op.gpu else None,
+                delay=timedelta(seconds=SLOW_DELAY),
+                ping_interval=None if ping is None else timedelta(seconds=ping),
+            )
+            return self.pending
+        if isinstance(op, Submit):
+            return self._submit(op, model)
+        if isinstance(op, Kill):
+            self.pending = render.kill(name)
+            kw.agents.kill_agent_connection(name)
+            return self.pending
+        if isinstance(op, Close):
+            self.pending = render.close(name)
+            kw.agents.close_agent_connection(name)
+            return self.pending
+        if isinstance(op, Reconnect):
+            self.pending = render.reconnect(name)
+            kw.agents.reconnect_agent(name)
+            return self.pending
+        if isinstance(op, SetBehaviour):
+            self.pending = render.set_behaviour(name, op.behaviour, SLOW_DELAY)
+            kw.agents.set_agent_behaviour(
+                name, Behaviour(op.behaviour), timedelta(seconds=SLOW_DELAY)
+            )
+            return self.pending
+        if isinstance(op, Report):
+            return self._report(op, name)
+        if isinstance(op, Pause):
+            time.sleep(op.ms / 1000)
+            return render.pause(op.ms)
+        if isinstance(op, NoToken):
+            method, path = op.route.split(" ", 1)
+            self.pending = render.no_token(op.route)
+            kw.contract.request_should_be_refused(
+                method, path, 401, "unauthorized", token=TokenChoice.NONE
+            )
+            return self.pending
+        if isinstance(op, RestartHub):
+            self.pending = render.restart(op.mode)
+            result.restarted = True
+            kw.session.restart_hub(op.mode)
+            kw.agents.reconnect_all_agents()
+            return self.pending
+        if isinstance(op, Partition):
+            self.pending = render.partition(FAR_POOL)
+            kw.network.partition_agent_host(FAR_POOL)
+            return self.pending
+        if isinstance(op, Heal):
+            self.pending = render.heal(FAR_POOL)
+            kw.network.heal_partition(FAR_POOL)
+            return self.pending
+        raise TypeError(f"unknown operation {op!r}")
+
+    def _submit(self, op: Submit, model: Model) -> list[str]:
+        first = model.tasks - op.count + 1
+        variables = [f"${{t{n}}}" for n in range(first, model.tasks + 1)]
+        capabilities = ["gpu"] if op.gpu else None
+        self.pending = render.submit(variables, op, first)
+        if op.count == 1:
+            self.kw.tasks.submit_task(
+                f"Explore task {first}",
+                op.priority,
+                max_retries=op.max_retries,
+                capabilities=capabilities,
+            )
+        else:
+            self.kw.tasks.submit_tasks(
+                op.count,
+                f"Explore batch {first} task {{n}}",
+                op.priority,
+                concurrency=op.concurrency,
+                max_retries=op.max_retries,
+                capabilities=capabilities,
+            )
+        return self.pending
+
+    def _report(self, op: Report, name: str) -> list[str] | None:
+        agent = self.kw.ctx.agents.active.get(name)
+        if agent is None or not agent.connected:
+            return None
+        received = agent.received_tasks(self.kw.ctx.test.mark)
+        if not received:
+            return None
+        got = received[-1 - op.which % len(received)]
+        if got.generation is None:
+            return None
+        generation = got.generation - 1 if op.stale else got.generation
+        submitted = self.kw.ctx.test.submitted
+        if got.task_id not in submitted:
+            return None
+        variable = f"${{t{submitted.index(got.task_id) + 1}}}"
+        self.pending = render.report(name, variable, generation)
+        try:
+            self.kw.agents.report_task_complete(name, got.task_id, generation=generation)
+        except AgentError as error:
+            if "connection ended" in str(error) or "not connected" in str(error):
+                return None  # the hub ended the connection meanwhile (a silent agent)
+            raise
+        return self.pending
+
+    # -- end phase ---------------------------------------------------------------------
+
+    def _end_phase(self, model: Model) -> list[str]:
+        """Release agents that would hold their tasks forever (the silent ones stay when the
+        hub's liveness timers are short: evicting them is the hub's job), heal, start a
+        healthy agent that can take every task, wait for every task to finish, and check
+        the ledger."""
+        kw = self.kw
+        short = self.liveness_is_short()
+        released = [
+            agent_name(slot)
+            for slot, agent in sorted(model.agents.items())
+            if agent.ever_stuck and not (agent.silent and short)
+        ]
+        heal_pool = FAR_POOL if model.partitioned else ""
+        ping = self.ping_interval()
+        deadline, stall = self.settle_deadline(model.tasks), self.settle_stall()
+        self.pending = render.end_phase(released, heal_pool, ping, deadline, stall)
+        for name in released:
+            kw.agents.stop_agent(name)
+        if heal_pool:
+            kw.network.heal_partition(FAR_POOL)
+        kw.agents.start_agent(
+            "healer",
+            capabilities="gpu",
+            ping_interval=None if ping is None else timedelta(seconds=ping),
+        )
+        kw.tasks.wait_until_tasks_are_finished(
+            timeout=timedelta(seconds=deadline), stall=timedelta(seconds=stall)
+        )
+        kw.checks.no_task_should_be_lost()
+        return self.pending

@@ -1,0 +1,271 @@
+"""The explorer's plumbing without a hub: planning, rendering, findings, search and shrink."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from AgentComLibrary.defects.judge import failure_of
+from AgentComLibrary.explore import render
+from AgentComLibrary.explore import report as story
+from AgentComLibrary.explore.findings import CONTRACT, KEYWORD, LEDGER, Finding, classify
+from AgentComLibrary.explore.model import plan
+from AgentComLibrary.explore.ops import (
+    Abilities,
+    Close,
+    Kill,
+    Pause,
+    Reconnect,
+    Report,
+    RestartHub,
+    StartAgent,
+    Submit,
+    operations,
+    scenarios,
+)
+from AgentComLibrary.explore.runner import ExampleResult
+from AgentComLibrary.explore.search import Budget, SearchResult, search
+from AgentComLibrary.keywords.tasks import _Stall
+from hypothesis import find, given, settings
+from hypothesis import strategies as st
+
+LEDGER_TEXT = (
+    "Task ledger is not valid: 1 lost, 2 unfinished (of 3 acknowledged submissions).\n- lost x"
+)
+
+
+# -- planning --------------------------------------------------------------------------------
+
+
+def test_plan_drops_operations_that_do_not_apply() -> None:
+    ops = [Kill(0), StartAgent(0, "hold"), StartAgent(0), Kill(0), Close(0), Report(0), Submit()]
+    assert plan(ops) == (StartAgent(0, "hold"), Kill(0), Submit())
+
+
+def test_plan_reconnect_and_restart_bring_agents_back() -> None:
+    ops = [StartAgent(1), Kill(1), Reconnect(1), Close(1), RestartHub(), Kill(1)]
+    assert plan(ops) == tuple(ops)
+
+
+def test_a_report_needs_a_connected_agent_and_a_task() -> None:
+    assert plan([StartAgent(0), Report(0)]) == (StartAgent(0),)
+    assert plan([StartAgent(0), Submit(), Report(0)])[-1] == Report(0)
+
+
+@settings(max_examples=200, database=None)
+@given(operations(Abilities()))
+def test_restarts_are_not_drawn_when_the_hub_is_not_managed(op) -> None:
+    assert not isinstance(op, RestartHub)
+
+
+def test_restarts_are_drawn_when_the_hub_is_managed() -> None:
+    found = find(operations(Abilities(restart=True)), lambda op: isinstance(op, RestartHub))
+    assert found == RestartHub("kill")
+
+
+# -- rendering -------------------------------------------------------------------------------
+
+
+def test_submissions_render_as_submit_task_and_submit_tasks() -> None:
+    assert render.submit(["${t1}"], Submit(), 1) == ["${t1}    Submit Task    Explore task 1"]
+    lines = render.submit(["${t2}", "${t3}"], Submit(2, "urgent", True, 1, 2), 2)
+    assert lines == [
+        "${t2}    ${t3}    Submit Tasks    2    Explore batch 2 task {n}    concurrency=2    "
+        "priority=urgent    max_retries=1    capabilities=${GPU}"
+    ]
+
+
+def test_agents_render_with_their_behaviour_and_ping() -> None:
+    assert render.start_agent("a1", "slow", True, 0.25, 0.2) == [
+        "Start Agent    a1    behaviour=slow    capabilities=gpu    delay=200ms    "
+        "ping_interval=250ms"
+    ]
+    assert render.start_agent("a2", "complete", False, None, 0.2) == ["Start Agent    a2"]
+
+
+def test_the_reproduction_runs_alone() -> None:
+    body = ["Start Agent    a1", *render.end_phase(["a1"], "", 0.25, 7.25)]
+    text = render.robot_file("Explored Scenario 7 Fails", "Doc " * 40, body, render.HubSetup(1, 1))
+    assert "Resource          resources/agentcom.resource" in text
+    assert (
+        "Suite Setup       Open Private Hub Session    acceptance_timeout=1s    "
+        "hub_options=--ping-timeout 1s" in text
+    )
+    assert "Test Teardown     Finish AgentCom Test" in text
+    assert (
+        "    Wait Until Tasks Are Finished    timeout=7.25s\n    No Task Should Be Lost\n" in text
+    )
+    assert "    Stop Agent    a1\n" in text
+
+
+# -- findings --------------------------------------------------------------------------------
+
+
+def test_a_broken_rule_comes_before_the_body_failure() -> None:
+    found = classify(LEDGER_TEXT, "Contract rule 'one-task-per-agent' broken: x [task t]")
+    assert (found.kind, found.key) == (CONTRACT, "one-task-per-agent")
+    assert found.matches("body\n\nAlso teardown failed:\nContract rule 'one-task-per-agent' broken")
+
+
+def test_ledger_findings_name_the_first_category() -> None:
+    found = classify(LEDGER_TEXT, None)
+    assert (found.kind, found.key) == (LEDGER, "lost")
+    unfinished = classify(
+        "queue stalled\n1 task of 2 not finished (completed or dead letter)", None
+    )
+    assert unfinished == Finding(LEDGER, "unfinished", unfinished.message)
+    assert unfinished.matches("2 tasks of 9 not finished (completed or dead letter) within 7s")
+    assert not found.matches("Task ledger is not valid: 1 duplicated (of 3 ...)")
+
+
+def test_keyword_findings_ignore_ids_and_what_was_seen() -> None:
+    one = classify(
+        "Agent 'a1' (smoke-0a1b2c3d-a1) was not identified by the hub: expected 'identified', "
+        "got error 'invalid_token' (token 1234abcd...).",
+        None,
+    )
+    assert one.kind == KEYWORD
+    assert (
+        one.key
+        == "Agent 'a#' (smoke-<run>-a#) was not identified by the hub: expected 'identified'"
+    )
+    assert one.matches(
+        "Agent 'a1' (smoke-99999999-a1) was not identified by the hub: expected 'identified', "
+        "got no answer"
+    )
+    assert classify(None, None) is None
+
+
+# -- search and shrink -----------------------------------------------------------------------
+
+
+def fake_hub(calls: list):
+    """A 'hub' that loses the task of a killed holder: fails when a hold agent is killed."""
+
+    def run(key):
+        calls.append(key)
+        holders, lost = set(), False
+        for op in key:
+            if isinstance(op, StartAgent) and op.behaviour == "hold":
+                holders.add(op.slot)
+            if (
+                isinstance(op, Kill)
+                and op.slot in holders
+                and any(isinstance(o, Submit) for o in key)
+            ):
+                lost = True
+        finding = Finding(LEDGER, "unfinished", "1 task of 1 not finished") if lost else None
+        return ExampleResult(lines=[str(op) for op in key], finding=finding)
+
+    return run
+
+
+def test_search_finds_and_shrinks_to_the_minimal_scenario() -> None:
+    calls: list = []
+    result = search(fake_hub(calls), scenarios(12), 2, Budget(duration=30, max_examples=300))
+    assert result.finding is not None and result.finding.key == "unfinished"
+    assert len(result.best_plan) == 3
+    assert {type(op) for op in result.best_plan} == {StartAgent, Submit, Kill}
+    assert len(calls) == len(set(calls)), "a planned scenario ran twice"
+    assert result.examples == len(calls)
+
+
+def test_the_same_seed_draws_the_same_scenarios() -> None:
+    first: list = []
+    second: list = []
+    search(fake_hub(first), scenarios(6), 11, Budget(duration=30, max_examples=20))
+    search(fake_hub(second), scenarios(6), 11, Budget(duration=30, max_examples=20))
+    assert first == second
+
+
+def test_the_time_budget_ends_a_search_that_finds_nothing() -> None:
+    ticks = iter(range(0, 10_000, 10))
+    result = search(
+        lambda key: ExampleResult(lines=[]),
+        scenarios(4),
+        1,
+        Budget(duration=35, max_examples=1000),
+        clock=lambda: float(next(ticks)),
+    )
+    assert result.finding is None
+    assert result.stopped == "time budget spent"
+    assert result.examples <= 4
+
+
+def test_a_stop_ends_the_search() -> None:
+    stop = threading.Event()
+    stop.set()
+    result = search(lambda key: ExampleResult(), scenarios(4), 1, Budget(), stop=stop)
+    assert (result.stopped, result.examples) == ("asked to stop", 0)
+
+
+def test_only_the_first_kind_of_failure_is_shrunk() -> None:
+    def run(key):
+        kinds = {type(op) for op in key}
+        if Pause in kinds:
+            return ExampleResult(finding=Finding(CONTRACT, "priority-order", "x"))
+        if Submit in kinds:
+            return ExampleResult(finding=Finding(LEDGER, "lost", "y"))
+        return ExampleResult()
+
+    result = search(run, st.lists(operations(), min_size=1, max_size=8), 5, Budget(duration=30))
+    assert result.best is not None and result.best.finding.same_as(result.finding)
+    assert len(result.best_plan) == 1
+
+
+# -- the keyword's failure message, as the known defects judge it ------------------------------
+
+CONTRACT_TEXT = (
+    "Contract rule 'one-task-per-agent' broken: a2 holds two tasks [task t1, agent 'a2']\n"
+    "Evidence (seconds since the test started):\n"
+    + "".join(f"  {n}.0 event {n}\n" for n in range(14))
+    + "1 more violation(s): 'agent-states-agree' x1; the first ones:\n"
+    "- Contract rule 'agent-states-agree' broken: ..."
+)
+
+
+def _found(others: dict[str, Finding]) -> SearchResult:
+    best = ExampleResult(finding=Finding(CONTRACT, "one-task-per-agent", CONTRACT_TEXT))
+    result = SearchResult(seed=7, budget=Budget(), finding=best.finding, best=best)
+    result.first_operations, result.best_plan = 5, (StartAgent(0), Submit())
+    for name, finding in others.items():
+        result.others[name] = 2
+        result.other_findings[name] = finding
+    return result
+
+
+def test_the_failure_names_its_rules_as_an_ordinary_test_does() -> None:
+    message = story.failure_message(_found({}), "results/explore/repro-7.robot")
+    assert message.startswith("Contract rule 'one-task-per-agent' broken: a2 holds")
+    assert "Explore Scenarios found: contract rule 'one-task-per-agent' broken (seed 7; " in message
+    assert (
+        "shrunk from 5 to 2 operation(s)). Reproduction: results/explore/repro-7.robot" in message
+    )
+    failure = failure_of([message])
+    assert failure.rules == ["one-task-per-agent", "agent-states-agree"]
+    assert failure.messages == []
+
+
+def test_other_failures_seen_while_shrinking_are_failures_of_their_own() -> None:
+    other = Finding(LEDGER, "unfinished", "1 task of 1 not finished (completed or dead letter)")
+    message = story.failure_message(_found({str(other): other}), "r.robot")
+    assert message.startswith("Several failures occurred:\n\n1) Contract rule 'one-task-per-agent'")
+    failure = failure_of([message])
+    assert failure.rules == ["one-task-per-agent", "agent-states-agree"]
+    assert len(failure.messages) == 1
+    assert failure.messages[0].startswith("1 task of 1 not finished")
+
+
+def test_the_end_phase_waits_with_a_stall() -> None:
+    lines = render.end_phase([], "", 0.25, 6.75, 2.38)
+    assert lines[-2] == "Wait Until Tasks Are Finished    timeout=6.75s    stall=2.38s"
+
+
+def test_a_stall_is_a_state_that_stays_the_same() -> None:
+    stall = _Stall(0.05)
+    assert not stall.stalled(("queued",))
+    assert not stall.stalled(("queued",))
+    time.sleep(0.06)
+    assert stall.stalled(("queued",))
+    assert not stall.stalled(("assigned",))
+    assert not _Stall(None).stalled(())
