@@ -48,7 +48,11 @@ def test_identify_frame_and_protocol_version(make_any: MakeSidecar, fake_hub: Fa
         "name": sidecar.agent_id, "status": "idle", "capabilities": ["smoke-x", "python"],
         "client_type": "sidecar", "protocol_version": 1,
     } | {k: v for k, v in identify.items() if k in ("ollama_url", "pm2_info")}  # fmt: skip
-    assert logformat.connection_state(sidecar.events()) == "identified"
+    # the sidecar logs `identified` just after the hub lists it (start() waits for the latter)
+    wait_until(
+        lambda: logformat.connection_state(sidecar.events()) == "identified",
+        what=f"{sidecar.name} logged its identification",
+    )
 
 
 def test_completes_a_task_and_its_log_agrees_with_the_hub(
