@@ -46,14 +46,10 @@ class AgentRecord:
         }
 
     def presence(self) -> dict:
-        """The ``agent`` of an ``agent_joined`` push."""
-        return {
-            "agent_id": self.agent_id,
-            "name": self.name,
-            "status": self.status,
-            "capabilities": self.capabilities,
-            "connected_at": self.connected_at,
-        }
+        """The ``agent`` of an ``agent_joined`` push: the listing's entry without the state."""
+        entry = self.public()
+        del entry["fsm_state"]
+        return entry
 
     def state(self, with_change: bool = False) -> dict:
         """An entry of GET /api/agents/states (``with_change``: plus last_state_change)."""
