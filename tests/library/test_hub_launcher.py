@@ -296,6 +296,9 @@ def test_stale_sweep_ends_marked_processes_of_a_dead_owner(tmp_path: Path) -> No
     env = {**os.environ, "AGENTCOM_HUB_MARK": run_dir.name}
     leftover = subprocess.Popen(["sleep", "300"], env=env, start_new_session=True)
     try:
+        # until the child has exec'd, its environment is ours, without the mark (a busy
+        # machine showed it): a real leftover has long been running
+        assert wait_until(lambda: leftover.pid in marked_pids(run_dir.name), timeout=10)
         assert stale.remove_stale(tmp_path) == [run_dir]
         assert leftover.wait(5) is not None and not run_dir.exists()
     finally:
