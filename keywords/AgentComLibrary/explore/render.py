@@ -45,13 +45,21 @@ def start_agent(
 
 def submit(variables: Sequence[str], op: Submit, batch: int) -> list[str]:
     options = [
-        f"priority={op.priority}" if op.priority != "normal" else "",
         f"max_retries={op.max_retries}" if op.max_retries != 3 else "",
         f"capabilities={GPU_VARIABLE}" if op.gpu else "",
     ]
-    if len(variables) == 1:
-        number = variables[0].strip("${}").lstrip("t")
-        return [line(variables[0], "Submit Task", f"Explore task {number}", *options)]
+    if len(variables) == 1 or op.rising:
+        return [
+            line(
+                variable,
+                "Submit Task",
+                f"Explore task {variable.strip('${}').lstrip('t')}",
+                f"priority={priority}" if priority != "normal" else "",
+                *options,
+            )
+            for variable, priority in zip(variables, op.priorities(), strict=True)
+        ]
+    options.insert(0, f"priority={op.priority}" if op.priority != "normal" else "")
     return [
         line(
             *variables,

@@ -240,13 +240,14 @@ class ExampleRunner:
         variables = [f"${{t{n}}}" for n in range(first, model.tasks + 1)]
         capabilities = ["gpu"] if op.gpu else None
         self.pending = render.submit(variables, op, first)
-        if op.count == 1:
-            self.kw.tasks.submit_task(
-                f"Explore task {first}",
-                op.priority,
-                max_retries=op.max_retries,
-                capabilities=capabilities,
-            )
+        if op.count == 1 or op.rising:
+            for number, priority in enumerate(op.priorities(), first):
+                self.kw.tasks.submit_task(
+                    f"Explore task {number}",
+                    priority,
+                    max_retries=op.max_retries,
+                    capabilities=capabilities,
+                )
         else:
             self.kw.tasks.submit_tasks(
                 op.count,
