@@ -290,3 +290,13 @@ def test_a_stall_is_a_state_that_stays_the_same() -> None:
     assert stall.stalled(("queued",))
     assert not stall.stalled(("assigned",))
     assert not _Stall(None).stalled(())
+
+
+def test_on_a_fresh_hub_the_end_phase_checks_the_listings() -> None:
+    lines = render.end_phase([], "", 0.25, 6.75, 2.38, ["a1", "healer"])
+    assert lines[-4:] == [
+        "No Task Should Be Lost",
+        "Task Listing Should Match Filter    assigned_to=a1",
+        "Task Listing Should Match Filter    assigned_to=healer",
+        "Task Stats Should Agree With Listings",
+    ]

@@ -122,9 +122,12 @@ def end_phase(
     ping_interval: float | None,
     deadline: float,
     stall: float | None = None,
+    listed: Sequence[str] = (),
 ) -> list[str]:
     """Release the agents that never finish a task, heal, bring up a healthy agent that can
-    take every task, wait for every task to be completed or dead-lettered, check the ledger."""
+    take every task, wait for every task to be completed or dead-lettered, check the ledger;
+    with ``listed`` (agents), check that the task listing filtered by each of them and the
+    stats agree with the whole listing."""
     lines = ["# end phase: every task must now be completed or dead-lettered"]
     lines += [line("Stop Agent", name) for name in released]
     if heal_pool:
@@ -138,6 +141,9 @@ def end_phase(
         )
     )
     lines.append(line("No Task Should Be Lost"))
+    lines += [line("Task Listing Should Match Filter", f"assigned_to={name}") for name in listed]
+    if listed:
+        lines.append(line("Task Stats Should Agree With Listings"))
     return lines
 
 

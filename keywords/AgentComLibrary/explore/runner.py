@@ -58,6 +58,7 @@ class Keywords:
     verdict: Any
     session: Any
     network: Any
+    routes: Any = None
 
 
 @dataclass
@@ -300,7 +301,14 @@ class ExampleRunner:
         heal_pool = FAR_POOL if model.partitioned else ""
         ping = self.ping_interval()
         deadline, stall = self.settle_deadline(model.tasks), self.settle_stall()
-        self.pending = render.end_phase(released, heal_pool, ping, deadline, stall)
+        # the listings must agree with each other once nothing moves: only on a hub of this
+        # scenario alone (fresh), as they count the whole hub's tasks
+        listed = (
+            [agent_name(slot) for slot in sorted(model.agents)] + ["healer"]
+            if self.fresh_hub and kw.routes is not None
+            else []
+        )
+        self.pending = render.end_phase(released, heal_pool, ping, deadline, stall, listed)
         for name in released:
             kw.agents.stop_agent(name)
         if heal_pool:
@@ -314,4 +322,8 @@ class ExampleRunner:
             timeout=timedelta(seconds=deadline), stall=timedelta(seconds=stall)
         )
         kw.checks.no_task_should_be_lost()
+        for name in listed:
+            kw.routes.task_listing_should_match_filter(assigned_to=name)
+        if listed:
+            kw.routes.task_stats_should_agree_with_listings()
         return self.pending
