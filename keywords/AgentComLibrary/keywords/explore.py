@@ -46,11 +46,12 @@ class ExploreKeywords(LibraryComponent):
 
         Each scenario is a list of operations drawn by Hypothesis: submitting tasks (any
         priority or a rising batch of priorities, a capability only some agents have, few or
-        many attempts, from several threads at once), starting agents with a behaviour (see `Behaviour`; talkative, or
-        silent to a hub with a short ping timeout), changing behaviours, killing or closing
-        connections, reconnecting under the same id, reporting completions (late, stale,
-        duplicate), calls without a token, letting the hub's timers run, restarting the hub
-        when the library manages it, and partitions in the network lab. Each runs as a test
+        many attempts, from several threads at once), starting agents with a behaviour (see
+        `Behaviour`; talkative, or silent to a hub with a short ping timeout), changing
+        behaviours, killing or closing connections, reconnecting under the same id,
+        reporting completions (late, stale, duplicate), calls without a token, letting the
+        hub's timers run, restarting the hub when the library manages it, and partitions in
+        the network lab. Each runs as a test
         of its own (fresh run id and history), then an end phase releases the agents that
         would hold tasks forever, starts a healthy agent and waits, with a deadline from the
         hub's timers, until every task is completed or dead-lettered. The contract checker
