@@ -287,7 +287,7 @@ class AgentComLibrary(DynamicCore):
         agents, tasks = AgentKeywords(self.ctx), TaskKeywords(self.ctx)
         session, checks = SessionKeywords(self.ctx), CheckKeywords(self.ctx)
         contract, network = ContractKeywords(self.ctx), NetworkKeywords(self.ctx)
-        verdict = ContractCheckKeywords(self.ctx)
+        verdict, routes = ContractCheckKeywords(self.ctx), RouteKeywords(self.ctx)
         components = [
             session,
             agents,
@@ -296,7 +296,7 @@ class AgentComLibrary(DynamicCore):
             ReportingKeywords(self.ctx),
             SidecarKeywords(self.ctx),
             contract,
-            RouteKeywords(self.ctx),
+            routes,
             network,
             verdict,
             LoadKeywords(self.ctx, agents, tasks),
@@ -312,6 +312,7 @@ class AgentComLibrary(DynamicCore):
                 verdict=verdict,
                 session=session,
                 network=network,
+                routes=routes,
             ),
         ]
         super().__init__(components)

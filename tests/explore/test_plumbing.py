@@ -75,6 +75,27 @@ def test_submissions_render_as_submit_task_and_submit_tasks() -> None:
     ]
 
 
+def test_a_rising_batch_renders_one_submit_task_per_priority() -> None:
+    op = Submit(3, "normal", False, 1, 1, True)
+    assert op.priorities() == ("low", "normal", "high")
+    assert render.submit(["${t1}", "${t2}", "${t3}"], op, 1) == [
+        "${t1}    Submit Task    Explore task 1    priority=low    max_retries=1",
+        "${t2}    Submit Task    Explore task 2    max_retries=1",
+        "${t3}    Submit Task    Explore task 3    priority=high    max_retries=1",
+    ]
+
+
+def test_one_agent_scenarios_with_a_rising_batch_and_a_kill_are_drawn() -> None:
+    found = find(
+        scenarios(6),
+        lambda ops: (
+            any(isinstance(op, Submit) and op.rising for op in ops)
+            and any(isinstance(op, Kill) for op in ops)
+        ),
+    )
+    assert {getattr(op, "slot", 0) for op in found} == {0}
+
+
 def test_agents_render_with_their_behaviour_and_ping() -> None:
     assert render.start_agent("a1", "slow", True, 0.25, 0.2) == [
         "Start Agent    a1    behaviour=slow    capabilities=gpu    delay=200ms    "
@@ -269,3 +290,13 @@ def test_a_stall_is_a_state_that_stays_the_same() -> None:
     assert stall.stalled(("queued",))
     assert not stall.stalled(("assigned",))
     assert not _Stall(None).stalled(())
+
+
+def test_on_a_fresh_hub_the_end_phase_checks_the_listings() -> None:
+    lines = render.end_phase([], "", 0.25, 6.75, 2.38, ["a1", "healer"])
+    assert lines[-4:] == [
+        "No Task Should Be Lost",
+        "Task Listing Should Match Filter    assigned_to=a1",
+        "Task Listing Should Match Filter    assigned_to=healer",
+        "Task Stats Should Agree With Listings",
+    ]

@@ -19,6 +19,7 @@ BEHAVIOURS = ("complete", "slow", "fail", "hold", "ignore", "omit generation")
 # behaviours that never finish a task by themselves: the end phase releases such agents
 STUCK = frozenset({"hold", "ignore", "omit generation"})
 PRIORITIES = ("normal", "urgent", "high", "low")
+RISING = ("low", "normal", "high", "urgent")  # a rising batch's priorities, in order
 # protected routes a submitter may call; without a token each must be refused (401)
 ROUTES = ("GET /api/tasks", "POST /api/tasks", "GET /api/tasks/stats", "GET /admin/tokens")
 
@@ -36,13 +37,30 @@ class StartAgent:
 
 @dataclass(frozen=True)
 class Submit:
-    """Submit ``count`` tasks (``concurrency`` > 1: from that many threads at once)."""
+    """Submit ``count`` tasks (``concurrency`` > 1: from that many threads at once).
+    ``rising``: one after another, each of a higher priority than the one before (low,
+    normal, high, urgent), instead of all of ``priority``."""
 
     count: int = 1
     priority: str = "normal"
     gpu: bool = False
     max_retries: int = 3
     concurrency: int = 1
+    rising: bool = False
+
+    def priorities(self) -> tuple[str, ...]:
+        """The priority of each task, in the order they are submitted."""
+        return RISING[: self.count] if self.rising else (self.priority,) * self.count
+
+
+def _submit(
+    count: int, priority: str, gpu: bool, max_retries: int, concurrency: int, rising: bool
+) -> Submit:
+    """A Submit; a rising batch (of 2 or more) is submitted one by one, its ``priority``
+    unused: one canonical form, so equal batches plan the same."""
+    if rising and count > 1:
+        return Submit(count, "normal", gpu, max_retries, 1, True)
+    return Submit(count, priority, gpu, max_retries, concurrency)
 
 
 @dataclass(frozen=True)
@@ -137,20 +155,24 @@ SILENCE = ("always", "either")
 PAUSES = (250, 1000, 2500)  # milliseconds: a quarter of the hub's short timers, one, beyond
 
 
-def _kinds(abilities: Abilities, silence: str = "either") -> list[st.SearchStrategy]:
+def _kinds(
+    abilities: Abilities, silence: str = "either", agents: int = SLOTS
+) -> list[st.SearchStrategy]:
     """Every kind of operation, simplest first: submitting and starting agents (the core),
-    then the optional kinds a scenario may leave out (see :func:`scenarios`)."""
-    slots = st.integers(0, SLOTS - 1)
+    then the optional kinds a scenario may leave out (see :func:`scenarios`); agents in
+    the first ``agents`` slots only."""
+    slots = st.integers(0, agents - 1)
     behaviours = st.sampled_from(BEHAVIOURS)
     silent = st.just(True) if silence == "always" else st.booleans()
     kinds: list[st.SearchStrategy] = [
         st.builds(
-            Submit,
+            _submit,
             count=st.integers(1, 4),
             priority=st.sampled_from(PRIORITIES),
             gpu=st.booleans(),
             max_retries=st.integers(1, 3),
             concurrency=st.integers(1, 3),
+            rising=st.booleans(),
         ),
         st.builds(StartAgent, slot=slots, behaviour=behaviours, gpu=st.booleans(), silent=silent),
         st.builds(Kill, slot=slots),
@@ -168,7 +190,7 @@ def _kinds(abilities: Abilities, silence: str = "either") -> list[st.SearchStrat
     return kinds
 
 
-CORE = 2  # the first kinds of _kinds every scenario uses
+CORE = 3  # the first kinds of _kinds every scenario uses: submit, start an agent, crash it
 
 
 def operations(abilities: Abilities = Abilities()) -> st.SearchStrategy[Op]:
@@ -179,7 +201,8 @@ def operations(abilities: Abilities = Abilities()) -> st.SearchStrategy[Op]:
 @st.composite
 def _scenario(draw: st.DrawFn, max_operations: int, abilities: Abilities) -> list[Op]:
     silence = draw(st.sampled_from(SILENCE))
-    kinds = _kinds(abilities, silence)
+    agents = draw(st.integers(1, SLOTS))
+    kinds = _kinds(abilities, silence, agents)
     optional = draw(st.lists(st.sampled_from(range(CORE, len(kinds))), unique=True))
     chosen = kinds[:CORE] + [kinds[i] for i in sorted(optional)]
     return draw(st.lists(st.one_of(chosen), min_size=1, max_size=max_operations))
@@ -187,9 +210,10 @@ def _scenario(draw: st.DrawFn, max_operations: int, abilities: Abilities) -> lis
 
 def scenarios(max_operations: int, abilities: Abilities = Abilities()) -> st.SearchStrategy:
     """A list of up to ``max_operations`` operations, drawn the way swarm testing does:
-    each scenario first draws which optional kinds of operation it uses (submitting and
-    starting agents always) and whether all its agents are silent, then its operations
-    from those kinds. A scenario of few kinds uses each of them often, so combinations
-    such as a silent agent that holds a task come up far sooner than when every scenario
-    mixes every kind evenly."""
+    each scenario first draws whether all its agents are silent, how many agents it may
+    start (one first), and which optional kinds of operation it uses (submitting and
+    starting agents always), then its operations from those. A scenario of few kinds and
+    few agents uses each of them often, so combinations such as a silent agent that holds
+    a task, or a kill of the one agent that holds a task while others queue, come up far
+    sooner than when every scenario mixes every kind and agent evenly."""
     return _scenario(max_operations, abilities)

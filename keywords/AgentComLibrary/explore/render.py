@@ -45,13 +45,21 @@ def start_agent(
 
 def submit(variables: Sequence[str], op: Submit, batch: int) -> list[str]:
     options = [
-        f"priority={op.priority}" if op.priority != "normal" else "",
         f"max_retries={op.max_retries}" if op.max_retries != 3 else "",
         f"capabilities={GPU_VARIABLE}" if op.gpu else "",
     ]
-    if len(variables) == 1:
-        number = variables[0].strip("${}").lstrip("t")
-        return [line(variables[0], "Submit Task", f"Explore task {number}", *options)]
+    if len(variables) == 1 or op.rising:
+        return [
+            line(
+                variable,
+                "Submit Task",
+                f"Explore task {variable.strip('${}').lstrip('t')}",
+                f"priority={priority}" if priority != "normal" else "",
+                *options,
+            )
+            for variable, priority in zip(variables, op.priorities(), strict=True)
+        ]
+    options.insert(0, f"priority={op.priority}" if op.priority != "normal" else "")
     return [
         line(
             *variables,
@@ -114,9 +122,12 @@ def end_phase(
     ping_interval: float | None,
     deadline: float,
     stall: float | None = None,
+    listed: Sequence[str] = (),
 ) -> list[str]:
     """Release the agents that never finish a task, heal, bring up a healthy agent that can
-    take every task, wait for every task to be completed or dead-lettered, check the ledger."""
+    take every task, wait for every task to be completed or dead-lettered, check the ledger;
+    with ``listed`` (agents), check that the task listing filtered by each of them and the
+    stats agree with the whole listing."""
     lines = ["# end phase: every task must now be completed or dead-lettered"]
     lines += [line("Stop Agent", name) for name in released]
     if heal_pool:
@@ -130,6 +141,9 @@ def end_phase(
         )
     )
     lines.append(line("No Task Should Be Lost"))
+    lines += [line("Task Listing Should Match Filter", f"assigned_to={name}") for name in listed]
+    if listed:
+        lines.append(line("Task Stats Should Agree With Listings"))
     return lines
 
 

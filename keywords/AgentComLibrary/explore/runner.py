@@ -58,6 +58,7 @@ class Keywords:
     verdict: Any
     session: Any
     network: Any
+    routes: Any = None
 
 
 @dataclass
@@ -240,13 +241,14 @@ class ExampleRunner:
         variables = [f"${{t{n}}}" for n in range(first, model.tasks + 1)]
         capabilities = ["gpu"] if op.gpu else None
         self.pending = render.submit(variables, op, first)
-        if op.count == 1:
-            self.kw.tasks.submit_task(
-                f"Explore task {first}",
-                op.priority,
-                max_retries=op.max_retries,
-                capabilities=capabilities,
-            )
+        if op.count == 1 or op.rising:
+            for number, priority in enumerate(op.priorities(), first):
+                self.kw.tasks.submit_task(
+                    f"Explore task {number}",
+                    priority,
+                    max_retries=op.max_retries,
+                    capabilities=capabilities,
+                )
         else:
             self.kw.tasks.submit_tasks(
                 op.count,
@@ -299,7 +301,14 @@ class ExampleRunner:
         heal_pool = FAR_POOL if model.partitioned else ""
         ping = self.ping_interval()
         deadline, stall = self.settle_deadline(model.tasks), self.settle_stall()
-        self.pending = render.end_phase(released, heal_pool, ping, deadline, stall)
+        # the listings must agree with each other once nothing moves: only on a hub of this
+        # scenario alone (fresh), as they count the whole hub's tasks
+        listed = (
+            [agent_name(slot) for slot in sorted(model.agents)] + ["healer"]
+            if self.fresh_hub and kw.routes is not None
+            else []
+        )
+        self.pending = render.end_phase(released, heal_pool, ping, deadline, stall, listed)
         for name in released:
             kw.agents.stop_agent(name)
         if heal_pool:
@@ -313,4 +322,8 @@ class ExampleRunner:
             timeout=timedelta(seconds=deadline), stall=timedelta(seconds=stall)
         )
         kw.checks.no_task_should_be_lost()
+        for name in listed:
+            kw.routes.task_listing_should_match_filter(assigned_to=name)
+        if listed:
+            kw.routes.task_stats_should_agree_with_listings()
         return self.pending

@@ -45,17 +45,20 @@ class ExploreKeywords(LibraryComponent):
         shrinks a failure to a minimal scenario and writes it out as a ``.robot`` test.
 
         Each scenario is a list of operations drawn by Hypothesis: submitting tasks (any
-        priority, a capability only some agents have, few or many attempts, from several
-        threads at once), starting agents with a behaviour (see `Behaviour`; talkative, or
-        silent to a hub with a short ping timeout), changing behaviours, killing or closing
-        connections, reconnecting under the same id, reporting completions (late, stale,
-        duplicate), calls without a token, letting the hub's timers run, restarting the hub
-        when the library manages it, and partitions in the network lab. Each runs as a test
+        priority or a rising batch of priorities, a capability only some agents have, few or
+        many attempts, from several threads at once), starting agents with a behaviour (see
+        `Behaviour`; talkative, or silent to a hub with a short ping timeout), changing
+        behaviours, killing or closing connections, reconnecting under the same id,
+        reporting completions (late, stale, duplicate), calls without a token, letting the
+        hub's timers run, restarting the hub when the library manages it, and partitions in
+        the network lab. Each runs as a test
         of its own (fresh run id and history), then an end phase releases the agents that
         would hold tasks forever, starts a healthy agent and waits, with a deadline from the
         hub's timers, until every task is completed or dead-lettered. The contract checker
-        (`Contract Should Hold`) and the ledger (`No Task Should Be Lost`) judge it; an
-        operation's keyword failing is a failure too.
+        (`Contract Should Hold`) and the ledger (`No Task Should Be Lost`) judge it; on a hub
+        restarted fresh for each scenario (one the library manages) the task listings and
+        stats must agree too (`Task Listing Should Match Filter`, `Task Stats Should Agree
+        With Listings`); an operation's keyword failing is a failure too.
 
         The first failure is shrunk by Hypothesis to the fewest operations that fail the
         same way (the same broken rule, ledger problem or keyword failure), replayed
