@@ -9,14 +9,14 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .agents.simulated import AgentHandle, journal_mark
-from .checker import history as hist
+from .agents.simulated import AgentHandle
 from .hubapi.client import HubClient, HubError
 from .hubapi.embedded import EmbeddedHub
 from .hubapi.launcher import HubLauncher, HubProcessExited
 from .hubapi.model import Task
 from .hubapi.records import TaskRecords
 from .hubapi.timers import HubTimers
+from .observe.history import History, journal_mark
 from .pool.registry import PoolRegistry
 from .report.checks_panel import CheckRecord
 from .util.errors import AgentComError
@@ -151,7 +151,9 @@ class TestState:
     attempted: int = 0
     submitted: list[str] = field(default_factory=list)
     cursors: dict[str, int] = field(default_factory=dict)  # agent name -> tasks returned
-    history: hist.History = field(default_factory=hist.History)  # what the checker judges
+    history: History = field(
+        default_factory=lambda: History("(outside a test)")
+    )  # what the checker judges
     judged: bool = False  # Contract Should Hold ran (or was switched off) for this test
     records: TaskRecords = field(default_factory=TaskRecords)  # see LibraryContext.tasks
     final_tasks: list[Task] | None = None  # as Log Test Summary read them at the end
@@ -249,7 +251,7 @@ class LibraryContext:
     def start_test(self, name: str) -> None:
         self.earlier_tasks.update(self.test.submitted)
         self.agents.retired.clear()
-        history = hist.begin(name)
+        history = History(name)
         self.test = TestState(
             name=name, mark=journal_mark(), history=history, records=TaskRecords(self.hub_epoch)
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from AgentComLibrary.checker.history import CONN, HTTP, HUB, IN, MARK, OUT, Event
+from AgentComLibrary.checker.events import CONN, HTTP, HUB, IN, MARK, OUT, Event
 from AgentComLibrary.checker.rules import Violation
 from AgentComLibrary.checker.verdict import check
 from AgentComLibrary.checker.view import SNAPSHOT, STATES, TASK, View, build

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from AgentComLibrary.checker.history import IN
+from AgentComLibrary.checker.events import IN
 from AgentComLibrary.checker.verdict import check, failure_message
 from histbuild import RUN, Builder, all_violations, assigned, get_task_answer, violations
 

@@ -1,4 +1,4 @@
-"""The hub's own log as a violation's evidence (``checker.hublog``): both line shapes, the
+"""The hub's own log as a violation's evidence (``observe.hublog``): both line shapes, the
 window around the violation, masking, and the failure message with the real hub's line."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
-from AgentComLibrary.checker import hublog
 from AgentComLibrary.checker.verdict import check, failure_message, with_hub_log
+from AgentComLibrary.observe import hublog
 from histbuild import Builder
 
 W1 = "w1"

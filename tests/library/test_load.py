@@ -5,13 +5,14 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import pytest
-from AgentComLibrary.checker.history import HTTP, IN, OUT, History, changes_state
+from AgentComLibrary.checker.events import HTTP, IN, OUT, changes_state
 from AgentComLibrary.hubapi.bulk import KeepAliveClient, in_parallel, worker_client
 from AgentComLibrary.hubapi.client import HubClient, HubRequestError, HubUnavailable
 from AgentComLibrary.hubapi.model import Task
 from AgentComLibrary.hubapi.records import LISTING_MIN, TaskRecords, read_tasks
 from AgentComLibrary.load.metrics import load_figures, parse_percentile, percentile
 from AgentComLibrary.load.sweep import SweepStep, agent_counts
+from AgentComLibrary.observe.history import History
 from AgentComLibrary.report.sweep_chart import render_sweep
 from AgentComLibrary.util.masking import masked_head
 from taskfactory import T0, agent, make_task

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from AgentComLibrary.hubapi.client import HubClient
 from AgentComLibrary.hubapi.embedded import EmbeddedHub
+from AgentComLibrary.observe.history import History
 from AgentComLibrary.pool.remote_agent import PoolClient, RemoteAgent
 from AgentComLibrary.util.choices import Behaviour
 
@@ -11,7 +12,12 @@ SECRET = "s3cret-for-tests"
 
 
 def start_pool_agent(
-    pool: PoolClient, hub: EmbeddedHub, run: str, name: str, behaviour: Behaviour
+    pool: PoolClient,
+    hub: EmbeddedHub,
+    run: str,
+    name: str,
+    behaviour: Behaviour,
+    history: History | None = None,
 ) -> RemoteAgent:
     """An agent ``smoke-<run>-<name>`` in ``pool``, identified at ``hub``, with the run's
     capability."""
@@ -30,6 +36,7 @@ def start_pool_agent(
         tokens_used=7,
         ping_interval=1.0,
         timeout=10.0,
+        history=history,
     )
 
 

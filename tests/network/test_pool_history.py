@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from AgentComLibrary.checker import history as hist
-from AgentComLibrary.checker.collect import collect
-from AgentComLibrary.checker.history import CONN, IN, OUT
+from AgentComLibrary.checker.events import CONN, IN, OUT
+from AgentComLibrary.checker.settle import owed_assignments
 from AgentComLibrary.checker.verdict import check
 from AgentComLibrary.checker.view import build
 from AgentComLibrary.hubapi.client import HubClient
 from AgentComLibrary.hubapi.embedded import EmbeddedHub
+from AgentComLibrary.observe.collect import collect, wait_for_arrivals
+from AgentComLibrary.observe.history import History
 from AgentComLibrary.pool.remote_agent import PoolClient, PoolClock, RemoteAgent
 from AgentComLibrary.util.choices import Behaviour
 from polling import poll
@@ -18,8 +19,11 @@ from poolsupport import SECRET, start_pool_agent, submit_run_task
 RUN = "poolhist"
 
 
-def _start(hub: EmbeddedHub, pool_url: str, name: str) -> tuple[RemoteAgent, HubClient]:
-    agent = start_pool_agent(PoolClient(pool_url, "p", SECRET), hub, RUN, name, Behaviour.COMPLETE)
+def _start(
+    hub: EmbeddedHub, pool_url: str, name: str, history: History
+) -> tuple[RemoteAgent, HubClient]:
+    pool = PoolClient(pool_url, "p", SECRET)
+    agent = start_pool_agent(pool, hub, RUN, name, Behaviour.COMPLETE, history)
     return agent, HubClient(hub.url, hub.token)
 
 
@@ -27,19 +31,23 @@ def _submit(hub: EmbeddedHub) -> str:
     return submit_run_task(hub, RUN, "pool history test")
 
 
-def _judge(history: hist.History, client: HubClient, agent: RemoteAgent, task: str):
+def _judge(history: History, client: HubClient, agent: RemoteAgent, task: str):
     agent.flush_history()
-    note = collect(history, client, [task], settle=3.0, refresh=agent.flush_history)
+    note = collect(history, client, [task])
     assert note == ""
-    return check(build(history, names={agent.agent_id: agent.name}))
+    names = {agent.agent_id: agent.name}
+    view = build(history, names=names)
+    if wait_for_arrivals(history, owed_assignments(view), 3.0, refresh=agent.flush_history):
+        view = build(history, names=names)
+    return check(view)
 
 
 def test_a_pool_agents_frames_and_connection_are_in_the_tests_history(pool_url: str) -> None:
     hub = EmbeddedHub().start()
-    history = hist.begin("pool frames")
+    history = History("pool frames")
     local_conn = history.new_connection()
     try:
-        agent, client = _start(hub, pool_url, "far")
+        agent, client = _start(hub, pool_url, "far", history)
         task = _submit(hub)
         assert agent.wait_for(lambda: task in agent.completed_ids(), 10)
         verdict = _judge(history, client, agent, task)
@@ -63,9 +71,9 @@ def test_a_pool_agents_frames_and_connection_are_in_the_tests_history(pool_url: 
 
 def test_the_checker_names_a_pool_agent_that_never_got_its_assignment(pool_url: str) -> None:
     hub = EmbeddedHub(faults=["lose-assignment"]).start()
-    history = hist.begin("pool lost assignment")
+    history = History("pool lost assignment")
     try:
-        agent, client = _start(hub, pool_url, "cutoff")
+        agent, client = _start(hub, pool_url, "cutoff", history)
         tasks = [_submit(hub) for _ in range(6)]
 
         def lost() -> str | None:

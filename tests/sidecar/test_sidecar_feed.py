@@ -9,10 +9,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from AgentComLibrary.checker.history import HTTP, HUB, History
+from AgentComLibrary.checker.events import HTTP, HUB
 from AgentComLibrary.checker.verdict import check, failure_message
 from AgentComLibrary.checker.view import TASK, build
 from AgentComLibrary.hubapi.model import Task
+from AgentComLibrary.observe.history import History
 from AgentComLibrary.sidecars.feed import LogFeeder, line_ms
 from AgentComLibrary.sidecars.logformat import parse_line, parse_lines
 

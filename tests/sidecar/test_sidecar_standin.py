@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from AgentComLibrary.agents.simulated import journal_mark
+from AgentComLibrary.observe.history import journal_mark
 from AgentComLibrary.sidecars import logformat
 from AgentComLibrary.sidecars.process import SidecarProcess
 from sidecar_helpers import HubUnderTest, completed_events, wait_until

@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from ..checker.history import journal_mark
+from ..observe.history import journal_mark
 
 # -- entries -------------------------------------------------------------------------------
 

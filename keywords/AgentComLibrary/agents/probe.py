@@ -13,8 +13,8 @@ from collections.abc import Callable
 
 import websocket
 
-from ..checker import history as hist
-from ..checker.history import History
+from ..checker.events import CONN, IN, OUT, Event
+from ..observe.history import History
 from ..util.errors import AgentComAssertion
 from ..util.masking import mask_text
 from ..util.waiting import within
@@ -40,7 +40,7 @@ class ProbeConnection:
     ) -> None:
         self.name = name
         self.ws_url = ws_url
-        self.history = history if history is not None else hist.current()
+        self.history = history if history is not None else History(f"probe {name}")
         self.number = self.history.new_connection()
         self.agent_id: str | None = None  # set by the hub's `identified`
         try:
@@ -68,7 +68,7 @@ class ProbeConnection:
         """Send ``frame`` as one text frame, as is."""
         try:
             with self._send_lock:  # recorded before it leaves: the answer comes later
-                sent = self._record_frame(hist.OUT, frame)
+                sent = self._record_frame(OUT, frame)
                 self.ws.send(frame)
         except (OSError, websocket.WebSocketException) as error:
             self._note("send_failed", {"ref": sent.seq, "error": str(error)[:200]})
@@ -168,7 +168,7 @@ class ProbeConnection:
                         agent = message.get("agent_id")
                         self.agent_id = agent if isinstance(agent, str) else None
                     self.history.frame(
-                        hist.IN, message, actor=self.name, agent_id=self.agent_id, conn=self.number
+                        IN, message, actor=self.name, agent_id=self.agent_id, conn=self.number
                     )
                 else:
                     self._note("non-json-in")
@@ -190,10 +190,10 @@ class ProbeConnection:
 
     def _note(self, kind: str, info: dict | None = None) -> None:
         self.history.record(
-            hist.CONN, kind, actor=self.name, agent_id=self.agent_id, conn=self.number, info=info
+            CONN, kind, actor=self.name, agent_id=self.agent_id, conn=self.number, info=info
         )
 
-    def _record_frame(self, direction: str, frame: str) -> hist.Event:
+    def _record_frame(self, direction: str, frame: str) -> Event:
         """Record a frame the probe sends: its JSON fields, or ``non-json`` (text not kept)."""
         try:
             message = json.loads(frame)

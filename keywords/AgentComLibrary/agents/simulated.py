@@ -21,8 +21,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import websocket
 
-from ..checker import history as hist
-from ..checker.history import History, journal_mark
+from ..checker.events import CONN, IN, OUT
+from ..observe.history import History
 from ..util.choices import Behaviour
 from ..util.errors import AgentComError
 from ..util.masking import mask, mask_text
@@ -38,8 +38,6 @@ LOG = logging.getLogger(__name__)
 PING_INTERVAL = 20.0
 IDENTIFY_TIMEOUT = 10.0
 CLOSE_TIMEOUT = 5.0
-
-__all__ = ["AgentHandle", "SimulatedAgent", "journal_mark"]  # journal_mark: one counter
 
 
 class AgentError(AgentComError):
@@ -138,7 +136,7 @@ class SimulatedAgent(Journal):
         history: History | None = None,
     ) -> None:
         self.name = name
-        self.history = history if history is not None else hist.current()
+        self.history = history if history is not None else History(f"agent {name}")
         self.agent_id = agent_id
         self._token = token
         self.ws_url = ws_url
@@ -336,7 +334,7 @@ class SimulatedAgent(Journal):
     def _note(self, conn: _Connection | None, kind: str, info: dict | None = None) -> None:
         """Record a connection event in the history."""
         self.history.record(
-            hist.CONN,
+            CONN,
             kind,
             actor=self.name,
             agent_id=self.agent_id,
@@ -357,7 +355,7 @@ class SimulatedAgent(Journal):
         try:
             with self._send_lock:  # recorded before it leaves: the answer comes later
                 sent = self.history.frame(
-                    hist.OUT, message, actor=self.name, agent_id=self.agent_id, conn=conn.number
+                    OUT, message, actor=self.name, agent_id=self.agent_id, conn=conn.number
                 )
                 conn.ws.send(text)
         except (OSError, websocket.WebSocketException) as error:
@@ -495,7 +493,7 @@ class SimulatedAgent(Journal):
         except ValueError:
             LOG.debug("agent %s got non-JSON %r", self.name, text[:200])
             self.history.record(
-                hist.IN, "non-json", actor=self.name, agent_id=self.agent_id, conn=number
+                IN, "non-json", actor=self.name, agent_id=self.agent_id, conn=number
             )
             return
         if not isinstance(message, dict):
@@ -505,9 +503,7 @@ class SimulatedAgent(Journal):
                 kind = str(message.get("type"))
                 self.ignored_types[kind] = self.ignored_types.get(kind, 0) + 1
             return
-        self.history.frame(
-            hist.IN, message, actor=self.name, agent_id=self.agent_id, conn=number or 0
-        )
+        self.history.frame(IN, message, actor=self.name, agent_id=self.agent_id, conn=number or 0)
         LOG.debug("agent %s <- %s", self.name, mask_text(text[:2000]))
         kind = message.get("type")
         handler: Callable[[dict], None] | None = {

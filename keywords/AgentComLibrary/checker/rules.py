@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ..hubapi.model import Task, TaskEvent
-from .history import CONN, IN, OUT, Event
+from .events import CONN, IN, OUT, Event
 from .view import RELEASING_ACKS, Connection, View, assignment, info_int, next_event
 
 STUCK_THRESHOLD_MS = 5 * 60 * 1000  # the contract's stuck sweep: reclaims after 5 min
@@ -44,7 +44,7 @@ class Violation:
     agent_id: str | None
     text: str
     evidence: tuple[str, ...] = ()
-    hub_log: tuple[str, ...] = ()  # the hub's own log lines of that moment (checker.hublog)
+    hub_log: tuple[str, ...] = ()  # the hub's own log lines of that moment (observe.hublog)
 
 
 @dataclass(frozen=True)

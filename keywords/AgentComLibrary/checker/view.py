@@ -16,10 +16,10 @@ import dataclasses
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from ..hubapi.model import Task, TaskEvent
-from .history import CONN, CONN_ENDS, HTTP, HUB, IN, MARK, OUT, Event, History
+from .events import CONN, CONN_ENDS, HTTP, HUB, IN, MARK, OUT, Event
 
 REPLY_TYPES = frozenset(
     {"identified", "error", "task_ack", "pong", "task_continue", "task_reassign"}
@@ -45,6 +45,17 @@ SNAPSHOT = "snapshot"
 TASK = "task"
 TASK_MISSING = "task_missing"
 STATES = "states"
+
+
+@runtime_checkable
+class Recorded(Protocol):
+    """A recorded history as the checker reads it (``observe.history.History``)."""
+
+    name: str
+    started_mono_ns: int
+    started_wall_ms: int
+
+    def events(self) -> list[Event]: ...
 
 
 @dataclass
@@ -166,10 +177,10 @@ class View:
 
 
 def build(
-    history: History | Iterable[Event], name: str = "", *, names: Mapping[str, str] | None = None
+    history: Recorded | Iterable[Event], name: str = "", *, names: Mapping[str, str] | None = None
 ) -> View:
     """The view of a history (or of a plain list of events, for tests)."""
-    if isinstance(history, History):
+    if isinstance(history, Recorded):
         events = history.events()
         started_mono, started_wall, name = (
             history.started_mono_ns,

@@ -83,6 +83,7 @@ class AgentKeywords(LibraryComponent):
                     where.ping_interval if ping_interval is None else ping_interval.total_seconds()
                 ),
                 timeout=self.ctx.config.connect_timeout,
+                history=self.ctx.test.history,
             )
         else:
             agent = SimulatedAgent(
@@ -95,6 +96,7 @@ class AgentKeywords(LibraryComponent):
                 behaviour=behaviour,
                 delay=delay.total_seconds(),
                 tokens_used=tokens_used,
+                history=self.ctx.test.history,
                 **(
                     {}
                     if ping_interval is None

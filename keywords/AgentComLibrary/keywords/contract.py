@@ -62,7 +62,9 @@ class ContractKeywords(LibraryComponent):
         | `Next Reply Should Be Error` | probe | not_identified |
         """
         self.close_probe_connection(name)
-        self._probes[name] = ProbeConnection(name, self.session.ws_url)
+        self._probes[name] = ProbeConnection(
+            name, self.session.ws_url, history=self.ctx.test.history
+        )
         self.ctx.on_agents_stopped(self._close_all)
         return name
 

@@ -6,10 +6,11 @@ from typing import Literal
 
 from robotlibcore import keyword
 
-from ..checker.collect import collect, task_ids_in
-from ..checker.hublog import hub_lines_for, hub_log_path, read_log
+from ..checker.settle import owed_assignments
 from ..checker.verdict import check, failure_message, with_hub_log
 from ..checker.view import build
+from ..observe.collect import collect, task_ids_in, wait_for_arrivals
+from ..observe.hublog import hub_lines_for, hub_log_path, read_log
 from ..report.contract_panel import render_checks_off, render_contract_panel
 from ..util.errors import AgentComAssertion, AgentComError
 from .base import LibraryComponent
@@ -54,18 +55,15 @@ class ContractCheckKeywords(LibraryComponent):
         session = self.ctx.session
         if session is not None:
             ids = task_ids_in(history, test.submitted)
-            notes.append(
-                collect(
-                    history,
-                    session.client,
-                    ids,
-                    read=self.ctx.tasks,
-                    refresh=self._flush_agent_histories,
-                )
-            )
+            notes.append(collect(history, session.client, ids, read=self.ctx.tasks))
         note = "; ".join(n for n in notes if n)
         names = self.ctx.agent_names()
         view = build(history, names=names)
+        # assignments the hub recorded that may still be on their way: wait a moment for
+        # them, and judge a view with them if any event came meanwhile
+        owed = owed_assignments(view) if session is not None else set()
+        if wait_for_arrivals(history, owed, refresh=self._flush_agent_histories):
+            view = build(history, names=names)
         verdict = check(view)
         log_path = hub_log_path(session) if session is not None else None
         if log_path is not None and verdict.violations:

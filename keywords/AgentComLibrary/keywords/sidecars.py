@@ -155,6 +155,7 @@ class SidecarKeywords(LibraryComponent):
             run_id=session.run_id,
             ws_url=session.ws_url,
             warn=self.warn,
+            history=self.ctx.test.history,
         )
         try:
             sidecar.start(seconds(timeout, self.ctx.config.connect_timeout))

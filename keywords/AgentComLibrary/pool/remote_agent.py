@@ -21,9 +21,9 @@ from typing import Any
 from robot.libraries.Remote import Remote
 
 from ..agents.journal import Ack, Journal, Received, Rejection, Report
-from ..agents.simulated import AgentError, journal_mark
+from ..agents.simulated import AgentError
 from ..agents.tokens import TokenSetting
-from ..checker import history as hist
+from ..observe.history import History, journal_mark
 from ..util.choices import Behaviour
 from ..util.errors import AgentComError
 from ..util.masking import mask, mask_text
@@ -93,7 +93,14 @@ class RemoteAgent(Journal):
     """
 
     def __init__(
-        self, pool: PoolClient, key: str, name: str, agent_id: str, token: str, run_id: str
+        self,
+        pool: PoolClient,
+        key: str,
+        name: str,
+        agent_id: str,
+        token: str,
+        run_id: str,
+        history: History | None = None,
     ) -> None:
         self.pool = pool
         self.key = key
@@ -109,7 +116,7 @@ class RemoteAgent(Journal):
         self._stopped = False
         # the agent's frames and connection events go into the history of the test that
         # started it, as a local agent's do (fed on every sync)
-        self.history = hist.current()
+        self.history = history if history is not None else History(f"agent {name}")
         self._event_cursor = 0
         self._conns: dict[int, int] = {}  # pool connection number -> ours
         self._clock = PoolClock()
@@ -136,6 +143,7 @@ class RemoteAgent(Journal):
         tokens_used: TokenSetting | str,
         ping_interval: float,
         timeout: float,
+        history: History | None = None,
     ) -> RemoteAgent:
         """Start the agent in the pool (it connects and is identified there)."""
         spec = {
@@ -152,7 +160,7 @@ class RemoteAgent(Journal):
             "timeout": timeout,
         }
         key = pool.call("start_agent", json.dumps(spec))
-        agent = cls(pool, str(key), name, agent_id, token, run_id)
+        agent = cls(pool, str(key), name, agent_id, token, run_id, history)
         agent.sync()
         return agent
 

@@ -29,7 +29,7 @@ from typing import Any
 
 from ..agents.simulated import AgentError, Received, SimulatedAgent
 from ..agents.tokens import REALISTIC
-from ..checker.history import History, to_wire
+from ..observe.history import History, to_wire
 from ..util.choices import Behaviour
 from ..util.timeutil import now_ms
 

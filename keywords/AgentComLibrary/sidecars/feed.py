@@ -42,7 +42,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from ..checker.history import CONN, IN, OUT, History
+from ..checker.events import CONN, IN, OUT
+from ..observe.history import History
 from ..util.masking import masked_head
 from ..util.timeutil import now_ms
 from .logformat import FAILURE_EVENTS, LogEvent, _Pairing

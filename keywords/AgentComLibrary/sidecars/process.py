@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..agents.simulated import Received
-from ..checker import history as hist
 from ..hubapi.model import Task
+from ..observe.history import History
 from ..util.masking import mask
 from ..util.process import ManagedProcess, log_tail
 from ..util.timeutil import Deadline, human, now_ms
@@ -102,6 +102,7 @@ class SidecarProcess:
         run_id: str = "",
         ws_url: str = "",
         warn: Callable[[str], None] | None = None,
+        history: History | None = None,
     ) -> None:
         self.name = name
         self.run_id = run_id
@@ -129,7 +130,8 @@ class SidecarProcess:
         self._warned: set[str] = set()
         self._tail = LogTail({"log": self.paths.log, "foreign": self.paths.foreign})
         # what its log says it received, sent and was answered, as frames for the checker
-        self._feeder = LogFeeder(hist.current(), name, agent_id, self.capabilities)
+        history = history if history is not None else History(f"sidecar {name}")
+        self._feeder = LogFeeder(history, name, agent_id, self.capabilities)
 
     def __repr__(self) -> str:
         return f"SidecarProcess(name={self.name!r}, agent_id={self.agent_id!r}, pid={self.pid})"

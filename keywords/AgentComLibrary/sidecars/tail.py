@@ -14,7 +14,7 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 
-from ..agents.simulated import journal_mark
+from ..observe.history import journal_mark
 from .logformat import LogEvent, LogShape, parse_line
 
 POLL = 0.2

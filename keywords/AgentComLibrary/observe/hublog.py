@@ -23,10 +23,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..checker.rules import Violation
+from ..checker.view import View
 from ..hubapi.model import Task
 from ..util.masking import masked_head
-from .rules import Violation
-from .view import View
 
 MARGIN_MS = 50  # lines this long before the first / after the last evidence time
 MAX_LINES = 8

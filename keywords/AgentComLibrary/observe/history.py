@@ -2,13 +2,12 @@
 
 Robot-free. Agents and probes append every frame they send and receive and every change of
 their connections; the hub client appends every HTTP exchange; at the end of the test the
-collector appends the hub's record of every task and its agent states. Each event has a
-sequence number from the same counter as the agents' journals (``journal_mark``), a
-monotonic time (``time.monotonic_ns``) and a wall-clock time in ms (to compare with the
-hub's millisecond timestamps).
+collector (``observe.collect``) appends the hub's record of every task and its agent states.
+The events are ``checker.events.Event``; their sequence numbers come from the same counter
+as the agents' journals (:func:`journal_mark`).
 
-There is one *current* history (the running test's, see :func:`begin`); agents and probes
-made without an explicit history record into the one current when they were made.
+Each test's history is made by the library's context when the test starts and handed to
+every agent, probe and pool handle it starts (there is no module-global history).
 Tokens never enter a history: identify frames are recorded without theirs, HTTP bodies
 are masked and capped.
 """
@@ -18,27 +17,14 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from ..checker.events import HTTP, Event, changes_state, int_or_none
 from ..util.masking import masked_head
 from ..util.timeutil import now_ms
 
 BODY_CAP = 300
-
-# directions
-IN = "in"  # a frame the hub sent to an agent or probe
-OUT = "out"  # a frame an agent or probe sent to the hub
-CONN = "conn"  # open, identified, close, kill, lost, closed, send_failed, failed
-HTTP = "http"  # one request of the library and its answer
-HUB = "hub"  # the hub's records at the end: task, task_missing, states
-MARK = "mark"  # markers the collector sets (snapshot)
-
-# frames that change nothing on the hub (see History.changes)
-QUIET_FRAMES = frozenset({"ping", "pong"})
-# connection event types that end a connection
-CONN_ENDS = frozenset({"close", "kill", "lost", "closed"})
 
 _SEQUENCE = itertools.count(1)
 _CONNECTIONS = itertools.count(1)
@@ -48,32 +34,6 @@ def journal_mark() -> int:
     """A sequence number: history events and journal entries made after this call have a
     larger ``seq``. Shared by every agent, probe and history of the process."""
     return next(_SEQUENCE)
-
-
-@dataclass(frozen=True)
-class Event:
-    """One observation. ``actor`` is the short name of the agent or probe (``http`` and
-    ``hub`` for the others); ``conn`` numbers a connection uniquely in the process."""
-
-    seq: int
-    mono_ns: int
-    wall_ms: int
-    direction: str
-    type: str
-    actor: str = ""
-    agent_id: str | None = None
-    conn: int | None = None
-    task_id: str | None = None
-    generation: int | None = None
-    info: Mapping[str, Any] = field(default_factory=dict)
-
-    @property
-    def ends_connection(self) -> bool:
-        return self.direction == CONN and self.type in CONN_ENDS
-
-
-def _int(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def frame_fields(message: Mapping[str, Any]) -> dict[str, Any]:
@@ -86,7 +46,9 @@ def frame_fields(message: Mapping[str, Any]) -> dict[str, Any]:
     if "generation" in message:
         info["has_generation"] = True
         info["raw_generation"] = (
-            message["generation"] if _int(message["generation"]) is not None else "not an int"
+            message["generation"]
+            if int_or_none(message["generation"]) is not None
+            else "not an int"
         )
     caps = message.get("capabilities")
     if isinstance(caps, list):
@@ -98,22 +60,9 @@ def frame_fields(message: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "type": str(message.get("type")),
         "task_id": task_id if isinstance(task_id, str) else None,
-        "generation": _int(message.get("generation")),
+        "generation": int_or_none(message.get("generation")),
         "info": info,
     }
-
-
-def changes_state(direction: str, type: str) -> bool:
-    """Whether an event of this kind may go with a change of the hub's state: any frame but
-    a ping or pong, any connection event, any HTTP request but a GET (the hub's records and
-    the collector's markers are reads)."""
-    if direction in (HUB, MARK):
-        return False
-    if direction == HTTP:
-        return not type.startswith("GET ")
-    if direction in (IN, OUT):
-        return type not in QUIET_FRAMES
-    return True
 
 
 def capped(text: str, limit: int = BODY_CAP) -> str:
@@ -263,7 +212,7 @@ class History:
             agent_id=wire.get("agent_id"),
             conn=conn,
             task_id=wire.get("task_id"),
-            generation=_int(wire.get("generation")),
+            generation=int_or_none(wire.get("generation")),
             info=info,
             wall_ms=wall_ms,
             mono_ns=mono_ns,
@@ -303,26 +252,3 @@ def _text(value: object) -> str:
         return json.dumps(value, separators=(",", ":"))
     except (TypeError, ValueError):
         return repr(value)
-
-
-_current_lock = threading.Lock()
-_current = History("(outside a test)")
-
-
-def current() -> History:
-    """The running test's history."""
-    with _current_lock:
-        return _current
-
-
-def begin(name: str) -> History:
-    """Start a new current history (called when a test starts) and return it."""
-    global _current
-    history = History(name)
-    with _current_lock:
-        _current = history
-    return history
-
-
-def of_actors(events: Iterable[Event], actors: set[str]) -> list[Event]:
-    return [e for e in events if e.actor in actors]

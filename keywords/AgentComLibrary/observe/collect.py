@@ -1,23 +1,25 @@
 """The end of a test's history: the hub's records of the test's tasks and its agent states,
 appended by the collector (Robot-free; talks to the hub only through ``HubClient``).
 
-Order: a snapshot marker, agent states, every task record, agent states again; then a short
-settle wait for assignments the hub recorded that are still on their way to a connection
-that is open. Agent events after the marker are "late" for the rules that compare them with
-the records (the records may predate them).
+Order: a snapshot marker, agent states, every task record, agent states again. Then, when
+the checker's settle decision (``checker.settle``) names assignments the hub recorded that
+are still on their way to a connection that is open, a short wait for them
+(:func:`wait_for_arrivals`). Agent events after the marker are "late" for the rules that
+compare them with the records (the records may predate them).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from ..checker.events import HUB, IN, MARK
+from ..checker.settle import Owed, all_arrived
+from ..checker.view import SNAPSHOT, STATES, TASK, TASK_MISSING
 from ..hubapi.client import HubClient, HubError
 from ..hubapi.model import Task
 from ..hubapi.records import read_tasks
 from ..util.timeutil import Deadline
-from .history import HUB, IN, MARK, History
-from .rules import assignment_delivered
-from .view import SNAPSHOT, STATES, TASK, TASK_MISSING, build
+from .history import History
 
 SETTLE = 2.0
 REFRESH_EVERY = 0.1  # how often the settle wait fetches events from agent pools
@@ -36,18 +38,11 @@ def task_ids_in(history: History, submitted: Iterable[str]) -> list[str]:
 
 
 def collect(
-    history: History,
-    client: HubClient,
-    task_ids: Iterable[str],
-    settle: float = SETTLE,
-    read: Reader | None = None,
-    refresh: Callable[[], object] | None = None,
+    history: History, client: HubClient, task_ids: Iterable[str], read: Reader | None = None
 ) -> str:
     """Append the hub's end-of-test records to ``history``; returns a note ('' if all
     went well) when the hub could not be read. ``read`` reads many task records at once
-    (default: ``read_tasks``, one listing or one GET each). ``refresh`` brings in agent
-    events observed elsewhere (agent pools) while the collector waits for assignments on
-    their way."""
+    (default: ``read_tasks``, one listing or one GET each)."""
     history.record(MARK, SNAPSHOT, actor="checker")
     notes = []
     try:
@@ -72,37 +67,31 @@ def collect(
         notes.append(f"agent states unavailable: {error}")
     if before is not None and after is not None:
         history.record(HUB, STATES, actor="hub", info={"before": before, "after": after})
-    _settle(history, settle, refresh)
     return "; ".join(notes)
 
 
-def _settle(history: History, timeout: float, refresh: Callable[[], object] | None = None) -> None:
-    """Wait (at most ``timeout``) until every recorded assignment that
-    ``assignment-delivered`` would miss has arrived (it may still be on its way)."""
-    view = build(history)
-    owed = {
-        (v.agent_id, v.task_id, e.generation)
-        for v in assignment_delivered(view)
-        for task in [view.tasks[v.task_id or ""]]
-        for e in task.assignments
-        if e.agent_id == v.agent_id
-    }
+def wait_for_arrivals(
+    history: History,
+    owed: Owed,
+    timeout: float = SETTLE,
+    refresh: Callable[[], object] | None = None,
+) -> bool:
+    """Wait (at most ``timeout``) until every ``owed`` assignment has arrived at its agent;
+    ``refresh`` brings in agent events observed elsewhere (agent pools) meanwhile. Returns
+    whether any event was recorded while waiting (then the view must be built again)."""
     if not owed:
-        return
+        return False
+    size = len(history)
 
     def arrived() -> bool:
-        got = {
-            (e.agent_id, e.task_id, e.generation)
-            for e in history.events()
-            if e.direction == IN and e.type == "task_assign"
-        }
-        return owed <= got
+        return all_arrived(owed, history.events())
 
     if refresh is None:
         history.wait_for(arrived, timeout)
-        return
-    deadline = Deadline(timeout)
-    while not history.wait_for(arrived, min(REFRESH_EVERY, deadline.remaining())):
-        if deadline.remaining() <= 0:
-            return
-        refresh()
+    else:
+        deadline = Deadline(timeout)
+        while not history.wait_for(arrived, min(REFRESH_EVERY, deadline.remaining())):
+            if deadline.remaining() <= 0:
+                break
+            refresh()
+    return len(history) != size
