@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import aiohttp
-from AgentComLibrary.util.process import ManagedProcess, ProcessError
+from AgentComLibrary.util.child_process import ManagedProcess, ProcessError
 
 TARGET_TPS = 500.0
 TARGET_P99_MS = 50.0

@@ -39,7 +39,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from AgentComLibrary.util.process import ManagedProcess
+from AgentComLibrary.util.child_process import ManagedProcess
 
 ROOT = Path(__file__).resolve().parents[1]
 SUITES = [

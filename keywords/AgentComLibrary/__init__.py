@@ -15,13 +15,13 @@ from .hubapi.launcher import HubProcessExited
 from .keywords import (
     AgentKeywords,
     CheckKeywords,
-    ContractCheckKeywords,
     ContractKeywords,
     ExploreKeywords,
     GetterKeywords,
     KnownDefectKeywords,
     LoadKeywords,
     NetworkKeywords,
+    ProbeKeywords,
     ReportingKeywords,
     RouteKeywords,
     SessionKeywords,
@@ -286,8 +286,8 @@ class AgentComLibrary(DynamicCore):
         )
         agents, tasks = AgentKeywords(self.ctx), TaskKeywords(self.ctx)
         session, checks = SessionKeywords(self.ctx), CheckKeywords(self.ctx)
-        contract, network = ContractKeywords(self.ctx), NetworkKeywords(self.ctx)
-        verdict, routes = ContractCheckKeywords(self.ctx), RouteKeywords(self.ctx)
+        contract, network = ProbeKeywords(self.ctx), NetworkKeywords(self.ctx)
+        verdict, routes = ContractKeywords(self.ctx), RouteKeywords(self.ctx)
         components = [
             session,
             agents,

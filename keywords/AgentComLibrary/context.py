@@ -13,12 +13,12 @@ from .agents.simulated import AgentHandle
 from .hubapi.client import HubClient, HubError
 from .hubapi.embedded import EmbeddedHub
 from .hubapi.launcher import HubLauncher, HubProcessExited
-from .hubapi.model import Task
-from .hubapi.records import TaskRecords
+from .hubapi.record_cache import TaskRecords
+from .hubapi.task_record import TaskRecord
 from .hubapi.timers import HubTimers
 from .observe.history import History, journal_mark
 from .pool.registry import PoolRegistry
-from .report.checks_panel import CheckRecord
+from .report.probes_panel import ProbeCheck
 from .util.errors import AgentComError
 from .util.formatting import known_names
 
@@ -156,17 +156,17 @@ class TestState:
     )  # what the checker judges
     judged: bool = False  # Contract Should Hold ran (or was switched off) for this test
     records: TaskRecords = field(default_factory=TaskRecords)  # see LibraryContext.tasks
-    final_tasks: list[Task] | None = None  # as Log Test Summary read them at the end
-    checks: list[CheckRecord] = field(default_factory=list)  # the contract keywords' checks
-    # the contract checker's outcome, for metrics.json (keywords/contract_checks.py)
+    final_tasks: list[TaskRecord] | None = None  # as Log Test Summary read them at the end
+    probe_checks: list[ProbeCheck] = field(default_factory=list)  # the probe keywords' checks
+    # the contract checker's outcome, for metrics.json (keywords/contract.py)
     verdict: dict[str, Any] = field(default_factory=lambda: {"state": "not run"})
 
-    def used_the_hub(self, agents: AgentRegistry) -> bool:
+    def used_the_hub(self, agents: AgentRoster) -> bool:
         """Whether the test submitted tasks or had agents: then its history must be judged."""
         return bool(self.submitted or agents.all())
 
 
-class AgentRegistry:
+class AgentRoster:
     """Agents by short name. Stopped agents stay listed as retired until the next test,
     so their completions still count in the checks of the test that stopped them."""
 
@@ -208,7 +208,7 @@ class LibraryContext:
         # (session, owner) set aside by a nested open (`Open Private Hub Session`, `Join Hub
         # Session`), innermost last; session None where none was open
         self.outer_sessions: list[tuple[HubSession | None, str]] = []
-        self.agents = AgentRegistry()
+        self.agents = AgentRoster()
         self.pools = PoolRegistry()  # agent pools on other hosts (keywords/network.py)
         self.test = TestState(records=TaskRecords(self.hub_epoch))
         self.earlier_tasks: set[str] = set()  # submitted by earlier tests of this session
@@ -271,12 +271,12 @@ class LibraryContext:
         pid = session.managed.pid if session is not None and session.managed else 0
         return (self.test.history.changes, id(session), pid)
 
-    def tasks(self, task_ids: Iterable[str]) -> dict[str, Task | None]:
+    def tasks(self, task_ids: Iterable[str]) -> dict[str, TaskRecord | None]:
         """The hub's record of each task (None: unknown), in the order given, read once per
-        state of the test (see ``hubapi.records``): what every check and the teardown read."""
+        state of the test (see ``hubapi.record_cache``): what every check and the teardown read."""
         return self.test.records.fetch(self.client, task_ids)
 
-    def submitted_tasks(self) -> list[Task]:
+    def submitted_tasks(self) -> list[TaskRecord]:
         """The hub's records of the tasks this test submitted (those the hub knows)."""
         return [t for t in self.tasks(self.test.submitted).values() if t is not None]
 

@@ -8,7 +8,7 @@ from AgentComLibrary.checker.events import CONN, HTTP, HUB, IN, MARK, OUT, Event
 from AgentComLibrary.checker.rules import Violation
 from AgentComLibrary.checker.verdict import check
 from AgentComLibrary.checker.view import SNAPSHOT, STATES, TASK, View, build
-from AgentComLibrary.hubapi.model import Task
+from AgentComLibrary.hubapi.task_record import TaskRecord
 from taskshape import parse_story
 
 RUN = "smoke-run"
@@ -142,7 +142,7 @@ class Builder:
         assigned_to: str | None = None,
         generation: int | None = None,
         newest_first: bool = True,
-    ) -> Task:
+    ) -> TaskRecord:
         """``events``: oldest first, (event, timestamp[, details]) or a :func:`story`."""
         if isinstance(events, str):
             events = story(events)
@@ -170,7 +170,7 @@ class Builder:
             "history": history,
             "metadata": {},
         }
-        task = Task.parse(raw)
+        task = TaskRecord.parse(raw)
         self.add(HUB, TASK, actor="hub", task_id=task_id, info={"task": task})
         return task
 

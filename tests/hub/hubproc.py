@@ -1,7 +1,7 @@
 """Run the embedded hub as a subprocess for black-box tests.
 
 `HubProcess` is a thin test-side face on the library's one process helper
-(`AgentComLibrary.util.process.ManagedProcess`: ready file, SIGTERM/grace/SIGKILL, process
+(`AgentComLibrary.util.child_process.ManagedProcess`: ready file, SIGTERM/grace/SIGKILL, process
 group, exit handler) and its hub command line (`hubapi.embedded.hub_command`). It keeps a
 data dir of the test's choosing, restarts on the same dir and port, and keeps the hub's
 stderr of every start in one log file.
@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Literal
 
 from AgentComLibrary.hubapi.embedded import hub_command
+from AgentComLibrary.util.child_process import ManagedProcess, ProcessError
 from AgentComLibrary.util.masking import mask
 from AgentComLibrary.util.masking import mask_text as _mask_text
-from AgentComLibrary.util.process import ManagedProcess, ProcessError
 
 START_DEADLINE_S = 30.0
 STOP_GRACE_S = 10.0

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from AgentComLibrary import AgentComLibrary, Behaviour
-from AgentComLibrary.hubapi.model import Task
+from AgentComLibrary.hubapi.task_record import TaskRecord
 from AgentComLibrary.report.summary import SUMMARY_MARKER
 
 MS = timedelta(milliseconds=1)
@@ -24,7 +24,7 @@ def completed_pair(lib: AgentComLibrary) -> tuple[str, str]:
 
 
 def fake_tasks(lib: AgentComLibrary, monkeypatch: pytest.MonkeyPatch, tasks: list[dict]) -> None:
-    by_id = {t["id"]: Task.parse(t) for t in tasks}
+    by_id = {t["id"]: TaskRecord.parse(t) for t in tasks}
     monkeypatch.setattr(lib.ctx.session.client, "find_task", lambda task_id: by_id.get(task_id))
     lib.ctx.test.records.forget()  # the kept records are the hub's real ones
 

@@ -14,8 +14,8 @@ import pytest
 from AgentComLibrary.hubapi import launcher as hub_launcher
 from AgentComLibrary.hubapi.client import HubClient
 from AgentComLibrary.hubapi.embedded import EmbeddedHub, EmbeddedHubError
+from AgentComLibrary.util.child_process import LastResort
 from AgentComLibrary.util.choices import RestartMode
-from AgentComLibrary.util.process import LastResort
 from libsupport import wait_until
 
 

@@ -8,9 +8,9 @@ import pytest
 from AgentComLibrary.checker.events import HTTP, IN, OUT, changes_state
 from AgentComLibrary.hubapi.bulk import KeepAliveClient, in_parallel, worker_client
 from AgentComLibrary.hubapi.client import HubClient, HubRequestError, HubUnavailable
-from AgentComLibrary.hubapi.model import Task
-from AgentComLibrary.hubapi.records import LISTING_MIN, TaskRecords, read_tasks
-from AgentComLibrary.load.metrics import load_figures, parse_percentile, percentile
+from AgentComLibrary.hubapi.record_cache import LISTING_MIN, TaskRecords, read_tasks
+from AgentComLibrary.hubapi.task_record import TaskRecord
+from AgentComLibrary.load.figures import load_figures, parse_percentile, percentile
 from AgentComLibrary.load.sweep import SweepStep, agent_counts
 from AgentComLibrary.observe.history import History
 from AgentComLibrary.report.sweep_chart import render_sweep
@@ -20,9 +20,9 @@ from taskfactory import T0, agent, make_task
 TOKEN = "ab" * 32
 
 
-def done(n: int, created: int, assigned: int, completed: int) -> Task:
+def done(n: int, created: int, assigned: int, completed: int) -> TaskRecord:
     worker = agent("w")
-    return Task.parse(
+    return TaskRecord.parse(
         make_task(
             n, [("queued", created), ("assigned", assigned, worker), ("completed", completed)]
         )
@@ -52,7 +52,7 @@ def test_figures_window_from_first_creation_to_last_completion() -> None:
     assert figures.completed == 3 and figures.throughput == pytest.approx(3.0)
     assert figures.latencies_ms == (2, 3, 10)
     assert figures.latency(50) == 3 and figures.latency(99) == 10
-    queued = Task.parse(make_task(4, "queued@5"))
+    queued = TaskRecord.parse(make_task(4, "queued@5"))
     assert load_figures([queued]).throughput == 0.0 and load_figures([queued]).latency(99) is None
 
 

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from AgentComLibrary.util.process import ManagedProcess, ProcessError
+from AgentComLibrary.util.child_process import ManagedProcess, ProcessError
 from AgentComLibrary.util.waiting import holds_within
 
 

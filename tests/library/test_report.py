@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
-from AgentComLibrary.hubapi.model import Task
+from AgentComLibrary.hubapi.task_record import TaskRecord
 from AgentComLibrary.report.charts import format_ms, nice_scale
 from AgentComLibrary.report.ids import id_labels, split_id
 from AgentComLibrary.report.summary import SUMMARY_MARKER, render_test_summary
@@ -98,7 +98,7 @@ def test_table_rows(html: str) -> None:
 
 
 def test_latency_is_first_assignment_and_recovery_apart(html: str) -> None:
-    facts = Task.parse(mixed_tasks()[2])
+    facts = TaskRecord.parse(mixed_tasks()[2])
     assert facts.last_latency_ms == 405
     assert facts.first_latency_ms == 4
     assert facts.count("reclaimed") == 1
@@ -194,7 +194,7 @@ def test_capped_history_is_flagged() -> None:
     steps += [("assigned", 400, agent("rescuer")), ("completed", 410)]
     task = make_task(1, steps)
     task["history"] = task["history"][:50]
-    facts = Task.parse(task)
+    facts = TaskRecord.parse(task)
     assert facts.history_truncated and facts.first_latency_ms is None
     html = render_test_summary([task], NAMES, {})
     assert "older history not kept by the hub" in html

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from AgentComLibrary.hubapi.model import Task
+from AgentComLibrary.hubapi.task_record import TaskRecord
 from AgentComLibrary.util.choices import Priority
 from taskfactory import T0, agent, make_task
 
@@ -19,7 +19,7 @@ def test_events_are_oldest_first_and_assignees_follow_the_history() -> None:
             ("completed", T0 + 70),
         ],
     )
-    task = Task.parse(raw)
+    task = TaskRecord.parse(raw)
     assert [e.event for e in task.events] == [
         "queued", "assigned", "reclaimed", "assigned", "completed",
     ]  # fmt: skip
@@ -30,18 +30,20 @@ def test_events_are_oldest_first_and_assignees_follow_the_history() -> None:
     assert task.describe_history({agent("victim"): "victim"})[:2] == [
         "queued", "assigned to victim",
     ]  # fmt: skip
-    assert Task.parse(task) is task
+    assert TaskRecord.parse(task) is task
 
 
 def test_a_queued_task_has_no_assignee_and_no_latency() -> None:
-    task = Task.parse(make_task(2, [("queued", T0)]))
+    task = TaskRecord.parse(make_task(2, [("queued", T0)]))
     assert task.status == "queued" and not task.finished
     assert task.first_assignee is None and task.last_assignee is None
     assert task.completed_by is None and task.first_latency_ms is None
 
 
 def test_odd_fields_are_tolerated_not_guessed() -> None:
-    task = Task.parse({"id": "task-x", "priority": "2", "history": ["junk", {"event": "queued"}]})
+    task = TaskRecord.parse(
+        {"id": "task-x", "priority": "2", "history": ["junk", {"event": "queued"}]}
+    )
     assert task.priority is None and task.priority_name == "None"
     assert [e.event for e in task.events] == ["queued"]
 

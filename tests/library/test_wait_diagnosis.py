@@ -3,14 +3,14 @@ hub's own state says holds another task, or none (the real hub's orphaned assign
 
 from __future__ import annotations
 
-from AgentComLibrary.hubapi.model import Task
+from AgentComLibrary.hubapi.task_record import TaskRecord
 from AgentComLibrary.keywords.tasks import TaskKeywords
 
 W2 = "smoke-r-worker-2"
 
 
-def assigned(task_id: str = "task-b") -> Task:
-    return Task.parse({
+def assigned(task_id: str = "task-b") -> TaskRecord:
+    return TaskRecord.parse({
         "id": task_id, "description": "d", "status": "assigned", "assigned_to": W2,
         "generation": 1, "priority": 2, "history": [],
     })  # fmt: skip

@@ -6,7 +6,7 @@ import sys
 from collections.abc import Iterator
 
 import pytest
-from AgentComLibrary.util.process import ManagedProcess
+from AgentComLibrary.util.child_process import ManagedProcess
 from poolsupport import SECRET
 
 

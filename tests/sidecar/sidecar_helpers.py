@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from AgentComLibrary.hubapi.client import HubClient
-from AgentComLibrary.hubapi.model import Task
-from AgentComLibrary.util.process import ManagedProcess
+from AgentComLibrary.hubapi.task_record import TaskRecord
+from AgentComLibrary.util.child_process import ManagedProcess
 from polling import poll
 
 REPO = Path(__file__).resolve().parents[2]
@@ -56,11 +56,11 @@ class HubUnderTest:
 
     def task(self, task_id: str) -> dict:
         """The TASK object as JSON (whatever type the client returns)."""
-        return Task.parse(self.client.get_task(task_id)).raw
+        return TaskRecord.parse(self.client.get_task(task_id)).raw
 
     def find(self, task_id: str) -> dict | None:
         found = self.client.find_task(task_id)
-        return None if found is None else Task.parse(found).raw
+        return None if found is None else TaskRecord.parse(found).raw
 
     def submit(self, run: str, description: str = "sidecar task", **extra: object) -> str:
         body = {

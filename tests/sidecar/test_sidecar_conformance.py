@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 from AgentComLibrary.sidecars import logformat
-from AgentComLibrary.sidecars.errors import SidecarNotConnected
 from AgentComLibrary.sidecars.process import SidecarProcess
+from AgentComLibrary.sidecars.sidecar_errors import SidecarNotConnected
 from AgentComLibrary.sidecars.wake import default_wake_command
 from sidecar_helpers import FakeWsHub, HubUnderTest, assigned_agents, completed_events, wait_until
 

@@ -12,7 +12,7 @@ import pytest
 from AgentComLibrary.checker.events import HTTP, HUB
 from AgentComLibrary.checker.verdict import check, failure_message
 from AgentComLibrary.checker.view import TASK, build
-from AgentComLibrary.hubapi.model import Task
+from AgentComLibrary.hubapi.task_record import TaskRecord
 from AgentComLibrary.observe.history import History
 from AgentComLibrary.sidecars.feed import LogFeeder, line_ms
 from AgentComLibrary.sidecars.logformat import parse_line, parse_lines
@@ -53,7 +53,7 @@ def record_task(history: History, task_id: str, story: list[tuple], status: str)
             for e in reversed(story)
         ],
     }
-    history.record(HUB, TASK, actor="hub", task_id=task_id, info={"task": Task.parse(raw)})
+    history.record(HUB, TASK, actor="hub", task_id=task_id, info={"task": TaskRecord.parse(raw)})
 
 
 def post(history: History, task_id: str, created: int) -> None:
@@ -249,11 +249,11 @@ def test_a_sidecar_became_idle_no_later_than_its_connection_opened() -> None:
     urgent = [("queued", BASE + 120)]
     record_task(history, "urgent", urgent, "queued")
     view = build(history)
-    view.tasks["urgent"] = Task.parse({**view.tasks["urgent"].raw, "priority": 0})
-    view.tasks["low"] = Task.parse({**view.tasks["low"].raw, "priority": 3})
+    view.tasks["urgent"] = TaskRecord.parse({**view.tasks["urgent"].raw, "priority": 0})
+    view.tasks["low"] = TaskRecord.parse({**view.tasks["low"].raw, "priority": 3})
     assert [v.rule for v in check(view).violations] == []
     earlier = {"created_at": BASE + 90, "history": [{"event": "queued", "timestamp": BASE + 90}]}
-    view.tasks["urgent"] = Task.parse({**view.tasks["urgent"].raw, **earlier})
+    view.tasks["urgent"] = TaskRecord.parse({**view.tasks["urgent"].raw, **earlier})
     assert [v.rule for v in check(view).violations] == ["priority-order"]
 
 
@@ -261,7 +261,7 @@ def test_a_stuck_task_a_busy_sidecar_turned_down_is_named() -> None:
     """The wait's diagnosis: another task held is the race; the same task held is not."""
     from AgentComLibrary.keywords.tasks import _rejection_note
 
-    task = Task.parse({"id": "task-b", "status": "assigned", "generation": 1, "history": []})
+    task = TaskRecord.parse({"id": "task-b", "status": "assigned", "generation": 1, "history": []})
     other = '{"event":"task_rejected","task_id":"task-b","active_task_id":"task-a"}'
     same = '{"event":"task_rejected","task_id":"task-b","active_task_id":"task-b"}'
     assert "contract rule 'one-task-per-agent'" in _rejection_note(task, "worker-1", other)

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 from AgentComLibrary.sidecars import checkout as co
-from AgentComLibrary.sidecars import errors, instance
+from AgentComLibrary.sidecars import instance, sidecar_errors
 from AgentComLibrary.sidecars.process import SidecarProcess
 from sidecar_helpers import STANDIN, FakeWsHub, HubUnderTest, wait_until
 
-sc = errors
+sc = sidecar_errors
 
 
 class FakeHub:

@@ -24,7 +24,7 @@ class Received:
 
 
 @dataclass
-class Report:
+class SentReport:
     kind: str  # task_accepted, task_complete, task_failed, ...
     task_id: str
     generation: int | None
@@ -62,7 +62,7 @@ class Journal:
         self._lock = threading.RLock()
         self.received: list[Received] = []
         self.foreign: list[Received] = []
-        self.reports: list[Report] = []
+        self.reports: list[SentReport] = []
         self.acks: list[Ack] = []
         self.rejections: list[Rejection] = []
 

@@ -27,7 +27,7 @@ from ..util.choices import Behaviour
 from ..util.errors import AgentComError
 from ..util.masking import mask, mask_text
 from ..util.timeutil import Deadline, now_ms
-from .journal import Ack, Journal, Received, Rejection, Report
+from .journal import Ack, Journal, Received, Rejection, SentReport
 from .tokens import REALISTIC, TokenSetting, tokens_for
 
 # Presence pushes (agent_joined, agent_left, status_changed): every agent gets one per other
@@ -153,7 +153,7 @@ class SimulatedAgent(Journal):
         self._identify: dict | None = None
         self._pending: list[_Pending] = []
         self._timers: set[threading.Timer] = set()
-        self._last_report: Report | None = None
+        self._last_report: SentReport | None = None
         self.errors: list[dict] = []
         self.ignored_types: dict[str, int] = {}
         self.connections = 0
@@ -368,7 +368,7 @@ class SimulatedAgent(Journal):
     def send(self, message: dict) -> None:
         """Send any JSON message as is (for contract tests)."""
         with self._lock:
-            self._last_report = Report(
+            self._last_report = SentReport(
                 message.get("type", "?"), message.get("task_id"), None, now_ms()
             )
         self._send(message)
@@ -378,7 +378,7 @@ class SimulatedAgent(Journal):
         generation = fields.get("generation")
         pending = _Pending(kind, task_id)
         with self._lock:
-            report = Report(kind, task_id, generation, now_ms())
+            report = SentReport(kind, task_id, generation, now_ms())
             self.reports.append(report)
             self._last_report = report
             if kind in _ACK_STATUSES:

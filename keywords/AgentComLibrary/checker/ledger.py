@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..hubapi.model import Task
+from ..hubapi.task_record import TaskRecord
 from ..util.formatting import status_word
 
 PROBLEM_CATEGORIES = ("lost", "duplicated", "unexpected", "mismatched", "unfinished")
@@ -62,7 +62,7 @@ class Ledger:
 def build_ledger(
     attempted: int,
     acknowledged: list[str],
-    hub_tasks: Mapping[str, Task | Mapping[str, Any] | None],
+    hub_tasks: Mapping[str, TaskRecord | Mapping[str, Any] | None],
     agent_completions: dict[str, list[str]],
     agent_names: dict[str, str],
     agent_reports: dict[str, list[str]] | None = None,
@@ -70,7 +70,7 @@ def build_ledger(
     """Reconcile submissions, hub records and agent-acknowledged completions.
 
     attempted: submissions tried. acknowledged: ids of submissions the hub answered 201.
-    hub_tasks: task id -> :class:`Task` (or TASK object), or None when the hub answered 404.
+    hub_tasks: task id -> :class:`TaskRecord` (or TASK object), or None when the hub answered 404.
     agent_completions: short agent name -> task ids whose completion was acknowledged to
     that agent. agent_names: hub agent_id -> short name. agent_reports: short agent name ->
     task ids it sent ``task_complete`` for, answered or not: a completion the hub recorded
@@ -95,7 +95,7 @@ def build_ledger(
         seen.add(task_id)
         ledger.acknowledged.append(task_id)
         raw = hub_tasks.get(task_id)
-        task = None if raw is None else Task.parse(raw)
+        task = None if raw is None else TaskRecord.parse(raw)
         _classify(
             ledger, task_id, task, acked_to.get(task_id, []), agent_names, sent_by.get(task_id)
         )
@@ -119,7 +119,7 @@ def _names(agents: list[str]) -> str:
 def _classify(
     ledger: Ledger,
     task_id: str,
-    task: Task | None,
+    task: TaskRecord | None,
     acked: list[str],
     agent_names: dict[str, str],
     sent_by: set[str] | None = None,

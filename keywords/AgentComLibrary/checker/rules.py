@@ -17,9 +17,9 @@ import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from ..hubapi.model import Task, TaskEvent
+from ..hubapi.task_record import TaskEvent, TaskRecord
 from .events import CONN, IN, OUT, Event
-from .view import RELEASING_ACKS, Connection, View, assignment, info_int, next_event
+from .view import RELEASING_ACKS, ObservedConnection, View, assignment, info_int, next_event
 
 STUCK_THRESHOLD_MS = 5 * 60 * 1000  # the contract's stuck sweep: reclaims after 5 min
 QUEUE_ENTRIES = frozenset({"queued", "reclaimed", "retry"})
@@ -83,7 +83,7 @@ def seen(view: View, event: Event) -> str:
     return " ".join(str(p) for p in parts)
 
 
-def hub_seen(view: View, task: Task, event: TaskEvent) -> str:
+def hub_seen(view: View, task: TaskRecord, event: TaskEvent) -> str:
     """``hub +1.230 s  task-…: assigned to worker-1 gen 2`` (hub clock, estimated)."""
     when = view.hub_rel(event.timestamp)
     stamp = f"{when:+.3f} s" if when is not None else f"at {event.timestamp} (hub ms)"
@@ -135,7 +135,7 @@ def _released_by_hub(
     return False
 
 
-def _holding_frames(conn: Connection) -> Iterator[Event]:
+def _holding_frames(conn: ObservedConnection) -> Iterator[Event]:
     """The frames the connection received that change what it holds: each ``task_assign``
     with a task id, and each hub ack that releases a task (of a completion or failure)."""
     for event in conn.events:
@@ -150,7 +150,7 @@ def _without(held: list[Holding], task_id: str | None) -> list[Holding]:
     return [h for h in held if h.task_id != task_id]
 
 
-def walk_holdings(view: View, conn: Connection) -> Iterator[tuple[Event, list[Holding]]]:
+def walk_holdings(view: View, conn: ObservedConnection) -> Iterator[tuple[Event, list[Holding]]]:
     """For each ``task_assign`` the connection received: the event and what the connection
     still held at that moment (released by the hub's ack of a completion or failure on the
     wire, or by a reclaim the hub stamped no later than the new assignment)."""
@@ -165,7 +165,7 @@ def walk_holdings(view: View, conn: Connection) -> Iterator[tuple[Event, list[Ho
         held = [*_without(held, event.task_id), Holding(event.task_id, event.generation, event)]
 
 
-def final_holdings(view: View, conn: Connection) -> list[Holding]:
+def final_holdings(view: View, conn: ObservedConnection) -> list[Holding]:
     """What the connection holds after its last event (hub reclaims at any time count)."""
     held: list[Holding] = []
     for event in _holding_frames(conn):
@@ -180,7 +180,7 @@ def _report_generation(frame: Event) -> int:
     return frame.generation if frame.generation is not None else 0
 
 
-def _acked_reports(view: View) -> Iterator[tuple[Connection, Event, Event]]:
+def _acked_reports(view: View) -> Iterator[tuple[ObservedConnection, Event, Event]]:
     """(connection, report, ack) for every completion/failure report the hub acknowledged."""
     for conn in view.connections.values():
         for exchange in conn.exchanges:
@@ -534,7 +534,7 @@ def no_assign_after_disconnect(view: View) -> list[Violation]:
     return out
 
 
-def final_holdings_before_end(view: View, conn: Connection) -> list[Holding]:
+def final_holdings_before_end(view: View, conn: ObservedConnection) -> list[Holding]:
     """What the connection held when it ended (acks released; reclaims do not)."""
     held: list[Holding] = []
     for event in conn.events:
@@ -551,7 +551,11 @@ def final_holdings_before_end(view: View, conn: Connection) -> list[Holding]:
 
 
 def _ghost_assignments(
-    view: View, conn: Connection, later: list[Connection], held: Task, reclaim: TaskEvent
+    view: View,
+    conn: ObservedConnection,
+    later: list[ObservedConnection],
+    held: TaskRecord,
+    reclaim: TaskEvent,
 ) -> list[Violation]:
     out = []
     agent_id = conn.agent_id
@@ -620,7 +624,7 @@ def history_well_formed(view: View) -> list[Violation]:
     return out
 
 
-def _history_problem(task: Task) -> str | None:
+def _history_problem(task: TaskRecord) -> str | None:
     raw = task.raw.get("history") if isinstance(task.raw, dict) else None
     if not isinstance(raw, list):
         return "it has no history list"
@@ -706,7 +710,7 @@ def agent_states_agree(view: View) -> list[Violation]:
 
 
 def _state_problem(
-    view: View, conn: Connection, state: dict | None
+    view: View, conn: ObservedConnection, state: dict | None
 ) -> tuple[str, str | None] | None:
     held = final_holdings(view, conn)
     if len(held) > 1:
@@ -749,7 +753,9 @@ def _state_problem(
     )
 
 
-def _accepted_since(conn: Connection, seq: int, until: int | None = None) -> set[str | None]:
+def _accepted_since(
+    conn: ObservedConnection, seq: int, until: int | None = None
+) -> set[str | None]:
     """Tasks whose ``task_accepted`` the hub acknowledged, sent after event ``seq`` (and
     before ``until``): an acceptance of an earlier assignment of the same task does not
     count, as after an acceptance timeout the hub may hand the same task to the same agent
@@ -764,7 +770,7 @@ def _accepted_since(conn: Connection, seq: int, until: int | None = None) -> set
     }
 
 
-def _reattached(view: View, conn: Connection, task_id: object) -> bool:
+def _reattached(view: View, conn: ObservedConnection, task_id: object) -> bool:
     """Whether the hub gave this connection, when it identified, a task it had recorded
     for the agent earlier and never sent on it: the real hub starts a reconnecting agent's
     state in ``assigned`` with the task its store still assigns to it (after a hub restart,
@@ -787,7 +793,7 @@ def _reattached(view: View, conn: Connection, task_id: object) -> bool:
     )
 
 
-def _finished_unaccepted(conn: Connection) -> set[str | None]:
+def _finished_unaccepted(conn: ObservedConnection) -> set[str | None]:
     """Tasks with an acknowledged completion or failure on this connection but no
     acknowledged ``task_accepted`` between receiving the task and reporting it: the hub's
     agent state then stays ``assigned`` to that task until the acceptance timeout (the
@@ -870,7 +876,7 @@ def priority_order(view: View) -> list[Violation]:
 
 
 def _inversion(
-    view: View, task: Task, event: TaskEvent, idle: str, other: Task, entry: int
+    view: View, task: TaskRecord, event: TaskEvent, idle: str, other: TaskRecord, entry: int
 ) -> Violation:
     left = next_event(other, entry)
     after = (
@@ -956,7 +962,7 @@ def _pass_began_after(
     return best
 
 
-def _caps_for(view: View, agent_id: str, conn: Connection | None) -> set[str] | None:
+def _caps_for(view: View, agent_id: str, conn: ObservedConnection | None) -> set[str] | None:
     """The capabilities the agent declared on the connection that received the task, or
     on all of its connections when they agree (None: unknown or they differ)."""
     if conn is not None and conn.capabilities is not None:
@@ -967,7 +973,7 @@ def _caps_for(view: View, agent_id: str, conn: Connection | None) -> set[str] | 
     return set(next(iter(declared))) if len(declared) == 1 else None
 
 
-def _identify_frame(conn: Connection | None) -> Event | None:
+def _identify_frame(conn: ObservedConnection | None) -> Event | None:
     """The event no later than the hub's handling of the connection's identify: the
     identify frame (recorded before it is sent), or for a sidecar, whose log line comes
     after the send, the opening of its connection."""

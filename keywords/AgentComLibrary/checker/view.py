@@ -4,7 +4,7 @@
   it as, the capabilities it declared, and the event that ended it;
 - reports paired with the hub's answers, per connection, in the hub's processing order
   (the hub answers one connection's frames in the order they were sent);
-- the hub's final records (``Task``) and agent states;
+- the hub's final records (``TaskRecord``) and agent states;
 - bounds on the offset between the hub's clock and ours, from messages that carry a hub
   timestamp, so that "our event happened before that hub event" is claimed only when the
   history proves it.
@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from ..hubapi.model import Task, TaskEvent
+from ..hubapi.task_record import TaskEvent, TaskRecord
 from .events import CONN, CONN_ENDS, HTTP, HUB, IN, MARK, OUT, Event
 
 REPLY_TYPES = frozenset(
@@ -67,7 +67,7 @@ class Exchange:
 
 
 @dataclass
-class Connection:
+class ObservedConnection:
     """One WebSocket connection of an agent or a probe."""
 
     number: int
@@ -129,8 +129,8 @@ class View:
     started_mono_ns: int
     started_wall_ms: int
     events: list[Event]
-    connections: dict[int, Connection]
-    tasks: dict[str, Task]
+    connections: dict[int, ObservedConnection]
+    tasks: dict[str, TaskRecord]
     missing_tasks: dict[str, Event]
     task_events: dict[str, Event]  # task id -> the hub event that carried its record
     states_before: list[dict] | None
@@ -142,11 +142,11 @@ class View:
 
     # -- agents ----------------------------------------------------------------------------
 
-    def agent_connections(self, agent_id: str | None) -> list[Connection]:
+    def agent_connections(self, agent_id: str | None) -> list[ObservedConnection]:
         """Identified connections of that agent id, oldest first."""
         index = self.__dict__.get("_by_agent")
         if index is None or index[0] != len(self.connections):
-            by_agent: dict[str | None, list[Connection]] = {}
+            by_agent: dict[str | None, list[ObservedConnection]] = {}
             for c in self.connections.values():
                 if c.identified:
                     by_agent.setdefault(c.agent_id, []).append(c)
@@ -191,7 +191,7 @@ def build(
         events = sorted(history, key=lambda e: e.seq)
         started_mono = events[0].mono_ns if events else 0
         started_wall = events[0].wall_ms if events else 0
-    tasks: dict[str, Task] = {}
+    tasks: dict[str, TaskRecord] = {}
     task_events: dict[str, Event] = {}
     missing: dict[str, Event] = {}
     states_before = states_after = None
@@ -200,7 +200,7 @@ def build(
     for event in events:
         if event.direction == HUB and event.type == TASK:
             task = event.info.get("task")
-            if isinstance(task, Task):
+            if isinstance(task, TaskRecord):
                 tasks[task.id] = task
                 task_events[task.id] = event
                 missing.pop(task.id, None)
@@ -235,8 +235,8 @@ def build(
     )
 
 
-def _connections(events: list[Event]) -> dict[int, Connection]:
-    conns: dict[int, Connection] = {}
+def _connections(events: list[Event]) -> dict[int, ObservedConnection]:
+    conns: dict[int, ObservedConnection] = {}
     failed_sends = {
         e.info.get("ref") for e in events if e.direction == CONN and e.type == "send_failed"
     }
@@ -245,7 +245,7 @@ def _connections(events: list[Event]) -> dict[int, Connection]:
             continue
         conn = conns.get(event.conn)
         if conn is None:
-            conn = conns[event.conn] = Connection(event.conn, event.actor)
+            conn = conns[event.conn] = ObservedConnection(event.conn, event.actor)
         conn.events.append(event)
         if event.direction == CONN and event.type in CONN_ENDS and conn.end is None:
             conn.end = event
@@ -254,7 +254,7 @@ def _connections(events: list[Event]) -> dict[int, Connection]:
     return conns
 
 
-def _pair(conn: Connection, failed_sends: set) -> None:
+def _pair(conn: ObservedConnection, failed_sends: set) -> None:
     """Pair each answer with the frame it answers, in the hub's processing order.
 
     Every frame gets exactly one reply, except ``task_progress`` of an identified
@@ -332,7 +332,9 @@ def clock_bounds(events: Iterable[Event]) -> Clock:
 LOG_REPORTS = frozenset({"task_complete", "task_failed"})
 
 
-def resolve_log_frames(events: list[Event], tasks: Mapping[str, Task], clock: Clock) -> list[Event]:
+def resolve_log_frames(
+    events: list[Event], tasks: Mapping[str, TaskRecord], clock: Clock
+) -> list[Event]:
     """Events as given, with what a sidecar's log does not say (``info["from_log"]``, see
     ``sidecars.feed``) filled in from the hub's records, marked ``resolved_from``:
 
@@ -386,7 +388,7 @@ def resolve_log_frames(events: list[Event], tasks: Mapping[str, Task], clock: Cl
 
 
 def _assignment_then(
-    task: Task, event: Event, clock: Clock, taken: set | None
+    task: TaskRecord, event: Event, clock: Clock, taken: set | None
 ) -> tuple[int, int] | None:
     """(generation, stamp) of the latest assignment of ``task`` to the event's agent that
     the hub stamped no later than the event, skipping those in ``taken``."""
@@ -403,7 +405,7 @@ def _assignment_then(
     return best
 
 
-def _failure_outcome(task: Task, event: Event, clock: Clock) -> str | None:
+def _failure_outcome(task: TaskRecord, event: Event, clock: Clock) -> str | None:
     """``retried`` / ``dead_letter``: what ended the latest assignment of ``task`` to the
     event's agent stamped no later than the event."""
     latest = event.wall_ms + clock.hi + 1
@@ -421,7 +423,7 @@ def _failure_outcome(task: Task, event: Event, clock: Clock) -> str | None:
 # -- task record helpers -------------------------------------------------------------------
 
 
-def assignment(task: Task, agent_id: str | None, generation: int | None) -> int | None:
+def assignment(task: TaskRecord, agent_id: str | None, generation: int | None) -> int | None:
     """Index in ``task.events`` of the assignment to that agent with that generation."""
     for index, event in enumerate(task.events):
         if (
@@ -433,7 +435,7 @@ def assignment(task: Task, agent_id: str | None, generation: int | None) -> int 
     return None
 
 
-def next_event(task: Task, index: int) -> TaskEvent | None:
+def next_event(task: TaskRecord, index: int) -> TaskEvent | None:
     return task.events[index + 1] if index + 1 < len(task.events) else None
 
 

@@ -15,7 +15,7 @@ import requests
 
 from ..util.errors import AgentComError
 from ..util.masking import mask, masked_head
-from .model import Task
+from .task_record import TaskRecord
 
 LOG = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ def _short_reason(reason: object) -> str:
 
 
 class HubClient:
-    """Calls to the routes of the contract. Task records come back parsed as :class:`Task`
+    """Calls to the routes of the contract. Task records come back parsed as :class:`TaskRecord`
     (its ``raw`` keeps the JSON); every other answer is the decoded JSON body.
 
     Every request has a timeout. Non-2xx answers raise :class:`HubRequestError`,
@@ -251,20 +251,20 @@ class HubClient:
     def submit_task(self, task: dict) -> dict:
         return self.request("POST", "/api/tasks", json_body=task, expect=(201,))
 
-    def list_tasks(self, **filters: str) -> list[Task]:
+    def list_tasks(self, **filters: str) -> list[TaskRecord]:
         params = {key: value for key, value in filters.items() if value is not None}
         return _tasks(self.request("GET", "/api/tasks", params=params or None))
 
-    def dead_letter_tasks(self) -> list[Task]:
+    def dead_letter_tasks(self) -> list[TaskRecord]:
         return _tasks(self.request("GET", "/api/tasks/dead-letter"))
 
     def task_stats(self) -> dict:
         return self.request("GET", "/api/tasks/stats")
 
-    def get_task(self, task_id: str) -> Task:
-        return Task.parse(self.request("GET", f"/api/tasks/{quote(task_id, safe='')}"))
+    def get_task(self, task_id: str) -> TaskRecord:
+        return TaskRecord.parse(self.request("GET", f"/api/tasks/{quote(task_id, safe='')}"))
 
-    def find_task(self, task_id: str) -> Task | None:
+    def find_task(self, task_id: str) -> TaskRecord | None:
         """The task, or None when the hub answers 404."""
         try:
             return self.get_task(task_id)
@@ -299,9 +299,9 @@ def _session_for(base_url: str) -> requests.Session:
     return session
 
 
-def _tasks(body: Any) -> list[Task]:
+def _tasks(body: Any) -> list[TaskRecord]:
     """The ``tasks`` of a list answer, parsed (entries that are not objects are left out)."""
-    return [Task.parse(t) for t in body["tasks"] if isinstance(t, dict)]
+    return [TaskRecord.parse(t) for t in body["tasks"] if isinstance(t, dict)]
 
 
 def _decode(response: requests.Response) -> Any:

@@ -28,10 +28,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..util.child_process import STOP_GRACE, LastResort, ManagedProcess, log_tail
 from ..util.choices import RestartMode
 from ..util.errors import AgentComError
 from ..util.masking import mask, mask_text
-from ..util.process import STOP_GRACE, LastResort, ManagedProcess, log_tail
 from ..util.stale import new_hub_dir
 from ..util.timeutil import human
 from ..util.watchdog import MARK_ENV, Watchdog, end_all

@@ -10,7 +10,7 @@ from robotlibcore import keyword
 
 from ..agents.simulated import AgentHandle
 from ..checker.ledger import build_ledger, describe_ledger_problems
-from ..hubapi.model import Task
+from ..hubapi.task_record import TaskRecord
 from ..report.ledger_html import render_ledger_html
 from ..util.choices import Priority, TaskStatus
 from ..util.errors import AgentComAssertion
@@ -376,7 +376,7 @@ class CheckKeywords(LibraryComponent):
         | `No Priority Should Be Starved` | ${tasks} |
         """
         tasks = self._tasks(task_ids)
-        by_level: dict[str, list[Task]] = {}
+        by_level: dict[str, list[TaskRecord]] = {}
         for task in tasks.values():
             by_level.setdefault(task.priority_name, []).append(task)
         summary = {
@@ -508,7 +508,7 @@ class CheckKeywords(LibraryComponent):
         """
         tasks = self._tasks(task_ids)
         order = {task_id: i for i, task_id in enumerate(task_ids)}
-        by_level: dict[str, list[Task]] = {}
+        by_level: dict[str, list[TaskRecord]] = {}
         for task in tasks.values():
             by_level.setdefault(task.priority_name, []).append(task)
         problems = []
@@ -670,13 +670,13 @@ class CheckKeywords(LibraryComponent):
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _task(self, task_id: str) -> Task:
+    def _task(self, task_id: str) -> TaskRecord:
         task = self.ctx.tasks([task_id])[task_id]
         if task is None:
             raise AgentComAssertion(f"Task {task_id}: the hub has no such task (404).")
         return task
 
-    def _tasks(self, task_ids: list[str]) -> dict[str, Task]:
+    def _tasks(self, task_ids: list[str]) -> dict[str, TaskRecord]:
         found = self.ctx.tasks(task_ids)
         missing = [task_id for task_id, task in found.items() if task is None]
         if missing:
@@ -685,7 +685,7 @@ class CheckKeywords(LibraryComponent):
             )
         return found  # type: ignore[return-value]
 
-    def _completed_task(self, task_id: str) -> Task:
+    def _completed_task(self, task_id: str) -> TaskRecord:
         task = self._task(task_id)
         if task.status != "completed":
             raise AgentComAssertion(
@@ -698,10 +698,10 @@ class CheckKeywords(LibraryComponent):
     def _name(self, agent_id: str | None) -> str:
         return short_agent(agent_id, self.ctx.agent_names())
 
-    def _table(self, tasks: dict[str, Task | None]) -> str:
+    def _table(self, tasks: dict[str, TaskRecord | None]) -> str:
         return task_table(tasks, self.ctx.agent_names())
 
-    def _acknowledged_by(self, task: Task, agent_id: str | None) -> None:
+    def _acknowledged_by(self, task: TaskRecord, agent_id: str | None) -> None:
         """Fail unless the agent the hub credits with the task received the complete ack
         (skipped when that agent is not one of this test's)."""
         task_id = task.id
@@ -743,7 +743,7 @@ class CheckKeywords(LibraryComponent):
                 )
         return counts
 
-    def _require_assigned(self, tasks: list[Task]) -> None:
+    def _require_assigned(self, tasks: list[TaskRecord]) -> None:
         never = [t.id for t in tasks if t.first_assigned_at is None]
         if never:
             raise AgentComAssertion(
@@ -784,7 +784,7 @@ def _got(agent: AgentHandle, task_id: str, generation: int | None) -> bool:
     )
 
 
-def _ms_after(newer: Task, older: Task) -> str:
+def _ms_after(newer: TaskRecord, older: TaskRecord) -> str:
     return human_ms((newer.created_at or 0) - (older.created_at or 0))
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from assertionengine import AssertionOperator, verify_assertion
 from robotlibcore import keyword
 
-from ..hubapi.model import Task
+from ..hubapi.task_record import TaskRecord
 from ..util.choices import TaskStatus
 from ..util.errors import AgentComAssertion
 from ..util.formatting import known_names
@@ -147,7 +147,7 @@ class GetterKeywords(LibraryComponent):
         )
         return verify_assertion(count, assertion_operator, assertion_expected, what, message)
 
-    def _task(self, task_id: str) -> Task:
+    def _task(self, task_id: str) -> TaskRecord:
         task = self.ctx.tasks([task_id]).get(task_id)
         if task is None:
             raise AgentComAssertion(f"Task {task_id}: the hub has no such task (404).")

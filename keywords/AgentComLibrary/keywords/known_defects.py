@@ -11,7 +11,7 @@ from robotlibcore import keyword
 
 from ..defects import catalog
 from ..defects.judge import failure_of, judge
-from ..defects.report import render_judgement
+from ..defects.panel import render_judgement
 from ..defects.run import Judged, reported_version
 from ..listener import record
 from .base import LibraryComponent

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from robotlibcore import keyword
 
-from ..hubapi.model import Task
-from ..load.metrics import LoadFigures, load_figures, parse_percentile, percentile
+from ..hubapi.task_record import TaskRecord
+from ..load.figures import LoadFigures, load_figures, parse_percentile, percentile
 from ..load.sweep import SweepStep, agent_counts
 from ..report.sweep_chart import render_sweep
 from ..util.errors import AgentComAssertion
@@ -196,7 +196,7 @@ class LoadKeywords(LibraryComponent):
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _records(self, task_ids: list[str]) -> list[Task]:
+    def _records(self, task_ids: list[str]) -> list[TaskRecord]:
         found = self.ctx.tasks(task_ids)
         missing = [task_id for task_id, task in found.items() if task is None]
         if missing:
@@ -205,7 +205,7 @@ class LoadKeywords(LibraryComponent):
             )
         return [task for task in found.values() if task is not None]
 
-    def _slowest(self, tasks: list[Task]) -> str:
+    def _slowest(self, tasks: list[TaskRecord]) -> str:
         names = self.ctx.agent_names()
         slowest = sorted(tasks, key=lambda t: t.first_latency_ms or 0, reverse=True)
         rows = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from robotlibcore import keyword
 
-from ..report.checks_panel import render_checks
+from ..report.probes_panel import render_probes_panel
 from ..report.summary import render_test_summary
 from ..util.timeutil import now_ms
 from .base import LibraryComponent
@@ -26,9 +26,9 @@ class ReportingKeywords(LibraryComponent):
         """
         session = self.ctx.session
         submitted = self.ctx.test.submitted
-        checks = self.ctx.test.checks
+        checks = self.ctx.test.probe_checks
         if checks:
-            self.info(render_checks(checks), html=True)
+            self.info(render_probes_panel(checks), html=True)
         if session is None or not submitted:
             return
         ended = now_ms()

@@ -12,7 +12,7 @@ from typing import Any
 from robotlibcore import keyword
 
 from ..hubapi.client import HubClient, HubRequestError
-from ..hubapi.model import Task
+from ..hubapi.task_record import TaskRecord
 from ..util.choices import Priority, TokenChoice
 from ..util.errors import AgentComAssertion
 from ..util.masking import mask, masked_head
@@ -211,7 +211,7 @@ def _matches(task: dict, params: dict[str, str]) -> bool:
 
 
 def _check_order(tasks: list[dict], where: str) -> None:
-    keys = [(Task.parse(t).priority, t.get("created_at")) for t in tasks]
+    keys = [(TaskRecord.parse(t).priority, t.get("created_at")) for t in tasks]
     for index in range(1, len(keys)):
         if keys[index] < keys[index - 1]:
             raise AgentComAssertion(

@@ -13,7 +13,7 @@ from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 from robotlibcore import keyword
 
 from ..hubapi.client import HubError
-from ..sidecars import records
+from ..sidecars import hub_records
 from ..sidecars.checkout import check_node, check_node_version, check_sidecar_dir
 from ..sidecars.logformat import SidecarLogSummary
 from ..sidecars.process import SidecarProcess
@@ -398,8 +398,8 @@ class SidecarKeywords(LibraryComponent):
             completed = self.client.list_tasks(status="completed")
         except HubError as error:
             raise AssertionError(f"Sidecar '{name}': hub records unavailable: {error}") from None
-        from_hub = records.completed_by_agent(completed, sidecar.agent_id, sidecar.started_ms)
-        counts = records.completion_counts(t for t in completed if t.id in set(from_hub))
+        from_hub = hub_records.completed_by_agent(completed, sidecar.agent_id, sidecar.started_ms)
+        counts = hub_records.completion_counts(t for t in completed if t.id in set(from_hub))
         problems = [
             f"the hub's history of {task_id} has {n} 'completed' events"
             for task_id, n in counts.items()

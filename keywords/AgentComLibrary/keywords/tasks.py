@@ -12,7 +12,7 @@ from robotlibcore import keyword
 
 from ..hubapi.bulk import first_error, in_parallel
 from ..hubapi.client import HubClient, HubError, HubRequestError
-from ..hubapi.model import Task
+from ..hubapi.task_record import TaskRecord
 from ..util.choices import Priority, PriorityWord, TaskStatus
 from ..util.errors import AgentComAssertion
 from ..util.formatting import id_list, plural, short_agent, task_table
@@ -329,8 +329,8 @@ class TaskKeywords(LibraryComponent):
         """
         seconds = self.wait_timeout(timeout)
         pending = list(dict.fromkeys(task_ids))
-        done: dict[str, Task] = {}
-        latest: dict[str, Task | None] = {}
+        done: dict[str, TaskRecord] = {}
+        latest: dict[str, TaskRecord | None] = {}
 
         def attempt() -> Outcome:
             self._fail_on_foreign_tasks()
@@ -388,7 +388,7 @@ class TaskKeywords(LibraryComponent):
         ids = list(dict.fromkeys(task_ids))
         if count > len(ids):
             raise ValueError(f"Cannot wait for {count} completed tasks out of {len(ids)}.")
-        latest: dict[str, Task | None] = {}
+        latest: dict[str, TaskRecord | None] = {}
 
         def completed() -> list[str]:
             return [t for t in ids if (task := latest.get(t)) is not None and task.completed]
@@ -451,7 +451,7 @@ class TaskKeywords(LibraryComponent):
         """
         seconds = self.wait_timeout(timeout)
         ids = list(dict.fromkeys(self.ctx.test.submitted if task_ids is None else task_ids))
-        latest: dict[str, Task | None] = {}
+        latest: dict[str, TaskRecord | None] = {}
         quiet = _Stall(None if stall is None else stall.total_seconds())
 
         def unfinished() -> list[str]:
@@ -514,7 +514,7 @@ class TaskKeywords(LibraryComponent):
         seconds = self.wait_timeout(timeout)
         agent_id = self.agent(agent).agent_id if agent else None
 
-        def attempt() -> Outcome[Task]:
+        def attempt() -> Outcome[TaskRecord]:
             self._fail_on_foreign_tasks()
             task = self._known_task(task_id)
             ok = task.status in ("assigned", "completed") and (
@@ -522,7 +522,7 @@ class TaskKeywords(LibraryComponent):
             )
             return Outcome(ok, task, task)
 
-        def failure(outcome: Outcome[Task]) -> str:
+        def failure(outcome: Outcome[TaskRecord]) -> str:
             whom = f"to '{agent}'" if agent else "to any agent"
             return f"Task {task_id} was not assigned {whom} {within(seconds)}:\n" + task_table(
                 {task_id: outcome.value}, self.ctx.agent_names()
@@ -557,12 +557,12 @@ class TaskKeywords(LibraryComponent):
         """
         seconds = self.wait_timeout(timeout)
 
-        def attempt() -> Outcome[Task]:
+        def attempt() -> Outcome[TaskRecord]:
             self._fail_on_foreign_tasks()
             task = self._known_task(task_id)
             return Outcome(task.status == status, task, task)
 
-        def failure(outcome: Outcome[Task]) -> str:
+        def failure(outcome: Outcome[TaskRecord]) -> str:
             task = outcome.value
             return (
                 f"Task {task_id} did not reach status '{status}' {within(seconds)} "
@@ -577,7 +577,7 @@ class TaskKeywords(LibraryComponent):
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _settle_acks(self, tasks: Iterable[Task | None]) -> None:
+    def _settle_acks(self, tasks: Iterable[TaskRecord | None]) -> None:
         """The hub records a completion before it sends the ack: let the completing agents
         receive their acks, so counts read right after a wait are complete."""
         missing = self.wait_for_acks(
@@ -589,7 +589,7 @@ class TaskKeywords(LibraryComponent):
                 f"received the ack {within(self.ack_grace())}."
             )
 
-    def _known_task(self, task_id: str) -> Task:
+    def _known_task(self, task_id: str) -> TaskRecord:
         """The hub's record of the task; an unknown id fails the wait at once."""
         try:
             return self.client.get_task(task_id)
@@ -603,20 +603,20 @@ class TaskKeywords(LibraryComponent):
         if message:
             raise AgentComAssertion(message)
 
-    def _unfinished(self, headline: str, unfinished: dict[str, Task | None]) -> str:
+    def _unfinished(self, headline: str, unfinished: dict[str, TaskRecord | None]) -> str:
         """``headline:`` and the table of the unfinished tasks, after the diagnosis of why
         they are not done when the hub's state tells."""
         text = f"{headline}:\n{task_table(unfinished, self.ctx.agent_names())}"
         diagnosis = self._diagnosis(unfinished)
         return f"{diagnosis}\n{text}" if diagnosis else text
 
-    def _diagnosis(self, unfinished: dict[str, Task | None]) -> str:
+    def _diagnosis(self, unfinished: dict[str, TaskRecord | None]) -> str:
         """Why the tasks are not done, when the hub's state says so: a stalled queue, a
         task held by an agent that is gone, an assignment the agent never received."""
         notes = [self._stall_note(unfinished), *self._assignment_notes(unfinished)]
         return "\n".join(note for note in notes if note)
 
-    def _assignment_notes(self, unfinished: dict[str, Task | None]) -> list[str]:
+    def _assignment_notes(self, unfinished: dict[str, TaskRecord | None]) -> list[str]:
         agents = {agent.agent_id: agent for agent in self.ctx.agents.all()}
         states = self._states_by_agent(unfinished)
         notes = []
@@ -643,7 +643,7 @@ class TaskKeywords(LibraryComponent):
                 notes.append(note)
         return notes
 
-    def _orphan_note(self, task: Task, name: str, states: dict[str, dict] | None) -> str:
+    def _orphan_note(self, task: TaskRecord, name: str, states: dict[str, dict] | None) -> str:
         """A note when the hub's own state of the agent a task is assigned to names another
         task, or none: then nothing on the hub will ever hand the task on (until a stuck
         sweep), although the agent is connected."""
@@ -659,7 +659,7 @@ class TaskKeywords(LibraryComponent):
             f"own state of '{name}' {holds}: nothing on the hub will hand {task.id} on"
         )
 
-    def _states_by_agent(self, unfinished: dict[str, Task | None]) -> dict[str, dict] | None:
+    def _states_by_agent(self, unfinished: dict[str, TaskRecord | None]) -> dict[str, dict] | None:
         """The hub's agent states by agent id, read once when a task is still assigned
         (None when there is none, or the hub does not answer)."""
         if not any(task and task.status == "assigned" for task in unfinished.values()):
@@ -671,7 +671,7 @@ class TaskKeywords(LibraryComponent):
         except HubError:
             return None
 
-    def _stall_note(self, unfinished: dict[str, Task | None]) -> str:
+    def _stall_note(self, unfinished: dict[str, TaskRecord | None]) -> str:
         queued = [task for task in unfinished.values() if task and task.status == "queued"]
         if not queued:
             return ""
@@ -697,7 +697,7 @@ class TaskKeywords(LibraryComponent):
         )
 
 
-def _known(found: dict[str, Task | None]) -> dict[str, Task | None]:
+def _known(found: dict[str, TaskRecord | None]) -> dict[str, TaskRecord | None]:
     """``found`` when the hub knows every task; a wait on an id it does not know can never
     end well, so it fails at once instead of at its timeout."""
     missing = [task_id for task_id, task in found.items() if task is None]
@@ -749,7 +749,7 @@ def _capability_names(state: dict) -> list[str]:
     return [c.get("name") if isinstance(c, dict) else c for c in state.get("capabilities") or []]
 
 
-def _rejection_note(task: Task, name: str, line: str) -> str:
+def _rejection_note(task: TaskRecord, name: str, line: str) -> str:
     """Why a task a sidecar turned down as busy is stuck: it held another task (the race
     of contract rule 'one-task-per-agent') or this very task, from an earlier assignment."""
     where = f"{task.id} is assigned to '{name}' (generation {task.generation}), which"
@@ -770,7 +770,7 @@ def _rejection(agent: object, task_id: str) -> str | None:
     return rejection_of(task_id) if rejection_of is not None else None
 
 
-def _progress(task: Task | None) -> tuple:
+def _progress(task: TaskRecord | None) -> tuple:
     """What changes when a task moves on (for `Wait Until Tasks Are Finished`'s stall)."""
     if task is None:
         return ()

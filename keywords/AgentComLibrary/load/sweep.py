@@ -6,7 +6,7 @@ import itertools
 from dataclasses import asdict, dataclass
 
 from ..util.timeutil import human_ms
-from .metrics import LoadFigures
+from .figures import LoadFigures
 
 
 @dataclass(frozen=True)
@@ -17,7 +17,7 @@ class SweepStep:
     tasks: int
     completed: int
     seconds: float  # wall time of the step: start agents, submit, wait
-    throughput: float  # completed tasks per second (see ``load.metrics``)
+    throughput: float  # completed tasks per second (see ``load.figures``)
     p50_ms: float | None
     p95_ms: float | None
     p99_ms: float | None

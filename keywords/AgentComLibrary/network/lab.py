@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..pool.server import SECRET_ENV
-from ..util.process import ManagedProcess
+from ..util.child_process import ManagedProcess
 from .netns import NetnsError, NetworkLab, run, unavailable
 
 FAR_PORT = 8270

@@ -20,7 +20,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..util.process import ManagedProcess
+from ..util.child_process import ManagedProcess
 from .netns import NetnsError, run
 
 TABLE = "agentcom_nemesis"

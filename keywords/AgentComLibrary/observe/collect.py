@@ -16,15 +16,15 @@ from ..checker.events import HUB, IN, MARK
 from ..checker.settle import Owed, all_arrived
 from ..checker.view import SNAPSHOT, STATES, TASK, TASK_MISSING
 from ..hubapi.client import HubClient, HubError
-from ..hubapi.model import Task
-from ..hubapi.records import read_tasks
+from ..hubapi.record_cache import read_tasks
+from ..hubapi.task_record import TaskRecord
 from ..util.timeutil import Deadline
 from .history import History
 
 SETTLE = 2.0
 REFRESH_EVERY = 0.1  # how often the settle wait fetches events from agent pools
 
-Reader = Callable[[list[str]], "dict[str, Task | None]"]
+Reader = Callable[[list[str]], "dict[str, TaskRecord | None]"]
 
 
 def task_ids_in(history: History, submitted: Iterable[str]) -> list[str]:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ..checker.rules import Violation
 from ..checker.view import View
-from ..hubapi.model import Task
+from ..hubapi.task_record import TaskRecord
 from ..util.masking import masked_head
 
 MARGIN_MS = 50  # lines this long before the first / after the last evidence time
@@ -131,7 +131,7 @@ def window(
 def evidence_times(view: View, violation: Violation) -> list[int]:
     """Hub times (ms) of the violation: its task's assignments to its agent (the moment most
     rules judge), else every event of the task's record."""
-    task: Task | None = view.tasks.get(violation.task_id or "")
+    task: TaskRecord | None = view.tasks.get(violation.task_id or "")
     if task is None:
         return []
     times = [

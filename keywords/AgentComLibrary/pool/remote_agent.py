@@ -20,7 +20,7 @@ from typing import Any
 
 from robot.libraries.Remote import Remote
 
-from ..agents.journal import Ack, Journal, Received, Rejection, Report
+from ..agents.journal import Ack, Journal, Received, Rejection, SentReport
 from ..agents.simulated import AgentError
 from ..agents.tokens import TokenSetting
 from ..observe.history import History, journal_mark
@@ -215,7 +215,7 @@ class RemoteAgent(Journal):
             (self.received if kind == "received" else self.foreign).append(item)
         elif kind == "report":
             self.reports.append(
-                Report(entry["report"], entry["task_id"], entry["generation"], entry["at"], seq)
+                SentReport(entry["report"], entry["task_id"], entry["generation"], entry["at"], seq)
             )
         elif kind == "ack":
             self.acks.append(Ack(entry["task_id"], entry["status"], entry["at"], seq))

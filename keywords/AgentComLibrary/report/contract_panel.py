@@ -12,7 +12,7 @@ from html import escape
 
 from ..checker.rules import RULES
 from ..checker.verdict import Verdict, headline
-from ..hubapi.model import Task
+from ..hubapi.task_record import TaskRecord
 from ..util.evidence import time_ordered
 from ..util.formatting import short_agent, status_word
 from .ids import id_labels, split_id
@@ -35,7 +35,7 @@ PRE_STYLE = "margin:2px 0 6px 12px;font-size:11px;white-space:pre-wrap;color:#1f
 MAX_SHOWN = 20
 
 
-def named_tasks(verdict: Verdict, tasks: Iterable[Task], names: dict[str, str]) -> str:
+def named_tasks(verdict: Verdict, tasks: Iterable[TaskRecord], names: dict[str, str]) -> str:
     """A table of the tasks the violations name, highlighted, with the rules each broke."""
     rules: dict[str, list[str]] = {}
     for violation in verdict.violations:
@@ -73,7 +73,7 @@ def named_tasks(verdict: Verdict, tasks: Iterable[Task], names: dict[str, str]) 
 
 
 def render_contract_panel(
-    verdict: Verdict, names: dict[str, str] | None = None, tasks: Iterable[Task] = ()
+    verdict: Verdict, names: dict[str, str] | None = None, tasks: Iterable[TaskRecord] = ()
 ) -> str:
     """The panel for one test's verdict; ``tasks`` (the test's records) fill in the table of
     the tasks the violations name."""

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..defects.run import summarize
-from ..hubapi.model import Task
+from ..hubapi.task_record import TaskRecord
 
 SCHEMA = "agentcom-metrics/1"
 FILE_NAME = "metrics.json"
@@ -41,7 +41,7 @@ def spread(values: list[int]) -> dict[str, Any]:
     }
 
 
-def task_metrics(tasks: Iterable[Task], names: Mapping[str, str]) -> dict[str, Any]:
+def task_metrics(tasks: Iterable[TaskRecord], names: Mapping[str, str]) -> dict[str, Any]:
     """The task figures of one test: counts, first-assignment latency, recovery times,
     completed tasks per agent (short names where the test knows them)."""
     facts = list(tasks)
@@ -64,7 +64,7 @@ def task_metrics(tasks: Iterable[Task], names: Mapping[str, str]) -> dict[str, A
 
 
 def entry_of_test(
-    result: Any, tasks: list[Task] | None, names: Mapping[str, str], contract: dict[str, Any]
+    result: Any, tasks: list[TaskRecord] | None, names: Mapping[str, str], contract: dict[str, Any]
 ) -> dict[str, Any]:
     """One test's entry, from Robot's result object of the test and its tasks."""
     message = str(result.message or "")

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from ..hubapi.model import Task
+from ..hubapi.task_record import TaskRecord
 from ..util.formatting import status_word
 from .charts import (
     QUEUED,
@@ -68,7 +68,7 @@ Labels = dict[str, str]  # task id -> the short label that tells it apart (repor
 
 
 def render_test_summary(
-    tasks: Iterable[Task | Mapping[str, Any] | None],
+    tasks: Iterable[TaskRecord | Mapping[str, Any] | None],
     agent_names: dict[str, str],
     agent_completions: dict[str, list[str]],
     *,
@@ -79,7 +79,7 @@ def render_test_summary(
 ) -> str:
     """HTML (starts with SUMMARY_MARKER) for one test: totals, task table and SVG charts.
 
-    tasks: the test's tasks (:class:`Task`, or TASK objects as ``GET /api/tasks/:id``
+    tasks: the test's tasks (:class:`TaskRecord`, or TASK objects as ``GET /api/tasks/:id``
     returns them); a None entry (hub answered 404) is counted in an alert line.
     agent_names: hub agent_id -> short display name used in the test (e.g. ``victim``).
     agent_completions: short agent name -> task ids whose completion that agent had
@@ -90,7 +90,7 @@ def render_test_summary(
     charts: False leaves the charts out (a contract test's tasks are incidental).
     """
     given = list(tasks)
-    indexed = [(i, Task.parse(t)) for i, t in enumerate(given) if t is not None]
+    indexed = [(i, TaskRecord.parse(t)) for i, t in enumerate(given) if t is not None]
     indexed.sort(key=lambda it: (it[1].created_at or 0, it[0]))
     facts = [t for _, t in indexed]
     labels = id_labels(f.id for f in facts)
@@ -135,7 +135,7 @@ def render_test_summary(
 
 
 def _agents_in_test(
-    facts: list[Task], agent_completions: dict[str, list[str]], name_of: NameOf
+    facts: list[TaskRecord], agent_completions: dict[str, list[str]], name_of: NameOf
 ) -> list[str]:
     """Short names of the agents of this test: those that reported or appear in a history."""
     names = set(agent_completions)
@@ -146,7 +146,7 @@ def _agents_in_test(
     return sorted(names, key=natural_key)
 
 
-def _totals(facts: list[Task], agents: list[str], title: str) -> str:
+def _totals(facts: list[TaskRecord], agents: list[str], title: str) -> str:
     statuses = Counter(f.status for f in facts)
     pieces = [f"<b>{len(facts)}</b> task{'s' if len(facts) != 1 else ''}"]
     pieces.append(f"<b>{statuses.pop('completed', 0)}</b> completed")
@@ -176,7 +176,7 @@ def _totals(facts: list[Task], agents: list[str], title: str) -> str:
     )
 
 
-def _alerts(facts: list[Task], limit: int | None, labels: Labels) -> str:
+def _alerts(facts: list[TaskRecord], limit: int | None, labels: Labels) -> str:
     lines = []
     odd = [f for f in facts if f.status == "completed" and f.count("completed") != 1]
     if odd:
@@ -201,7 +201,7 @@ def _alerts(facts: list[Task], limit: int | None, labels: Labels) -> str:
     return "".join(f'<div style="{ALERT_STYLE}">&#9888; {line}</div>' for line in lines)
 
 
-def _open_alert(facts: list[Task], name_of: NameOf) -> str:
+def _open_alert(facts: list[TaskRecord], name_of: NameOf) -> str:
     """One line on the tasks that were not finished when the test ended, by holder."""
     held = Counter(
         f"assigned to {name_of(f.assigned_to) or 'an unknown agent'}"
@@ -236,7 +236,7 @@ def _td(content: str, *, right: bool = False, style: str = "", title: str = "") 
 
 
 def _task_table(
-    facts: list[Task],
+    facts: list[TaskRecord],
     name_of: NameOf,
     agent_completions: dict[str, list[str]],
     limit: int | None,
@@ -328,7 +328,7 @@ def _id_cell(task_id: str, label: str) -> str:
     )
 
 
-def _latency_cell(fact: Task, limit: int | None) -> str:
+def _latency_cell(fact: TaskRecord, limit: int | None) -> str:
     latency = fact.first_latency_ms
     if latency is None:
         never = fact.last_latency_ms is None
@@ -343,7 +343,7 @@ def _latency_cell(fact: Task, limit: int | None) -> str:
     return _td(f"{latency:,}", right=True, style=style, title=title)
 
 
-def _recovery_cell(fact: Task) -> str:
+def _recovery_cell(fact: TaskRecord) -> str:
     waits = fact.recoveries_ms
     if not waits:
         return _td("", right=True)
@@ -360,7 +360,7 @@ def _chart_block(heading: str, note: str, svg: str, width: int) -> str:
 
 
 def _agent_chart(
-    facts: list[Task],
+    facts: list[TaskRecord],
     agents: list[str],
     colours: dict[str, str],
     name_of: NameOf,
@@ -398,7 +398,7 @@ def _agent_chart(
     return _chart_block("Tasks completed per agent", note, svg, 440)
 
 
-def _latency_chart(facts: list[Task], limit: int | None) -> str:
+def _latency_chart(facts: list[TaskRecord], limit: int | None) -> str:
     latencies = [f.first_latency_ms for f in facts if f.first_latency_ms is not None]
     data_max = max([*latencies, 0])
     show_limit = limit is not None and data_max >= 0.4 * limit
@@ -459,7 +459,7 @@ def _latency_chart(facts: list[Task], limit: int | None) -> str:
     return _chart_block("First-assignment latency per task", note, svg, 460)
 
 
-def _recovery_chart(facts: list[Task]) -> str:
+def _recovery_chart(facts: list[TaskRecord]) -> str:
     """Recovery time per task that was taken back at least once; nothing when none was."""
     taken = [(n, f) for n, f in enumerate(facts, start=1) if f.recoveries_ms]
     if not taken:
@@ -484,7 +484,7 @@ def _recovery_chart(facts: list[Task]) -> str:
 
 
 def _timeline(
-    facts: list[Task],
+    facts: list[TaskRecord],
     colours: dict[str, str],
     name_of: NameOf,
     labels: Labels,
@@ -536,7 +536,7 @@ def _timeline(
     )
 
 
-def _times(facts: Iterable[Task]) -> Iterable[int]:
+def _times(facts: Iterable[TaskRecord]) -> Iterable[int]:
     for f in facts:
         if f.created_at is not None:
             yield f.created_at
@@ -546,13 +546,13 @@ def _times(facts: Iterable[Task]) -> Iterable[int]:
                 yield t
 
 
-def _assigned_agents(fact: Task) -> list[str]:
+def _assigned_agents(fact: TaskRecord) -> list[str]:
     return [a for e in fact.events if e.event == "assigned" for a in [e.agent_id] if a]
 
 
 def _timeline_row(
     number: int,
-    fact: Task,
+    fact: TaskRecord,
     origin: int,
     end: int,
     colours: dict[str, str],

@@ -6,8 +6,8 @@
 | ``wake`` | the wake command the sidecar runs per task (``agentcom-wake``) |
 | ``watchdog.js`` | preloaded into node: ends the sidecar when the test runner is gone |
 | ``logformat`` | the sidecar log's two known shapes, detected per line, and what they say |
-| ``records`` | what the hub's records say about a sidecar agent (the authority) |
+| ``hub_records`` | what the hub's records say about a sidecar agent (the authority) |
 | ``tail`` | the thread that tails the sidecar's log as it grows |
-| ``process`` | the node process itself (on ``util.process.ManagedProcess``) as an agent handle |
-| ``errors`` | the errors, each with what was expected and seen |
+| ``process`` | the node process itself (on ``util.child_process``) as an agent handle |
+| ``sidecar_errors`` | the errors, each with what was expected and seen |
 """

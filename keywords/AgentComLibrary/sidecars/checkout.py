@@ -11,7 +11,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import DependenciesMissing, NodeNotFound, NodeTooOld, SidecarDirInvalid
+from .sidecar_errors import DependenciesMissing, NodeNotFound, NodeTooOld, SidecarDirInvalid
 
 # Used when package.json has no "engines": write-file-atomic 5 (a dependency of both known
 # sidecar versions) needs Node.js 14.17+, and 18 is the oldest Node.js still maintained when

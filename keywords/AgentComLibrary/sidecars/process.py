@@ -2,7 +2,7 @@
 
 A :class:`SidecarProcess` makes its instance directory (:mod:`.instance`), writes
 config.json, runs ``node index.js`` there through the library's one process helper
-(:class:`~AgentComLibrary.util.process.ManagedProcess`: own process group, stop with grace,
+(:class:`~AgentComLibrary.util.child_process.ManagedProcess`: own process group, stop with grace,
 kill of the group, exit-time cleanup), waits until the hub lists the agent, and answers the
 agent-handle questions (what it received and completed) from the hub's records and its own
 log (:mod:`.logformat`, tailed by :mod:`.tail`). Nothing here knows Robot Framework: a
@@ -21,14 +21,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..agents.simulated import Received
-from ..hubapi.model import Task
+from ..hubapi.task_record import TaskRecord
 from ..observe.history import History
+from ..util.child_process import ManagedProcess, log_tail
 from ..util.masking import mask
-from ..util.process import ManagedProcess, log_tail
 from ..util.timeutil import Deadline, human, now_ms
-from . import logformat, records
+from . import hub_records, logformat
 from .checkout import NodeInfo, check_node, check_node_version, check_sidecar_dir
-from .errors import SidecarError, SidecarExited, SidecarNotConnected, SidecarNotIdentified
 from .feed import LogFeeder, log_line
 from .instance import (
     InstancePaths,
@@ -39,6 +38,7 @@ from .instance import (
     write_config,
 )
 from .logformat import LogEvent, LogShape, SidecarLogSummary
+from .sidecar_errors import SidecarError, SidecarExited, SidecarNotConnected, SidecarNotIdentified
 from .tail import LogTail
 from .wake import BehaviourSetting, default_wake_command, parse_behaviour, write_behaviour
 
@@ -440,15 +440,15 @@ class SidecarProcess:
             return self.summary(since).acknowledged_completions
         return self.completed_ids_from_hub()
 
-    def _tasks(self, **filters: str) -> list[Task]:
+    def _tasks(self, **filters: str) -> list[TaskRecord]:
         list_tasks = getattr(self.hub, "list_tasks", None)
         if list_tasks is None:
             return []
-        return [Task.parse(t) for t in list_tasks(**filters)]
+        return [TaskRecord.parse(t) for t in list_tasks(**filters)]
 
     def completed_ids_from_hub(self) -> list[str]:
         """Completed tasks (hub records) credited to this agent since this instance started."""
-        return records.completed_by_agent(
+        return hub_records.completed_by_agent(
             self._tasks(status="completed"), self.agent_id, self.started_ms
         )
 
@@ -494,12 +494,12 @@ class SidecarProcess:
 
     def recovery_answer_from_hub(self, task_id: str) -> str | None:
         """The answer the hub's records imply for ``task_recovering`` of ``task_id`` sent
-        after the latest restart (see :func:`.records.recovery_answer`); None while the
+        after the latest restart (see :func:`.hub_records.recovery_answer`); None while the
         records cannot tell yet, or when the sidecar was never restarted."""
         get_task = getattr(self.hub, "get_task", None)
         if get_task is None or len(self.connections) < 2:
             return None
-        return records.recovery_answer(get_task(task_id), self.agent_id, self.connections[-1])
+        return hub_records.recovery_answer(get_task(task_id), self.agent_id, self.connections[-1])
 
     def log_tail(self, path: Path | None = None, lines: int = LOG_TAIL_LINES) -> str:
         """The last lines of a log file (default: process.log), tokens masked."""

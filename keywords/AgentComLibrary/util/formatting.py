@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from ..hubapi.model import Task
+from ..hubapi.task_record import TaskRecord
 
 MAX_ROWS = 25
 LAST_EVENTS = 6
@@ -30,7 +30,7 @@ def table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
 
 
 def task_table(
-    tasks: Mapping[str, Task | None], names: Mapping[str, str], limit: int = MAX_ROWS
+    tasks: Mapping[str, TaskRecord | None], names: Mapping[str, str], limit: int = MAX_ROWS
 ) -> str:
     """One row per task: status, priority, agent, generation and its last events.
 

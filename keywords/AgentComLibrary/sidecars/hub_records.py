@@ -1,8 +1,8 @@
 """What the hub's own records say about one sidecar agent: the authority its log is checked
 against, and what the checks fall back to when the log cannot be read.
 
-Pure functions over :class:`~AgentComLibrary.hubapi.model.Task` records (a raw TASK dict is
-parsed first), all timestamps being the hub's own milliseconds.
+Pure functions over :class:`~AgentComLibrary.hubapi.task_record.TaskRecord` records (a raw
+TASK dict is parsed first), all timestamps being the hub's own milliseconds.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..hubapi.model import ASSIGNED, COMPLETED, DEAD_LETTER, QUEUED, Task
+from ..hubapi.task_record import ASSIGNED, COMPLETED, DEAD_LETTER, QUEUED, TaskRecord
 
-TaskLike = Mapping[str, Any] | Task
+TaskLike = Mapping[str, Any] | TaskRecord
 # Events that change a task's status, and the status each leaves it in.
 _STATUS_AFTER = {
     "queued": QUEUED, "assigned": ASSIGNED, "reclaimed": QUEUED, "retry": QUEUED,
@@ -20,7 +20,7 @@ _STATUS_AFTER = {
 }  # fmt: skip
 
 
-def completed_at(task: Task) -> int | None:
+def completed_at(task: TaskRecord) -> int | None:
     """When the hub recorded the (last) completion, or None."""
     events = task.events_named("completed")
     return events[-1].timestamp if events else None
@@ -31,14 +31,14 @@ def completed_by_agent(tasks: Iterable[TaskLike], agent_id: str, since_ms: int =
     at or after ``since_ms``, oldest completion first."""
     done = []
     for raw in tasks:
-        task = Task.parse(raw)
+        task = TaskRecord.parse(raw)
         when = completed_at(task)
         if task.completed_by == agent_id and (when is None or when >= since_ms):
             done.append((when or 0, task.id))
     return [task_id for _, task_id in sorted(done)]
 
 
-def status_before(task: Task, at_ms: int) -> str | None:
+def status_before(task: TaskRecord, at_ms: int) -> str | None:
     """The task's status just before ``at_ms`` (events strictly earlier), from its history;
     None when the history has no event that early."""
     status = None
@@ -58,7 +58,7 @@ def recovery_answer(task: TaskLike, agent_id: str, reconnected_ms: int) -> str |
     reassign; queued: the reconnection makes the hub schedule, so the first assignment at or
     after it decides (to this agent: continue, to another: reassign).
     """
-    record = Task.parse(task)
+    record = TaskRecord.parse(task)
     before = status_before(record, reconnected_ms)
     if before == ASSIGNED:
         return "task_continue"
@@ -76,4 +76,4 @@ def recovery_answer(task: TaskLike, agent_id: str, reconnected_ms: int) -> str |
 
 def completion_counts(tasks: Iterable[TaskLike]) -> dict[str, int]:
     """Task id -> how many ``completed`` events its history keeps."""
-    return {(t := Task.parse(raw)).id: t.count("completed") for raw in tasks}
+    return {(t := TaskRecord.parse(raw)).id: t.count("completed") for raw in tasks}

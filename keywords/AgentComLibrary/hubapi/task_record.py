@@ -1,9 +1,9 @@
 """The hub's task record, parsed once into a small typed model that everything else reads.
 
 ``GET /api/tasks/:id`` answers a TASK object whose ``history`` is newest first and capped at
-50 entries (see the wire contract). :meth:`Task.parse` turns that JSON into a :class:`Task`
-whose events are **oldest first**; the questions the library asks of a task ("who holds it",
-"who completed it", "when was it first assigned") are answered here and nowhere else.
+50 entries (see the wire contract). :meth:`TaskRecord.parse` turns that JSON into a
+:class:`TaskRecord` whose events are **oldest first**; the questions the library asks of a task
+("who holds it", "who completed it", "when was it first assigned") are answered here only.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ class TaskEvent:
 
 
 @dataclass(frozen=True)
-class Task:
+class TaskRecord:
     """A hub task as the library reads it. ``raw`` keeps the JSON exactly as received."""
 
     id: str
@@ -95,10 +95,10 @@ class Task:
     raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
     @classmethod
-    def parse(cls, raw: Mapping[str, Any] | Task) -> Task:
+    def parse(cls, raw: Mapping[str, Any] | TaskRecord) -> TaskRecord:
         """Parse a TASK object (missing or odd fields are tolerated, never guessed); a
-        :class:`Task` is returned as it is."""
-        if isinstance(raw, Task):
+        :class:`TaskRecord` is returned as it is."""
+        if isinstance(raw, TaskRecord):
             return raw
         history = [e for e in raw.get("history") or [] if isinstance(e, Mapping)]
         metadata = raw.get("metadata")

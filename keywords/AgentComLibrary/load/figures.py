@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from ..hubapi.model import Task
+from ..hubapi.task_record import TaskRecord
 
 _PERCENTILE = re.compile(r"^\s*p?\s*(\d+(?:\.\d+)?)\s*%?\s*$", re.IGNORECASE)
 
@@ -35,7 +35,7 @@ def percentile(values: Sequence[float], pct: float) -> float:
     return ordered[rank - 1]
 
 
-def completed_at(task: Task) -> int | None:
+def completed_at(task: TaskRecord) -> int | None:
     """When the hub recorded the task's (last) completion."""
     stamps = [e.timestamp for e in task.events_named("completed") if e.timestamp is not None]
     return max(stamps) if stamps else None
@@ -67,7 +67,7 @@ class LoadFigures:
         return percentile(self.latencies_ms, pct) if self.latencies_ms else None
 
 
-def load_figures(tasks: Iterable[Task]) -> LoadFigures:
+def load_figures(tasks: Iterable[TaskRecord]) -> LoadFigures:
     """The figures of ``tasks`` (their hub records)."""
     items = list(tasks)
     created = [t.created_at for t in items if t.created_at is not None]

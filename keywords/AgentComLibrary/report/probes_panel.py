@@ -1,4 +1,4 @@
-"""The summary of a contract test's own checks: each request or frame sent, what the
+"""The probes panel: a wire-probe test's own checks, each request or frame sent, what the
 contract expects back, and what the hub answered; failed checks stand out.
 
 HTML in the style of :mod:`.summary`; starts with ``SUMMARY_MARKER`` so that
@@ -27,7 +27,7 @@ COLUMNS = (
 
 
 @dataclass(frozen=True)
-class CheckRecord:
+class ProbeCheck:
     """One check of a contract keyword: what was sent, expected and got."""
 
     keyword: str
@@ -44,7 +44,7 @@ def _cell(text: str, style: str = "") -> str:
     return f'<td style="{css}"{tip}>{esc(shown)}</td>'
 
 
-def render_checks(checks: list[CheckRecord]) -> str:
+def render_probes_panel(checks: list[ProbeCheck]) -> str:
     """The panel: one row per check, in order."""
     failed = sum(1 for c in checks if not c.ok)
     state = (

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 
 from .bulk import first_error, in_parallel
 from .client import HubClient, HubError
-from .model import Task
+from .task_record import TaskRecord
 
 LISTING_MIN = 50  # below this many tasks one GET each is as quick as the listing
 LISTING_FACTOR = 10  # list while the listing holds at most this many records per task wanted
@@ -31,17 +31,17 @@ LISTED = ("queued", "assigned", "completed")  # GET /api/tasks leaves dead-lette
 
 def read_tasks(
     client: HubClient, task_ids: Iterable[str], workers: int = WORKERS
-) -> dict[str, Task | None]:
+) -> dict[str, TaskRecord | None]:
     """The hub's record of each task (None: the hub answers 404), in the order given."""
     ids = list(dict.fromkeys(task_ids))
-    found: dict[str, Task] = {}
+    found: dict[str, TaskRecord] = {}
     if len(ids) >= LISTING_MIN and _listing_is_small(client, len(ids)):
         wanted = set(ids)
         body = client.request("GET", "/api/tasks")
         listing = body.get("tasks") if isinstance(body, dict) else None
         for raw in listing or []:
             if isinstance(raw, dict) and raw.get("id") in wanted:
-                found[raw["id"]] = Task.parse(raw)
+                found[raw["id"]] = TaskRecord.parse(raw)
     rest = [task_id for task_id in ids if task_id not in found]
     results = in_parallel(client, _find, rest, workers if len(rest) >= LISTING_MIN else 1)
     error = first_error(results)
@@ -51,7 +51,7 @@ def read_tasks(
     return {task_id: found.get(task_id) or fetched.get(task_id) for task_id in ids}  # type: ignore[misc]
 
 
-def _find(client: HubClient, task_id: str) -> Task | None:
+def _find(client: HubClient, task_id: str) -> TaskRecord | None:
     return client.find_task(task_id)
 
 
@@ -73,11 +73,11 @@ class TaskRecords:
     def __init__(self, epoch: Callable[[], object] = lambda: None) -> None:
         self._epoch_of = epoch
         self._epoch: object = object()  # matches no epoch: the first read reads everything
-        self._final: dict[str, Task] = {}
+        self._final: dict[str, TaskRecord] = {}
         self.read = 0  # records read from the hub, for the log
         self.reused = 0  # records handed out again without reading
 
-    def fetch(self, client: HubClient, task_ids: Iterable[str]) -> dict[str, Task | None]:
+    def fetch(self, client: HubClient, task_ids: Iterable[str]) -> dict[str, TaskRecord | None]:
         """Each task's record (None: unknown to the hub), in the order given."""
         ids = list(dict.fromkeys(task_ids))
         epoch = self._epoch_of()  # taken before reading: a change during the read counts
