@@ -19,8 +19,10 @@ from .keywords import (
     ExploreKeywords,
     GetterKeywords,
     KnownDefectKeywords,
+    LatencyKeywords,
     LoadKeywords,
     NetworkKeywords,
+    PoolKeywords,
     ProbeKeywords,
     ReportingKeywords,
     RouteKeywords,
@@ -286,19 +288,21 @@ class AgentComLibrary(DynamicCore):
         )
         agents, tasks = AgentKeywords(self.ctx), TaskKeywords(self.ctx)
         session, checks = SessionKeywords(self.ctx), CheckKeywords(self.ctx)
-        contract, network = ProbeKeywords(self.ctx), NetworkKeywords(self.ctx)
-        verdict, routes = ContractKeywords(self.ctx), RouteKeywords(self.ctx)
+        probes, network = ProbeKeywords(self.ctx), NetworkKeywords(self.ctx)
+        contract, routes = ContractKeywords(self.ctx), RouteKeywords(self.ctx)
         components = [
             session,
             agents,
+            PoolKeywords(self.ctx),
             tasks,
             checks,
+            LatencyKeywords(self.ctx),
             ReportingKeywords(self.ctx),
             SidecarKeywords(self.ctx),
-            contract,
+            probes,
             routes,
             network,
-            verdict,
+            contract,
             LoadKeywords(self.ctx, agents, tasks),
             GetterKeywords(self.ctx),
             TimeoutKeywords(self.ctx),
@@ -308,8 +312,8 @@ class AgentComLibrary(DynamicCore):
                 agents=agents,
                 tasks=tasks,
                 checks=checks,
-                contract=contract,
-                verdict=verdict,
+                contract=probes,  # the explorer's names: contract = the probe keywords
+                verdict=contract,
                 session=session,
                 network=network,
                 routes=routes,

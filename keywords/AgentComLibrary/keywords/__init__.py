@@ -7,8 +7,10 @@ from .contract import ContractKeywords
 from .explore import ExploreKeywords
 from .getters import GetterKeywords
 from .known_defects import KnownDefectKeywords
+from .latency import LatencyKeywords
 from .load import LoadKeywords
 from .network import NetworkKeywords
+from .pools import PoolKeywords
 from .probes import ProbeKeywords
 from .reporting import ReportingKeywords
 from .routes import RouteKeywords
@@ -24,8 +26,10 @@ __all__ = [
     "ExploreKeywords",
     "GetterKeywords",
     "KnownDefectKeywords",
+    "LatencyKeywords",
     "LoadKeywords",
     "NetworkKeywords",
+    "PoolKeywords",
     "ProbeKeywords",
     "ReportingKeywords",
     "RouteKeywords",

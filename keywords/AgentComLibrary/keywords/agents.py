@@ -328,6 +328,50 @@ class AgentKeywords(LibraryComponent):
             f"{id_list(received)}{note}."
         )
 
+    @keyword(tags=["Wait", "Agent"])
+    def wait_until_agent_report_is_rejected(
+        self,
+        name: str,
+        task_id: str,
+        reason: str,
+        timeout: timedelta | None = None,
+        message: str | None = None,
+    ) -> None:
+        """Waits until the hub has rejected a report of the agent about the task with
+        ``reason`` (the rejection may still be on its way when an agent reports by itself).
+
+        Args:
+            name: short name of the agent.
+            task_id: the task the report was about.
+            reason: e.g. ``stale_generation``, ``invalid_state``, ``not_found``; the hub's
+                whole error (``task_complete_failed: stale_generation``) matches too.
+            timeout: how long to wait; default: the library's ``timeout`` (see `Timeouts`).
+            message: a failure message to use instead of the library's own.
+
+        Example:
+        | `Wait Until Agent Report Is Rejected` | buggy | ${task} | stale_generation |
+        """
+        agent = self.simulated(name)
+        mark = self.ctx.test.mark
+        seconds = self.wait_timeout(timeout)
+
+        def attempt() -> Outcome:
+            return Outcome(
+                any(reason in (r.reason, r.error) for r in agent.rejections if r.task_id == task_id)
+            )
+
+        def failure(_: Outcome) -> str:
+            seen = [f"{r.report}: {r.reason}" for r in agent.rejections_for(task_id, mark)]
+            acks = [a.status for a in agent.acks_for(task_id)]
+            return (
+                f"Agent '{name}' should have had a report on {task_id} rejected with '{reason}' "
+                f"{within(seconds)}, but saw rejections: {id_list(seen)}; "
+                f"acks: {id_list(acks)}."
+            )
+
+        what = f"the hub's rejection of '{name}''s report on {task_id} ({reason})"
+        self.wait(attempt, seconds, failure, message, what, agent)
+
     @keyword(tags=["Agent"])
     def get_completed_count(self, name: str) -> int:
         """Returns how many task completions the hub acknowledged to the agent in this test.

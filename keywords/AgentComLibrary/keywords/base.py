@@ -13,8 +13,10 @@ from robot.utils import secs_to_timestr
 from ..agents.simulated import AgentHandle, SimulatedAgent
 from ..context import HubSession, LibraryContext
 from ..hubapi.client import HubClient
+from ..hubapi.task_record import TaskRecord
 from ..pool.remote_agent import RemoteAgent
-from ..util.formatting import plural
+from ..util.errors import AgentComAssertion
+from ..util.formatting import id_list, plural, table
 from ..util.timeutil import Deadline, seconds
 from ..util.waiting import Outcome, Waited, holds_within, wait_until
 
@@ -47,6 +49,17 @@ class LibraryComponent:
         if not isinstance(agent, (SimulatedAgent, RemoteAgent)):
             raise TypeError(f"Agent '{name}' is not a simulated agent; this keyword needs one.")
         return agent  # type: ignore[return-value]  (a RemoteAgent offers the same calls)
+
+    def known_tasks(self, task_ids: list[str]) -> dict[str, TaskRecord]:
+        """The hub's records of the tasks, in the order given; fails naming those the hub
+        does not know (404)."""
+        found = self.ctx.tasks(task_ids)
+        missing = [task_id for task_id, task in found.items() if task is None]
+        if missing:
+            raise AgentComAssertion(
+                f"The hub does not know {plural(len(missing), 'task')} (404): {id_list(missing)}."
+            )
+        return found  # type: ignore[return-value]
 
     # -- waiting -------------------------------------------------------------------------
 
@@ -141,3 +154,9 @@ class LibraryComponent:
             level,
             html=True,
         )
+
+
+def fail_listing(headline: str, header: list[str], rows: list[list[object]]) -> None:
+    """Fail with ``headline:`` and a table of ``rows``, if there are any."""
+    if rows:
+        raise AgentComAssertion(f"{headline}:\n{table(header, rows)}")

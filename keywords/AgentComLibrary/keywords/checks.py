@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import statistics
-from datetime import timedelta
 
 from robotlibcore import keyword
 
@@ -14,10 +13,9 @@ from ..hubapi.task_record import TaskRecord
 from ..report.ledger_html import render_ledger_html
 from ..util.choices import Priority, TaskStatus
 from ..util.errors import AgentComAssertion
-from ..util.formatting import id_list, plural, short_agent, table, task_table
-from ..util.timeutil import human, human_ms
-from ..util.waiting import Outcome, within
-from .base import LibraryComponent
+from ..util.formatting import id_list, plural, short_agent, task_table
+from ..util.timeutil import human_ms
+from .base import LibraryComponent, fail_listing
 
 
 class CheckKeywords(LibraryComponent):
@@ -185,99 +183,7 @@ class CheckKeywords(LibraryComponent):
             )
         self.info(f"{task_id} history: {' > '.join(actual)}")
 
-    @keyword(tags=["Wait", "Agent"])
-    def wait_until_agent_report_is_rejected(
-        self,
-        name: str,
-        task_id: str,
-        reason: str,
-        timeout: timedelta | None = None,
-        message: str | None = None,
-    ) -> None:
-        """Waits until the hub has rejected a report of the agent about the task with
-        ``reason`` (the rejection may still be on its way when an agent reports by itself).
-
-        Args:
-            name: short name of the agent.
-            task_id: the task the report was about.
-            reason: e.g. ``stale_generation``, ``invalid_state``, ``not_found``; the hub's
-                whole error (``task_complete_failed: stale_generation``) matches too.
-            timeout: how long to wait; default: the library's ``timeout`` (see `Timeouts`).
-            message: a failure message to use instead of the library's own.
-
-        Example:
-        | `Wait Until Agent Report Is Rejected` | buggy | ${task} | stale_generation |
-        """
-        agent = self.simulated(name)
-        mark = self.ctx.test.mark
-        seconds = self.wait_timeout(timeout)
-
-        def attempt() -> Outcome:
-            return Outcome(
-                any(reason in (r.reason, r.error) for r in agent.rejections if r.task_id == task_id)
-            )
-
-        def failure(_: Outcome) -> str:
-            seen = [f"{r.report}: {r.reason}" for r in agent.rejections_for(task_id, mark)]
-            acks = [a.status for a in agent.acks_for(task_id)]
-            return (
-                f"Agent '{name}' should have had a report on {task_id} rejected with '{reason}' "
-                f"{within(seconds)}, but saw rejections: {id_list(seen)}; "
-                f"acks: {id_list(acks)}."
-            )
-
-        what = f"the hub's rejection of '{name}''s report on {task_id} ({reason})"
-        self.wait(attempt, seconds, failure, message, what, agent)
-
     # -- many tasks ------------------------------------------------------------------------
-
-    @keyword(tags=["Check", "Task"])
-    def assignment_latency_should_be_below(self, task_ids: list[str], limit: timedelta) -> None:
-        """Fails unless every task was first assigned less than ``limit`` after it was
-        created (hub timestamps: first ``assigned`` event minus ``created_at``).
-
-        Args:
-            task_ids: the tasks.
-            limit: the largest latency allowed, e.g. ``5s``.
-
-        Example:
-        | `Assignment Latency Should Be Below` | ${tasks} | 5s |
-        """
-        tasks = self._tasks(task_ids)
-        names = self.ctx.agent_names()
-        limit_ms = limit.total_seconds() * 1000
-        latencies: dict[str, int] = {}
-        problems = []
-        for task_id, task in tasks.items():
-            first = task.first_assigned_at
-            if first is None:
-                problems.append([task_id, "never assigned", "-", task.status])
-                continue
-            latencies[task_id] = first - int(task.created_at or 0)
-            if latencies[task_id] >= limit_ms:
-                first_agent = task.first_assignee
-                problems.append(
-                    [
-                        task_id,
-                        human_ms(latencies[task_id]),
-                        short_agent(first_agent, names),
-                        task.status,
-                    ]
-                )
-        values = sorted(latencies.values())
-        summary = (
-            f"min {human_ms(values[0])}, median {human_ms(statistics.median(values))}, "
-            f"max {human_ms(values[-1])}"
-            if values
-            else "no task was assigned"
-        )
-        _fail_listing(
-            f"Assignment latency should be below {human(limit)} for all {len(tasks)} tasks "
-            f"({summary}), but {plural(len(problems), 'task')} were not",
-            ["task", "latency", "first agent", "status"],
-            problems,
-        )
-        self.info(f"Assignment latency of {plural(len(tasks), 'task')}: {summary}.")
 
     @keyword(tags=["Check", "Task"])
     def tokens_used_should_be_below(self, task_ids: list[str], limit: int) -> None:
@@ -293,7 +199,7 @@ class CheckKeywords(LibraryComponent):
         Example:
         | `Tokens Used Should Be Below` | ${tasks} | 500 |
         """
-        tasks = self._tasks(task_ids)
+        tasks = self.known_tasks(task_ids)
         names = self.ctx.agent_names()
         rows, over, missing = [], 0, 0
         for task_id, task in tasks.items():
@@ -312,7 +218,7 @@ class CheckKeywords(LibraryComponent):
                 f"{plural(missing, 'completed task')} had no tokens_used (the agent did not "
                 "report it, so the limit cannot be checked)"
             )
-        _fail_listing(
+        fail_listing(
             f"Tokens used should be below {limit} for every task, but {'; '.join(problems)}",
             ["task", "tokens_used", "agent"],
             rows,
@@ -375,7 +281,7 @@ class CheckKeywords(LibraryComponent):
         Example:
         | `No Priority Should Be Starved` | ${tasks} |
         """
-        tasks = self._tasks(task_ids)
+        tasks = self.known_tasks(task_ids)
         by_level: dict[str, list[TaskRecord]] = {}
         for task in tasks.values():
             by_level.setdefault(task.priority_name, []).append(task)
@@ -469,7 +375,7 @@ class CheckKeywords(LibraryComponent):
         | `Wait Until Tasks Are Completed` | ${{[$urgent, $low]}} | |
         | `Task Should Be Assigned Before` | ${urgent} | ${low} |
         """
-        tasks = self._tasks([first, second])
+        tasks = self.known_tasks([first, second])
         one, two = tasks[first], tasks[second]
         origin = min((t.created_at for t in (one, two) if t.created_at is not None), default=0)
         if one.first_assigned_at is None:
@@ -506,7 +412,7 @@ class CheckKeywords(LibraryComponent):
         Example:
         | `Each Priority Should Be Assigned Oldest First` | ${tasks} |
         """
-        tasks = self._tasks(task_ids)
+        tasks = self.known_tasks(task_ids)
         order = {task_id: i for i, task_id in enumerate(task_ids)}
         by_level: dict[str, list[TaskRecord]] = {}
         for task in tasks.values():
@@ -599,7 +505,7 @@ class CheckKeywords(LibraryComponent):
         Example:
         | `Every Assignment Should Have Reached Its Agent` | ${tasks} |
         """
-        tasks = self._tasks(task_ids)
+        tasks = self.known_tasks(task_ids)
         agents = {a.agent_id: a for a in self.ctx.agents.all()}
         expected = [
             (task_id, agents[e.agent_id], e.generation, task.status)
@@ -613,7 +519,7 @@ class CheckKeywords(LibraryComponent):
             if not _got(agent, task_id, generation)
         ]
         checked = len(expected)
-        _fail_listing(
+        fail_listing(
             f"Every assignment should have reached its agent, but "
             f"{plural(len(missing), 'assignment')} recorded by the hub never arrived",
             ["task", "agent", "generation", "status now"],
@@ -675,15 +581,6 @@ class CheckKeywords(LibraryComponent):
         if task is None:
             raise AgentComAssertion(f"Task {task_id}: the hub has no such task (404).")
         return task
-
-    def _tasks(self, task_ids: list[str]) -> dict[str, TaskRecord]:
-        found = self.ctx.tasks(task_ids)
-        missing = [task_id for task_id, task in found.items() if task is None]
-        if missing:
-            raise AgentComAssertion(
-                f"The hub does not know {plural(len(missing), 'task')} (404): {id_list(missing)}."
-            )
-        return found  # type: ignore[return-value]
 
     def _completed_task(self, task_id: str) -> TaskRecord:
         task = self._task(task_id)
@@ -752,7 +649,7 @@ class CheckKeywords(LibraryComponent):
             )
 
     def _urgent_and_low(self, task_ids: list[str]) -> tuple[dict[str, int], dict[str, int], int]:
-        tasks = self._tasks(task_ids)
+        tasks = self.known_tasks(task_ids)
         urgent = [t for t in tasks.values() if t.priority_name == "urgent"]
         low = [t for t in tasks.values() if t.priority_name == "low"]
         if not urgent or not low:
@@ -767,12 +664,6 @@ class CheckKeywords(LibraryComponent):
             {t.id: t.first_assigned_at for t in low},  # type: ignore[misc]
             origin,
         )
-
-
-def _fail_listing(headline: str, header: list[str], rows: list[list[object]]) -> None:
-    """Fail with ``headline:`` and a table of ``rows``, if there are any."""
-    if rows:
-        raise AgentComAssertion(f"{headline}:\n{table(header, rows)}")
 
 
 def _got(agent: AgentHandle, task_id: str, generation: int | None) -> bool:

@@ -1,4 +1,4 @@
-"""Load keywords: throughput, assignment-latency percentiles and the capacity sweep."""
+"""Load keywords: throughput and the capacity sweep (latency percentiles: ``latency.py``)."""
 
 from __future__ import annotations
 
@@ -7,18 +7,15 @@ from datetime import timedelta
 
 from robotlibcore import keyword
 
-from ..hubapi.task_record import TaskRecord
-from ..load.figures import LoadFigures, load_figures, parse_percentile, percentile
+from ..load.figures import LoadFigures, load_figures
 from ..load.sweep import SweepStep, agent_counts
 from ..report.sweep_chart import render_sweep
 from ..util.errors import AgentComAssertion
-from ..util.formatting import id_list, plural, short_agent, table
-from ..util.timeutil import human, human_ms
+from ..util.formatting import id_list, plural, verb
+from ..util.timeutil import human_ms
 from .agents import AgentKeywords
 from .base import LibraryComponent
 from .tasks import TaskKeywords
-
-SLOWEST_SHOWN = 5
 
 
 class LoadKeywords(LibraryComponent):
@@ -42,12 +39,12 @@ class LoadKeywords(LibraryComponent):
         Example:
         | `Throughput Should Be At Least` | ${tasks} | 500 |
         """
-        tasks = self._records(task_ids)
+        tasks = list(self.known_tasks(task_ids).values())
         unfinished = [t.id for t in tasks if not t.completed]
         if unfinished:
             raise AgentComAssertion(
                 f"Throughput should be at least {per_second:,.10g} tasks/s, but {len(unfinished)} "
-                f"of the {plural(len(tasks), 'task')} {_verb(len(unfinished), 'is')} not "
+                f"of the {plural(len(tasks), 'task')} {verb(len(unfinished), 'is')} not "
                 f"completed, so the window never closed: {id_list(unfinished)}."
             )
         figures = load_figures(tasks)
@@ -57,51 +54,6 @@ class LoadKeywords(LibraryComponent):
                 f"Throughput should be at least {per_second:,.10g} tasks/s, but {text}."
             )
         self.info(text[0].upper() + text[1:] + ".")
-
-    @keyword(tags=["Check", "Load"])
-    def assignment_latency_percentile_should_be_below(
-        self, task_ids: list[str], percentile_name: str, limit: timedelta
-    ) -> None:
-        """Fails unless the given percentile (``p50``, ``p95``, ``p99``, ...) of the tasks'
-        assignment latencies is below ``limit``. A task's latency is its first assignment
-        minus its creation (hub timestamps, whole milliseconds); percentiles are
-        nearest-rank, so p99 of 10,000 tasks is the 9,900th smallest latency. Every task
-        must have been assigned.
-
-        Args:
-            task_ids: the tasks.
-            percentile_name: ``p50``, ``p95``, ``p99`` (or any ``pNN``).
-            limit: the percentile must be below this, e.g. ``250ms``.
-
-        Example:
-        | `Assignment Latency Percentile Should Be Below` | ${tasks} | p99 | 250ms |
-        """
-        pct = parse_percentile(percentile_name)
-        name = f"p{pct:g}"
-        tasks = self._records(task_ids)
-        never = [t.id for t in tasks if t.first_latency_ms is None]
-        if never:
-            raise AgentComAssertion(
-                f"The {name} assignment latency should be below {human(limit)}, but "
-                f"{len(never)} of the {plural(len(tasks), 'task')} {_verb(len(never), 'was')} "
-                f"never assigned: {id_list(never)}."
-            )
-        latencies = [t.first_latency_ms or 0 for t in tasks]
-        value = percentile(latencies, pct)
-        spread = (
-            f"p50 {human_ms(percentile(latencies, 50))}, p95 {human_ms(percentile(latencies, 95))}"
-            f", p99 {human_ms(percentile(latencies, 99))}, max {human_ms(max(latencies))}"
-        )
-        if value >= limit.total_seconds() * 1000:
-            raise AgentComAssertion(
-                f"The {name} assignment latency of {plural(len(tasks), 'task')} should be below "
-                f"{human(limit)}, but it is {human_ms(value)} ({spread}); the slowest:\n"
-                + self._slowest(tasks)
-            )
-        self.info(
-            f"The {name} assignment latency of {plural(len(tasks), 'task')} is {human_ms(value)}"
-            f" ({spread})."
-        )
 
     @keyword(tags=["Check", "Load"])
     def capacity_sweep_should_stay_within_bars(
@@ -185,7 +137,7 @@ class LoadKeywords(LibraryComponent):
                 tasks, f"Sweep {count} agents, task {{n}}", concurrency=concurrency
             )
             self._tasks.wait_until_tasks_are_completed(ids, timeout)
-            figures = load_figures(self._records(ids))
+            figures = load_figures(list(self.known_tasks(ids).values()))
             steps.append(SweepStep.of(count, figures, time.monotonic() - started))
             for name in names:
                 self._agents.stop_agent(name)
@@ -193,30 +145,6 @@ class LoadKeywords(LibraryComponent):
         p99_ms = None if max_p99 is None else max_p99.total_seconds() * 1000
         self.info(render_sweep(steps, min_throughput, p99_ms), html=True)
         return [step.as_dict() for step in steps]
-
-    # -- helpers ---------------------------------------------------------------------------
-
-    def _records(self, task_ids: list[str]) -> list[TaskRecord]:
-        found = self.ctx.tasks(task_ids)
-        missing = [task_id for task_id, task in found.items() if task is None]
-        if missing:
-            raise AgentComAssertion(
-                f"The hub does not know {plural(len(missing), 'task')} (404): {id_list(missing)}."
-            )
-        return [task for task in found.values() if task is not None]
-
-    def _slowest(self, tasks: list[TaskRecord]) -> str:
-        names = self.ctx.agent_names()
-        slowest = sorted(tasks, key=lambda t: t.first_latency_ms or 0, reverse=True)
-        rows = [
-            [t.id, human_ms(t.first_latency_ms), short_agent(t.first_assignee, names), t.status]
-            for t in slowest[:SLOWEST_SHOWN]
-        ]
-        return table(["task", "latency", "first agent", "status"], rows)
-
-
-def _verb(count: int, singular: str) -> str:
-    return singular if count == 1 else {"is": "are", "was": "were"}[singular]
 
 
 def _throughput_text(figures: LoadFigures) -> str:

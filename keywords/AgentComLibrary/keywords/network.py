@@ -1,4 +1,5 @@
-"""Keywords for agent pools on other hosts and for network faults between them and the hub."""
+"""Network keywords: the network lab and the faults it puts between agent hosts and the hub
+(agent pools themselves: ``pools.py``)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,8 @@ from robotlibcore import keyword
 
 from ..network.nemesis import DelayProxy, FirewallNemesis, NetemDelay, netem_available
 from ..network.netns import unavailable
-from ..pool.registry import parse_pools
-from ..pool.remote_agent import RemoteAgent
 from ..util.errors import AgentComError
-from ..util.timeutil import human, human_ms, now_ms
-from ..util.waiting import Outcome, within
+from ..util.timeutil import human, now_ms
 from .base import LibraryComponent
 
 
@@ -31,86 +29,6 @@ class NetworkKeywords(LibraryComponent):
         self._firewall: FirewallNemesis | None = None
         self._proxies: dict[str, DelayProxy] = {}
         self._netem: dict[str, NetemDelay] = {}
-
-    # -- pools -----------------------------------------------------------------------------
-
-    @keyword(tags=["Agent"])
-    def connect_agent_pool(
-        self,
-        url: str,
-        alias: str = "",
-        secret: str | None = None,
-        ping_interval: timedelta = timedelta(seconds=20),
-    ) -> str:
-        """Connects to an agent pool (``agentcom-agent-pool``) so that `Start Agent` can
-        place agents there with ``pool=<alias>``.
-
-        Args:
-            url: the pool's XML-RPC address, e.g. ``http://10.0.0.2:8270``.
-            alias: the name tests use; default: the URL.
-            secret: the pool's shared secret; default: environment variable
-                ``AGENTCOM_POOL_SECRET`` (empty: none).
-            ping_interval: how often the pool's agents ping the hub (keep it well below
-                the hub's ping timeout).
-
-        Returns:
-            The alias.
-
-        Example:
-        | `Connect Agent Pool` | http://10.0.0.2:8270 | alias=far | ping_interval=500ms |
-        """
-        entry = self.ctx.pools.connect(
-            url, alias, secret, self.ctx.config.connect_timeout, ping_interval.total_seconds()
-        )
-        self.info(f"Agent pool '{entry.alias}' at {entry.client.url} answers.")
-        return entry.alias
-
-    @keyword(tags=["Agent"])
-    def connect_agent_pools(
-        self, pools: str, ping_interval: timedelta = timedelta(seconds=20), spread: bool = True
-    ) -> list[str]:
-        """Connects every pool of a comma-separated list (the ``AGENT_POOLS`` variable).
-
-        With ``spread`` on, `Start Agent` without ``pool=`` places agents on the pools in
-        turn (``pool=local`` keeps one in the robot process).
-
-        Args:
-            pools: ``alias=url`` or ``url`` items, comma separated.
-            ping_interval: how often the pools' agents ping the hub.
-            spread: place agents on the pools by default.
-
-        Returns:
-            The aliases.
-
-        Example:
-        | `Connect Agent Pools` | far=http://10.0.0.2:8270,http://m2:8270 |
-        """
-        aliases = [
-            self.connect_agent_pool(url, alias, ping_interval=ping_interval)
-            for alias, url in parse_pools(pools)
-        ]
-        self.ctx.pools.spread = spread and bool(aliases)
-        return aliases
-
-    @keyword(tags=["Agent"])
-    def get_agent_journal(self, name: str) -> list[dict]:
-        """Returns the raw journal of an agent running in a pool, oldest first, as plain
-        dicts (kind ``received``/``foreign``/``report``/``ack``/``rejection``, ``task_id``,
-        ``at`` in Unix ms, ...).
-
-        Args:
-            name: short name of a pool agent.
-
-        Returns:
-            The journal entries of this test.
-
-        Example:
-        | ${journal} = | `Get Agent Journal` | victim |
-        """
-        agent = self.agent(name)
-        if not isinstance(agent, RemoteAgent):
-            raise TypeError(f"Agent '{name}' does not run in an agent pool.")
-        return agent.journal(self.ctx.test.mark)
 
     # -- lab -------------------------------------------------------------------------------
 
@@ -305,95 +223,3 @@ class NetworkKeywords(LibraryComponent):
         dropped = self._firewall.dropped() if self._firewall is not None else 0
         self.info(f"The network faults dropped {dropped} packets so far.")
         return dropped
-
-    @keyword(tags=["Wait", "Task"])
-    def wait_until_task_is_reclaimed(
-        self, task_id: str, since: int, timeout: timedelta | None = None, message: str | None = None
-    ) -> int:
-        """Waits until the hub's history shows the task ``reclaimed`` at or after ``since``
-        (Unix ms, e.g. what `Partition Agent Host` returned) and returns how long after
-        ``since`` that was; fails if it is not within ``timeout`` of ``since``.
-
-        Args:
-            task_id: the task.
-            since: the start of the window, Unix ms.
-            timeout: the longest acceptable time from ``since`` to the reclaim; default:
-                the library's ``timeout``.
-            message: a failure message to use instead of the library's own.
-
-        Returns:
-            Milliseconds from ``since`` to the reclaim.
-
-        Example:
-        | ${ms} = | `Wait Until Task Is Reclaimed` | ${task} | ${cut} | timeout=5s |
-        """
-        limit = self.wait_timeout(timeout)
-        names = self.ctx.agent_names()
-
-        def attempt() -> Outcome[int]:
-            task = self.client.get_task(task_id)
-            reclaims = [e for e in task.events_named("reclaimed") if (e.timestamp or 0) >= since]
-            took = (reclaims[0].timestamp or 0) - since if reclaims else None
-            return Outcome(took is not None, took, task)
-
-        def failure(outcome: Outcome[int]) -> str:
-            task = outcome.state
-            seen = " > ".join(e.describe(names) for e in task.events) or "none"
-            holder = names.get(task.assigned_to or "", task.assigned_to)
-            return (
-                f"Task {task_id} should have been reclaimed {within(limit)} of {since}, but it "
-                f"was not reclaimed (status {task.status}, assigned to {holder}); history: "
-                f"{seen}."
-            )
-
-        remaining = max(0.0, limit - (now_ms() - since) / 1000)
-        took = self.wait(attempt, remaining, failure, message, f"{task_id} reclaimed")
-        assert took is not None
-        if took > limit * 1000:  # the reclaim came, but later than the window allows
-            raise AssertionError(
-                message
-                or f"Task {task_id} should have been reclaimed {within(limit)} of {since}, but "
-                f"it took {human_ms(took)}."
-            )
-        return took
-
-    @keyword(tags=["Check", "Agent"])
-    def delivery_latency_should_be_at_least(self, task_ids: list[str], limit: timedelta) -> int:
-        """Fails unless every assignment of the tasks reached its agent at least ``limit``
-        after the hub assigned it (agent's receipt time minus the hub's ``assigned_at``:
-        the one-way delay of the path; both clocks must agree, as on one machine). Logs the
-        minimum, median and maximum.
-
-        Args:
-            task_ids: the tasks.
-            limit: the least one-way delay expected, e.g. ``150ms``.
-
-        Returns:
-            The median delivery latency in ms.
-
-        Example:
-        | ${median} = | `Delivery Latency Should Be At Least` | ${tasks} | 150ms |
-        """
-        wanted = set(task_ids)
-        samples = sorted(
-            (r.received_at - r.assigned_at, r.task_id, agent.name)
-            for agent in self.ctx.agents.all()
-            for r in agent.received_tasks(self.ctx.test.mark)
-            if r.task_id in wanted and r.assigned_at is not None
-        )
-        if not samples:
-            raise AssertionError(f"No agent of this test received any of {len(wanted)} tasks.")
-        median = samples[len(samples) // 2][0]
-        figures = (
-            f"delivery latency over {len(samples)} assignments: min {samples[0][0]} ms, "
-            f"median {median} ms, max {samples[-1][0]} ms"
-        )
-        fast = [s for s in samples if s[0] < limit.total_seconds() * 1000]
-        if fast:
-            shown = ", ".join(f"{t} to '{a}' after {ms} ms" for ms, t, a in fast[:5])
-            raise AssertionError(
-                f"Every assignment should have taken at least {human(limit)} to arrive, but "
-                f"{len(fast)} did not: {shown} ({figures})."
-            )
-        self.info(figures.capitalize() + ".")
-        return median

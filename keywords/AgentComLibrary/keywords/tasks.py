@@ -16,7 +16,7 @@ from ..hubapi.task_record import TaskRecord
 from ..util.choices import Priority, PriorityWord, TaskStatus
 from ..util.errors import AgentComAssertion
 from ..util.formatting import id_list, plural, short_agent, task_table
-from ..util.timeutil import now_ms
+from ..util.timeutil import human_ms, now_ms
 from ..util.waiting import Outcome, within
 from .base import LibraryComponent
 
@@ -574,6 +574,57 @@ class TaskKeywords(LibraryComponent):
         assert task is not None
         self._settle_acks([task])
         return dict(task.raw)
+
+    @keyword(tags=["Wait", "Task"])
+    def wait_until_task_is_reclaimed(
+        self, task_id: str, since: int, timeout: timedelta | None = None, message: str | None = None
+    ) -> int:
+        """Waits until the hub's history shows the task ``reclaimed`` at or after ``since``
+        (Unix ms, e.g. what `Partition Agent Host` returned) and returns how long after
+        ``since`` that was; fails if it is not within ``timeout`` of ``since``.
+
+        Args:
+            task_id: the task.
+            since: the start of the window, Unix ms.
+            timeout: the longest acceptable time from ``since`` to the reclaim; default:
+                the library's ``timeout``.
+            message: a failure message to use instead of the library's own.
+
+        Returns:
+            Milliseconds from ``since`` to the reclaim.
+
+        Example:
+        | ${ms} = | `Wait Until Task Is Reclaimed` | ${task} | ${cut} | timeout=5s |
+        """
+        limit = self.wait_timeout(timeout)
+        names = self.ctx.agent_names()
+
+        def attempt() -> Outcome[int]:
+            task = self.client.get_task(task_id)
+            reclaims = [e for e in task.events_named("reclaimed") if (e.timestamp or 0) >= since]
+            took = (reclaims[0].timestamp or 0) - since if reclaims else None
+            return Outcome(took is not None, took, task)
+
+        def failure(outcome: Outcome[int]) -> str:
+            task = outcome.state
+            seen = " > ".join(e.describe(names) for e in task.events) or "none"
+            holder = names.get(task.assigned_to or "", task.assigned_to)
+            return (
+                f"Task {task_id} should have been reclaimed {within(limit)} of {since}, but it "
+                f"was not reclaimed (status {task.status}, assigned to {holder}); history: "
+                f"{seen}."
+            )
+
+        remaining = max(0.0, limit - (now_ms() - since) / 1000)
+        took = self.wait(attempt, remaining, failure, message, f"{task_id} reclaimed")
+        assert took is not None
+        if took > limit * 1000:  # the reclaim came, but later than the window allows
+            raise AssertionError(
+                message
+                or f"Task {task_id} should have been reclaimed {within(limit)} of {since}, but "
+                f"it took {human_ms(took)}."
+            )
+        return took
 
     # -- helpers ---------------------------------------------------------------------------
 

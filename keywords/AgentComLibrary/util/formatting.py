@@ -74,6 +74,11 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
+def verb(count: int, singular: str) -> str:
+    """``is``/``was`` agreeing with ``count`` (``are``/``were`` unless it is 1)."""
+    return singular if count == 1 else {"is": "are", "was": "were"}[singular]
+
+
 def status_word(status: object) -> str:
     """``dead_letter`` -> ``dead letter``."""
     return str(status).replace("_", " ")
