@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from AgentComLibrary import AgentComLibrary
 from AgentComLibrary.hubapi import launcher as hub_launcher
+from AgentComLibrary.hubapi import rundirs
 from AgentComLibrary.hubapi.client import HubClient
 from AgentComLibrary.hubapi.launcher import (
     HubLauncher,
@@ -30,7 +31,6 @@ from AgentComLibrary.hubapi.launcher import (
     parse_ports,
 )
 from AgentComLibrary.hubapi.timers import HubTimers, HubTimersError
-from AgentComLibrary.util import stale
 from AgentComLibrary.util.choices import RestartMode
 from AgentComLibrary.util.watchdog import marked_pids
 from libsupport import wait_until
@@ -292,14 +292,14 @@ def test_stale_sweep_ends_marked_processes_of_a_dead_owner(tmp_path: Path) -> No
     run_dir.mkdir()
     dead = subprocess.Popen(["true"])
     dead.wait()
-    (run_dir / stale.OWNER_FILE).write_text(json.dumps({"pid": dead.pid}))
+    (run_dir / rundirs.OWNER_FILE).write_text(json.dumps({"pid": dead.pid}))
     env = {**os.environ, "AGENTCOM_HUB_MARK": run_dir.name}
     leftover = subprocess.Popen(["sleep", "300"], env=env, start_new_session=True)
     try:
         # until the child has exec'd, its environment is ours, without the mark (a busy
         # machine showed it): a real leftover has long been running
         assert wait_until(lambda: leftover.pid in marked_pids(run_dir.name), timeout=10)
-        assert stale.remove_stale(tmp_path) == [run_dir]
+        assert rundirs.remove_stale(tmp_path) == [run_dir]
         assert leftover.wait(5) is not None and not run_dir.exists()
     finally:
         if leftover.poll() is None:

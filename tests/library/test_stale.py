@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from AgentComLibrary.util.stale import OWNER_FILE, PREFIX, new_hub_dir, remove_stale
+from AgentComLibrary.hubapi.rundirs import OWNER_FILE, PREFIX, new_hub_dir, remove_stale
 
 
 def dead_pid() -> int:

@@ -32,9 +32,9 @@ from ..util.child_process import STOP_GRACE, LastResort, ManagedProcess, log_tai
 from ..util.choices import RestartMode
 from ..util.errors import AgentComError
 from ..util.masking import mask, mask_text
-from ..util.stale import new_hub_dir
 from ..util.timeutil import human
 from ..util.watchdog import MARK_ENV, Watchdog, end_all
+from .rundirs import new_hub_dir
 from .timers import HubTimers
 
 TOKEN_ENV = "AGENTCOM_TOKEN"
@@ -226,7 +226,7 @@ class HubLauncher:
         lines of its log (tokens masked) when it exits or does not answer in time."""
         if self.running:
             raise HubLaunchError(f"{self.name} is already running at {self.url}.")
-        self.tmp_dir = new_hub_dir()  # removes the dirs of killed runners (util/stale.py)
+        self.tmp_dir = new_hub_dir()  # removes the dirs of killed runners (hubapi/rundirs.py)
         self.state_dir.mkdir()
         _LIVE.add(self)
         try:

@@ -11,9 +11,10 @@ from ..agents.simulated import AgentHandle
 from ..checker.ledger import build_ledger, describe_ledger_problems
 from ..hubapi.task_record import TaskRecord
 from ..report.ledger_html import render_ledger_html
+from ..report.task_text import task_table
 from ..util.choices import Priority, TaskStatus
 from ..util.errors import AgentComAssertion
-from ..util.formatting import id_list, plural, short_agent, task_table
+from ..util.formatting import id_list, plural, short_agent
 from ..util.timeutil import human_ms
 from .base import LibraryComponent, fail_listing
 

@@ -13,9 +13,10 @@ from robotlibcore import keyword
 from ..hubapi.bulk import first_error, in_parallel
 from ..hubapi.client import HubClient, HubError, HubRequestError
 from ..hubapi.task_record import TaskRecord
+from ..report.task_text import task_table
 from ..util.choices import Priority, PriorityWord, TaskStatus
 from ..util.errors import AgentComAssertion
-from ..util.formatting import id_list, plural, short_agent, task_table
+from ..util.formatting import id_list, plural, short_agent
 from ..util.timeutil import human_ms, now_ms
 from ..util.waiting import Outcome, within
 from .base import LibraryComponent

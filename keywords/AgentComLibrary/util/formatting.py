@@ -1,13 +1,9 @@
-"""Plain-text renderings of hub records for failure messages and logs."""
+"""Plain-text pieces of failure messages and logs: tables, id lists, plurals, agent names
+(no knowledge of the hub's records: ``report/task_text.py`` renders those)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-
-from ..hubapi.task_record import TaskRecord
-
-MAX_ROWS = 25
-LAST_EVENTS = 6
 
 
 def short_agent(agent_id: str | None, names: Mapping[str, str]) -> str:
@@ -27,38 +23,6 @@ def table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
         return "  ".join(padded).rstrip()
 
     return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, body)])
-
-
-def task_table(
-    tasks: Mapping[str, TaskRecord | None], names: Mapping[str, str], limit: int = MAX_ROWS
-) -> str:
-    """One row per task: status, priority, agent, generation and its last events.
-
-    ``tasks`` maps a task id to its hub record, or None when the hub does not know it.
-    """
-    rows = []
-    for task_id, task in list(tasks.items())[:limit]:
-        if task is None:
-            rows.append([task_id, "NOT FOUND", "-", "-", "-", "(the hub has no such task)"])
-            continue
-        events = task.describe_history(names)
-        shown = ", ".join(events[-LAST_EVENTS:])
-        if len(events) > LAST_EVENTS:
-            shown = "..., " + shown
-        rows.append(
-            [
-                task_id,
-                task.status,
-                task.priority_name,
-                short_agent(task.assigned_to, names),
-                task.generation,
-                shown,
-            ]
-        )
-    text = table(["task", "status", "priority", "agent", "gen", "last events"], rows)
-    if len(tasks) > limit:
-        text += f"\n... and {len(tasks) - limit} more tasks"
-    return text
 
 
 def id_list(ids: Iterable[str], limit: int = 10) -> str:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from agentcom_hub.pids import process_alive
 
-from .watchdog import end_all
+from ..util.watchdog import end_all
 
 LOG = logging.getLogger(__name__)
 
