@@ -140,7 +140,7 @@ def test_nothing_failed_is_no_verdict() -> None:
 
 
 def test_the_log_block_shows_each_part_and_its_defect() -> None:
-    from AgentComLibrary.defects.panel import render_judgement
+    from AgentComLibrary.report.defects_panel import render_judgement
 
     html = render_judgement(
         outcome(["<b>lost</b>"], ["one-task-per-agent"], ["TEST-01"]), "kd.toml"

@@ -11,9 +11,9 @@ from robotlibcore import keyword
 
 from ..defects import catalog
 from ..defects.judge import failure_of, judge
-from ..defects.panel import render_judgement
 from ..defects.run import Judged, reported_version
 from ..listener import record
+from ..report.defects_panel import render_judgement
 from .base import LibraryComponent
 
 

@@ -5,16 +5,8 @@ from __future__ import annotations
 
 from html import escape
 
-from ..report.styles import (
-    CARD_STYLE,
-    HEAD_STYLE,
-    NOTE_STYLE,
-    ROW_STYLE,
-    TABLE_STYLE,
-    TD_STYLE,
-    TH_STYLE,
-)
-from .judge import Judgement
+from ..defects.judge import Judgement
+from .styles import CARD_STYLE, HEAD_STYLE, NOTE_STYLE, ROW_STYLE, TABLE_STYLE, TD_STYLE, TH_STYLE
 
 KNOWN_STYLE = "color:#9a6700;font-weight:600"
 NEW_STYLE = "color:#82071e;font-weight:600"
