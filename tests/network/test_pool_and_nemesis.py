@@ -79,7 +79,7 @@ def test_an_unreachable_pool_is_named() -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     with pytest.raises(PoolError, match=r"Agent pool 'gone' \(http://127.0.0.1:\d+\)"):
-        PoolRegistry().connect(f"http://127.0.0.1:{port}", "gone", "", timeout=2)
+        PoolRegistry().connect(f"http://127.0.0.1:{port}", alias="gone", secret="", timeout=2)
 
 
 def test_pool_lists_and_placement() -> None:

@@ -13,7 +13,7 @@ from ..pool.remote_agent import RemoteAgent
 from ..util.choices import Behaviour
 from ..util.formatting import id_list
 from ..util.waiting import Outcome, within
-from .base import LibraryComponent
+from .base import LibraryComponent, Message, Timeout
 
 
 class AgentKeywords(LibraryComponent):
@@ -273,7 +273,7 @@ class AgentKeywords(LibraryComponent):
 
     @keyword(tags=["Wait", "Agent"])
     def wait_until_agent_receives_task(
-        self, name: str, timeout: timedelta | None = None, message: str | None = None
+        self, name: str, timeout: Timeout = None, message: Message = None
     ) -> str:
         """Waits until the agent has been assigned a task this keyword has not returned yet
         in this test, and returns that task's id (the oldest such).
@@ -330,12 +330,7 @@ class AgentKeywords(LibraryComponent):
 
     @keyword(tags=["Wait", "Agent"])
     def wait_until_agent_report_is_rejected(
-        self,
-        name: str,
-        task_id: str,
-        reason: str,
-        timeout: timedelta | None = None,
-        message: str | None = None,
+        self, name: str, task_id: str, reason: str, timeout: Timeout = None, message: Message = None
     ) -> None:
         """Waits until the hub has rejected a report of the agent about the task with
         ``reason`` (the rejection may still be on its way when an agent reports by itself).

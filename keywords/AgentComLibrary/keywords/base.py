@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 from collections.abc import Callable
 from datetime import timedelta
 from typing import TypeVar
 
 from robot.api import logger
+from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 from robot.utils import secs_to_timestr
 
 from ..agents.simulated import AgentHandle, SimulatedAgent
@@ -21,6 +23,10 @@ from ..util.timeutil import Deadline, seconds
 from ..util.waiting import Outcome, Waited, holds_within, wait_until
 
 T = TypeVar("T")
+
+# the last two arguments of every wait keyword (and of checks that wait for a reply)
+Timeout = timedelta | None  # how long to wait; None: the library's ``timeout`` (see `Timeouts`)
+Message = str | None  # a failure message to use instead of the library's own
 
 ACK_GRACE = 5.0  # how long a wait gives agents to receive a task_ack the hub already sent
 
@@ -160,3 +166,11 @@ def fail_listing(headline: str, header: list[str], rows: list[list[object]]) -> 
     """Fail with ``headline:`` and a table of ``rows``, if there are any."""
     if rows:
         raise AgentComAssertion(f"{headline}:\n{table(header, rows)}")
+
+
+def robot_variable(name: str, default: str = "") -> str:
+    """The value of a Robot variable such as ``${SUITE NAME}`` as text (``default`` when it
+    is empty, or outside a Robot run)."""
+    with contextlib.suppress(RobotNotRunningError):
+        return str(BuiltIn().get_variable_value(name, default) or default)
+    return default

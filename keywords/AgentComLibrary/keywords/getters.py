@@ -13,7 +13,7 @@ from ..hubapi.task_record import TaskRecord
 from ..util.choices import TaskStatus
 from ..util.errors import AgentComAssertion
 from ..util.formatting import known_names
-from .base import LibraryComponent
+from .base import LibraryComponent, Message
 
 
 class GetterKeywords(LibraryComponent):
@@ -23,7 +23,7 @@ class GetterKeywords(LibraryComponent):
         task_id: str,
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: str | None = None,
-        message: str | None = None,
+        message: Message = None,
     ) -> str:
         """Returns the task's status (``queued``, ``assigned``, ``completed`` or
         ``dead_letter``) and, given an operator, checks it.
@@ -58,7 +58,7 @@ class GetterKeywords(LibraryComponent):
         field: str,
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
-        message: str | None = None,
+        message: Message = None,
     ) -> Any:
         """Returns one field of the hub's record of the task (a key of `Get Task`'s dict)
         and, given an operator, checks it.
@@ -104,7 +104,7 @@ class GetterKeywords(LibraryComponent):
         agent: str | None = None,
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: int | None = None,
-        message: str | None = None,
+        message: Message = None,
     ) -> int:
         """Returns how many of this test's submitted tasks are in ``status`` (and held or
         completed by ``agent``) and, given an operator, checks the count.

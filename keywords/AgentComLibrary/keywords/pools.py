@@ -39,7 +39,11 @@ class PoolKeywords(LibraryComponent):
         | `Connect Agent Pool` | http://10.0.0.2:8270 | alias=far | ping_interval=500ms |
         """
         entry = self.ctx.pools.connect(
-            url, alias, secret, self.ctx.config.connect_timeout, ping_interval.total_seconds()
+            url,
+            alias=alias,
+            secret=secret,
+            timeout=self.ctx.config.connect_timeout,
+            ping_interval=ping_interval.total_seconds(),
         )
         self.info(f"Agent pool '{entry.alias}' at {entry.client.url} answers.")
         return entry.alias

@@ -18,7 +18,7 @@ from ..report.probes_panel import ProbeCheck
 from ..util.choices import TokenChoice
 from ..util.errors import AgentComAssertion
 from ..util.waiting import Outcome
-from .base import LibraryComponent
+from .base import LibraryComponent, Message, Timeout
 
 UNAUTHORIZED_HINT = "provide Authorization: Bearer <token>"
 
@@ -159,7 +159,7 @@ class ProbeKeywords(LibraryComponent):
 
     @keyword(tags=["Contract", "Wait"])
     def next_reply_should_be_error(
-        self, name: str, error: str, timeout: timedelta | None = None, message: str | None = None
+        self, name: str, error: str, timeout: Timeout = None, message: Message = None
     ) -> None:
         """Waits for the hub's next reply to the probe and checks that it is
         ``{"type":"error","error":error}``.
@@ -189,11 +189,7 @@ class ProbeKeywords(LibraryComponent):
 
     @keyword(tags=["Contract", "Wait"])
     def next_reply_should_be(
-        self,
-        name: str,
-        message_type: str,
-        timeout: timedelta | None = None,
-        message: str | None = None,
+        self, name: str, message_type: str, timeout: Timeout = None, message: Message = None
     ) -> dict[str, Any]:
         """Waits for the hub's next reply to the probe and checks that it has type
         ``message_type``; returns it.
@@ -220,7 +216,7 @@ class ProbeKeywords(LibraryComponent):
 
     @keyword(tags=["Contract", "Wait"])
     def probe_should_still_answer_ping(
-        self, name: str = "probe", timeout: timedelta | None = None, message: str | None = None
+        self, name: str = "probe", timeout: Timeout = None, message: Message = None
     ) -> None:
         """Sends ``ping`` and waits for ``pong`` with an integer timestamp: the connection
         survived whatever was sent before.
@@ -248,7 +244,7 @@ class ProbeKeywords(LibraryComponent):
 
     @keyword(tags=["Contract", "Wait"])
     def wait_until_probe_receives_task(
-        self, name: str = "probe", timeout: timedelta | None = None, message: str | None = None
+        self, name: str = "probe", timeout: Timeout = None, message: Message = None
     ) -> dict[str, Any]:
         """Waits for a ``task_assign`` to the (identified) probe and returns it as a dict.
 
@@ -265,11 +261,7 @@ class ProbeKeywords(LibraryComponent):
 
     @keyword(tags=["Contract", "Wait"])
     def wait_until_probe_receives_message(
-        self,
-        name: str,
-        message_type: str,
-        timeout: timedelta | None = None,
-        message: str | None = None,
+        self, name: str, message_type: str, timeout: Timeout = None, message: Message = None
     ) -> dict[str, Any]:
         """Waits for the next message of ``message_type`` the hub pushes to the probe (one
         this keyword has not returned yet), e.g. ``agent_joined``, and returns it as a dict.

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from robot.api import SkipExecution, logger
 from robot.api.types import Secret
-from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
+from robot.libraries.BuiltIn import BuiltIn
 from robotlibcore import keyword
 
 from ..context import HubSession, new_run_id
@@ -23,7 +23,7 @@ from ..util.errors import AgentComAssertion, AgentComError
 from ..util.formatting import id_list, plural
 from ..util.masking import mask
 from ..util.timeutil import hub_duration, human
-from .base import LibraryComponent
+from .base import LibraryComponent, Timeout, robot_variable
 
 TOKEN_ENV = "AGENTCOM_TOKEN"
 FIRST_CONTACT_TIMEOUT = 5.0  # seconds for an external hub's first GET /health
@@ -40,7 +40,7 @@ class SessionKeywords(LibraryComponent):
         bootstrap_token: Secret | str | None = None,
         hub_faults: str | list[str] | None = None,
         allow_foreign_tasks: bool | None = None,
-        acceptance_timeout: timedelta | None = None,
+        acceptance_timeout: Timeout = None,
         hub_options: list[str] | str | None = None,
     ) -> str:
         """Opens a session with a hub and returns the new run id.
@@ -77,7 +77,13 @@ class SessionKeywords(LibraryComponent):
             for note in self.ctx.close_current():
                 self.warn(f"Close Hub Session: {note}")
         options = _options(hub_options) + _acceptance(acceptance_timeout)
-        session = self._open(hub_url, bootstrap_token, hub_faults, allow_foreign_tasks, options)
+        session = self._open(
+            hub_url=hub_url,
+            token=bootstrap_token,
+            hub_faults=hub_faults,
+            allow_foreign=allow_foreign_tasks,
+            options=options,
+        )
         self.ctx.open_session(session, _suite())
         return session.run_id
 
@@ -86,7 +92,7 @@ class SessionKeywords(LibraryComponent):
         self,
         hub_faults: str | list[str] | None = None,
         allow_foreign_tasks: bool | None = None,
-        acceptance_timeout: timedelta | None = None,
+        acceptance_timeout: Timeout = None,
         hub_options: list[str] | str | None = None,
         host: str = "127.0.0.1",
     ) -> str:
@@ -130,7 +136,13 @@ class SessionKeywords(LibraryComponent):
                     f"timers apply; the options {' '.join(options)} are not used."
                 )
             return self.join_hub_session()
-        session = self._open("", None, hub_faults, allow_foreign_tasks, options, host)
+        session = self._open(
+            hub_url="",
+            hub_faults=hub_faults,
+            allow_foreign=allow_foreign_tasks,
+            options=options,
+            host=host,
+        )
         self.ctx.enter_session(session, _suite())
         return session.run_id
 
@@ -165,6 +177,7 @@ class SessionKeywords(LibraryComponent):
 
     def _open(
         self,
+        *,
         hub_url: str | None = None,
         token: Secret | str | None = None,
         hub_faults: str | list[str] | None = None,
@@ -583,10 +596,7 @@ class SessionKeywords(LibraryComponent):
 
 def _suite() -> str:
     """The full name of the running suite ("" outside a Robot run)."""
-    try:
-        return str(BuiltIn().get_variable_value("${SUITE NAME}", "") or "")
-    except RobotNotRunningError:
-        return ""
+    return robot_variable("${SUITE NAME}")
 
 
 def _without_class_name(error: str) -> str:

@@ -21,7 +21,7 @@ from ..sidecars.wake import WakeBehaviour
 from ..util.formatting import id_list
 from ..util.masking import mask
 from ..util.timeutil import Deadline, human, seconds
-from .base import LibraryComponent
+from .base import LibraryComponent, Timeout
 
 POLL = 0.1
 ENABLE_HINT = (
@@ -105,7 +105,7 @@ class SidecarKeywords(LibraryComponent):
         sidecar_dir: str | None = None,
         omit_generation: bool = False,
         node: str = "node",
-        timeout: timedelta | None = None,
+        timeout: Timeout = None,
     ) -> str:
         """Starts a real sidecar process as agent ``name`` and waits until the hub lists it.
 
@@ -198,7 +198,7 @@ class SidecarKeywords(LibraryComponent):
         name: str,
         wake: WakeBehaviour | None = None,
         delay: timedelta | None = None,
-        timeout: timedelta | None = None,
+        timeout: Timeout = None,
     ) -> None:
         """Starts the sidecar again in the same directory and waits until the hub lists it.
 

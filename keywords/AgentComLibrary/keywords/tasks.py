@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import NamedTuple
 
@@ -19,7 +19,7 @@ from ..util.errors import AgentComAssertion
 from ..util.formatting import id_list, plural, short_agent
 from ..util.timeutil import human_ms, now_ms
 from ..util.waiting import Outcome, within
-from .base import LibraryComponent
+from .base import LibraryComponent, Message, Timeout
 
 
 class TaskOptions(NamedTuple):
@@ -287,7 +287,7 @@ class TaskKeywords(LibraryComponent):
 
     @keyword(tags=["Wait", "Task"])
     def wait_until_task_is_completed(
-        self, task_id: str, timeout: timedelta | None = None, message: str | None = None
+        self, task_id: str, timeout: Timeout = None, message: Message = None
     ) -> dict:
         """Waits until the hub reports the task ``completed``; fails at once if it is
         dead-lettered.
@@ -307,7 +307,7 @@ class TaskKeywords(LibraryComponent):
 
     @keyword(tags=["Wait", "Task"])
     def wait_until_tasks_are_completed(
-        self, task_ids: list[str], timeout: timedelta | None = None, message: str | None = None
+        self, task_ids: list[str], timeout: Timeout = None, message: Message = None
     ) -> list[dict]:
         """Waits until the hub reports every task ``completed``.
 
@@ -329,47 +329,36 @@ class TaskKeywords(LibraryComponent):
         | `Wait Until Tasks Are Completed` | ${tasks} | timeout=1 min |
         """
         seconds = self.wait_timeout(timeout)
-        pending = list(dict.fromkeys(task_ids))
-        done: dict[str, TaskRecord] = {}
-        latest: dict[str, TaskRecord | None] = {}
+        ids = list(dict.fromkeys(task_ids))
 
-        def attempt() -> Outcome:
-            self._fail_on_foreign_tasks()
-            found = _known(self.ctx.tasks(pending))
-            for task_id, task in found.items():
-                latest[task_id] = task
-                if task is None:
-                    continue
-                if task.completed:
-                    done[task_id] = task
-                elif task.dead_lettered:
+        def never_completes(latest: dict[str, TaskRecord | None], left: list[str]) -> None:
+            for task_id in left:
+                task = latest.get(task_id)
+                if task is not None and task.dead_lettered:
                     raise AgentComAssertion(
                         f"Task {task_id} will never complete: it is in the dead letter "
                         f"(last error: {task.last_error!r}).\n"
                         + task_table({task_id: task}, self.ctx.agent_names())
                     )
-            pending[:] = [task_id for task_id in pending if task_id not in done]
-            return Outcome(not pending)
 
-        def failure(_: Outcome) -> str:
-            return self._unfinished(
-                f"{plural(len(pending), 'task')} of {len(task_ids)} not completed "
-                f"{within(seconds)}",
-                {t: latest.get(t) for t in pending},
-            )
-
-        what = f"{plural(len(pending), 'task')} completed"
-        self.wait(attempt, seconds, failure, message, what)
-        self._settle_acks(done.values())
-        return [dict(done[t].raw) for t in task_ids]
+        latest = self._wait_on_tasks(
+            ids,
+            ready=lambda task: task.completed,
+            enough=lambda left: not left,
+            headline=lambda left: (
+                f"{plural(len(left), 'task')} of {len(task_ids)} not completed {within(seconds)}"
+            ),
+            what=f"{plural(len(ids), 'task')} completed",
+            timeout=seconds,
+            message=message,
+            check=never_completes,
+        )
+        self._settle_acks(latest.values())
+        return [dict(latest[t].raw) for t in task_ids]  # type: ignore[union-attr]
 
     @keyword(tags=["Wait", "Task"])
     def wait_until_some_tasks_are_completed(
-        self,
-        task_ids: list[str],
-        count: int,
-        timeout: timedelta | None = None,
-        message: str | None = None,
+        self, task_ids: list[str], count: int, timeout: Timeout = None, message: Message = None
     ) -> list[str]:
         """Waits until at least ``count`` of the tasks are ``completed``.
 
@@ -389,37 +378,28 @@ class TaskKeywords(LibraryComponent):
         ids = list(dict.fromkeys(task_ids))
         if count > len(ids):
             raise ValueError(f"Cannot wait for {count} completed tasks out of {len(ids)}.")
-        latest: dict[str, TaskRecord | None] = {}
-
-        def completed() -> list[str]:
-            return [t for t in ids if (task := latest.get(t)) is not None and task.completed]
-
-        def attempt() -> Outcome:
-            self._fail_on_foreign_tasks()
-            unfinished = [t for t in ids if (task := latest.get(t)) is None or not task.completed]
-            latest.update(_known(self.ctx.tasks(unfinished)))
-            done = completed()
-            return Outcome(len(done) >= count, done)
-
-        def failure(_: Outcome) -> str:
-            done = completed()
-            return self._unfinished(
-                f"{len(done)} of {len(ids)} tasks completed {within(seconds)}, expected "
-                f"at least {count}",
-                {t: latest.get(t) for t in ids if t not in done},
-            )
-
-        what = f"{count} of {len(ids)} tasks completed"
-        done = self.wait(attempt, seconds, failure, message, what) or []
-        self._settle_acks(latest[t] for t in done)
-        return done
+        latest = self._wait_on_tasks(
+            ids,
+            ready=lambda task: task.completed,
+            enough=lambda left: len(ids) - len(left) >= count,
+            headline=lambda left: (
+                f"{len(ids) - len(left)} of {len(ids)} tasks completed {within(seconds)}, "
+                f"expected at least {count}"
+            ),
+            what=f"{count} of {len(ids)} tasks completed",
+            timeout=seconds,
+            message=message,
+        )
+        completed = [t for t in ids if (task := latest.get(t)) is not None and task.completed]
+        self._settle_acks(latest[t] for t in completed)
+        return completed
 
     @keyword(tags=["Wait", "Task"])
     def wait_until_tasks_are_finished(
         self,
         task_ids: list[str] | None = None,
-        timeout: timedelta | None = None,
-        message: str | None = None,
+        timeout: Timeout = None,
+        message: Message = None,
         stall: timedelta | None = None,
     ) -> list[dict]:
         """Waits until the hub reports every task ``completed`` or ``dead_letter``: nothing
@@ -452,39 +432,34 @@ class TaskKeywords(LibraryComponent):
         """
         seconds = self.wait_timeout(timeout)
         ids = list(dict.fromkeys(self.ctx.test.submitted if task_ids is None else task_ids))
-        latest: dict[str, TaskRecord | None] = {}
         quiet = _Stall(None if stall is None else stall.total_seconds())
 
-        def unfinished() -> list[str]:
-            return [
-                t
-                for t in ids
-                if (task := latest.get(t)) is None or not (task.completed or task.dead_lettered)
-            ]
+        def headline(left: list[str]) -> str:
+            return (
+                f"{plural(len(left), 'task')} of {len(ids)} not finished (completed or dead "
+                f"letter) {within(seconds)}"
+            )
 
-        def attempt() -> Outcome:
-            self._fail_on_foreign_tasks()
-            latest.update(_known(self.ctx.tasks(unfinished())))
-            left = unfinished()
+        def stalled(latest: dict[str, TaskRecord | None], left: list[str]) -> None:
             if left and quiet.stalled({t: _progress(latest.get(t)) for t in left}):
+                text = self._unfinished(headline(left), {t: latest.get(t) for t in left})
                 raise AgentComAssertion(
                     message
-                    or failure(Outcome(False)).replace(
+                    or text.replace(
                         within(seconds), f"and none changed for {secs_to_timestr(quiet.limit)}"
                     )
                 )
-            return Outcome(not left)
 
-        def failure(_: Outcome) -> str:
-            left = unfinished()
-            return self._unfinished(
-                f"{plural(len(left), 'task')} of {len(ids)} not finished (completed or dead "
-                f"letter) {within(seconds)}",
-                {t: latest.get(t) for t in left},
-            )
-
-        what = f"{plural(len(ids), 'task')} finished"
-        self.wait(attempt, seconds, failure, message, what)
+        latest = self._wait_on_tasks(
+            ids,
+            ready=lambda task: task.completed or task.dead_lettered,
+            enough=lambda left: not left,
+            headline=headline,
+            what=f"{plural(len(ids), 'task')} finished",
+            timeout=seconds,
+            message=message,
+            check=stalled,
+        )
         self._settle_acks(latest.values())
         return [dict(task.raw) for t in ids if (task := latest.get(t)) is not None]
 
@@ -493,8 +468,8 @@ class TaskKeywords(LibraryComponent):
         self,
         task_id: str,
         agent: str | None = None,
-        timeout: timedelta | None = None,
-        message: str | None = None,
+        timeout: Timeout = None,
+        message: Message = None,
     ) -> dict:
         """Waits until the task is assigned (to ``agent`` when given).
 
@@ -529,18 +504,11 @@ class TaskKeywords(LibraryComponent):
                 {task_id: outcome.value}, self.ctx.agent_names()
             )
 
-        task = self.wait(attempt, seconds, failure, message, f"{task_id} assigned")
-        assert task is not None
-        self._settle_acks([task])
-        return dict(task.raw)
+        return self._settled(self.wait(attempt, seconds, failure, message, f"{task_id} assigned"))
 
     @keyword(tags=["Wait", "Task"])
     def wait_until_task_status_is(
-        self,
-        task_id: str,
-        status: TaskStatus,
-        timeout: timedelta | None = None,
-        message: str | None = None,
+        self, task_id: str, status: TaskStatus, timeout: Timeout = None, message: Message = None
     ) -> dict:
         """Waits until the hub reports the task in ``status``.
 
@@ -571,14 +539,11 @@ class TaskKeywords(LibraryComponent):
                 + task_table({task_id: task}, self.ctx.agent_names())
             )
 
-        task = self.wait(attempt, seconds, failure, message, f"{task_id} {status}")
-        assert task is not None
-        self._settle_acks([task])
-        return dict(task.raw)
+        return self._settled(self.wait(attempt, seconds, failure, message, f"{task_id} {status}"))
 
     @keyword(tags=["Wait", "Task"])
     def wait_until_task_is_reclaimed(
-        self, task_id: str, since: int, timeout: timedelta | None = None, message: str | None = None
+        self, task_id: str, since: int, timeout: Timeout = None, message: Message = None
     ) -> int:
         """Waits until the hub's history shows the task ``reclaimed`` at or after ``since``
         (Unix ms, e.g. what `Partition Agent Host` returned) and returns how long after
@@ -629,6 +594,41 @@ class TaskKeywords(LibraryComponent):
 
     # -- helpers ---------------------------------------------------------------------------
 
+    def _wait_on_tasks(
+        self,
+        ids: list[str],
+        *,
+        ready: Callable[[TaskRecord], bool],
+        enough: Callable[[list[str]], bool],
+        headline: Callable[[list[str]], str],
+        what: str,
+        timeout: float,
+        message: str | None,
+        check: Callable[[dict[str, TaskRecord | None], list[str]], None] | None = None,
+    ) -> dict[str, TaskRecord | None]:
+        """The one wait of the task-set waits: read the records of the tasks not ``ready``
+        yet until ``enough(left)`` holds for those left; ``check`` may fail sooner. The
+        failure is ``headline(left)`` and the table of those left (with the diagnosis).
+        Returns the latest record of every task read (None: the hub does not know it)."""
+        latest: dict[str, TaskRecord | None] = {}
+
+        def left() -> list[str]:
+            return [t for t in ids if (task := latest.get(t)) is None or not ready(task)]
+
+        def attempt() -> Outcome:
+            self._fail_on_foreign_tasks()
+            latest.update(_known(self.ctx.tasks(left())))
+            if check is not None:
+                check(latest, left())
+            return Outcome(enough(left()))
+
+        def failure(_: Outcome) -> str:
+            rest = left()
+            return self._unfinished(headline(rest), {t: latest.get(t) for t in rest})
+
+        self.wait(attempt, timeout, failure, message, what)
+        return latest
+
     def _settle_acks(self, tasks: Iterable[TaskRecord | None]) -> None:
         """The hub records a completion before it sends the ack: let the completing agents
         receive their acks, so counts read right after a wait are complete."""
@@ -640,6 +640,13 @@ class TaskKeywords(LibraryComponent):
                 f"The hub shows {id_list(missing)} completed, but the completing agent has not "
                 f"received the ack {within(self.ack_grace())}."
             )
+
+    def _settled(self, task: TaskRecord | None) -> dict:
+        """What a one-task wait returns: the task as a dict, once its completing agent (if
+        it is completed) has had its ack."""
+        assert task is not None
+        self._settle_acks([task])
+        return dict(task.raw)
 
     def _known_task(self, task_id: str) -> TaskRecord:
         """The hub's record of the task; an unknown id fails the wait at once."""

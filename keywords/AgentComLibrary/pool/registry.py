@@ -48,6 +48,7 @@ class PoolRegistry:
     def connect(
         self,
         url: str,
+        *,
         alias: str = "",
         secret: str | None = None,
         timeout: float = 30.0,

@@ -102,6 +102,9 @@ class RemoteAgent(Journal):
         run_id: str,
         history: History | None = None,
     ) -> None:
+        # the agent's frames and connection events go into the history of the test that
+        # started it, as a local agent's do (fed on every sync)
+        self.history = history if history is not None else History(f"agent {name}")
         self.pool = pool
         self.key = key
         self.name = name
@@ -114,9 +117,6 @@ class RemoteAgent(Journal):
         self._state = "connecting"
         self._connections = 1
         self._stopped = False
-        # the agent's frames and connection events go into the history of the test that
-        # started it, as a local agent's do (fed on every sync)
-        self.history = history if history is not None else History(f"agent {name}")
         self._event_cursor = 0
         self._conns: dict[int, int] = {}  # pool connection number -> ours
         self._clock = PoolClock()
