@@ -1,4 +1,4 @@
-"""Check (or rewrite) every list of the contract checker's rules against ``RULES``.
+"""Check (or rewrite) every list of the checker's rules and of the hub's faults against its source.
 
 Usage: python tools/check_rule_docs.py [--write] [PROJECT_ROOT]
 
@@ -13,7 +13,12 @@ the rules for a reader:
 - docs/contract-rules.md: the first column of its table (hand-written: each rule judged
   against the real hub), which must name every rule once, in the order of ``RULES``.
 
-Exits 1 naming each rule that is missing, extra, listed twice, out of order or described
+``DECLARED`` (hub/agentcom_hub/faults.py) is the one source of the hub's faults: what each
+breaks, its contract clauses and the rule that must name it (or what catches it instead).
+docs/fault-matrix.md's table between ``<!-- faults: ... -->`` and ``<!-- /faults -->`` is
+generated from it (``--write``).
+
+Exits 1 naming each rule or fault that is missing, extra, listed twice, out of order or described
 differently, and where.
 """
 
@@ -40,6 +45,13 @@ DOC_HEADER = "| =Rule= | =What holds= |"
 MD_ROW = re.compile(r"^\|\s*`([^`]+)`\s*\|\s*(.*?)\s*\|\s*$")
 DOC_ROW = re.compile(r"^\|\s*``([^`]+)``\s*\|\s*(.*?)\s*\|\s*$")
 FIRST_CELL = re.compile(r"^\|\s*`([^`]+)`\s*\|")
+FAULT_MATRIX_MD = Path("docs/fault-matrix.md")
+FAULTS_BEGIN = (
+    "<!-- faults: generated from agentcom_hub/faults.py (DECLARED) by "
+    "tools/check_rule_docs.py --write; edit them there -->"
+)
+FAULTS_END = "<!-- /faults -->"
+FAULTS_HEADER = ("| fault | what breaks | contract clauses | caught by |", "|---|---|---|---|")
 WRITE_HINT = "run `tools/check_rule_docs.py --write`"
 
 
@@ -60,31 +72,36 @@ def project_rules() -> list[RuleText]:
 
 
 def compare(
-    where: str, expected: Sequence[tuple[str, str | None]], found: Sequence[tuple[str, str]]
+    where: str,
+    expected: Sequence[tuple[str, str | None]],
+    found: Sequence[tuple[str, str]],
+    kind: str = "rule",
+    source: str = "RULES",
 ) -> list[str]:
-    """Problems of a list of (rule, text) against the expected one (text None: not compared)."""
+    """Problems of a list of (name, text) against the expected one (text None: not
+    compared); ``kind`` names an item (rule, fault), ``source`` the list it comes from."""
     problems = []
     want = dict(expected)
     names = [name for name, _ in found]
     for name in dict.fromkeys(n for n in names if names.count(n) > 1):
-        problems.append(f"{where}: rule '{name}' is listed {names.count(name)} times")
+        problems.append(f"{where}: {kind} '{name}' is listed {names.count(name)} times")
     for name, _ in expected:
         if name not in names:
-            problems.append(f"{where}: rule '{name}' is missing (it is in RULES)")
+            problems.append(f"{where}: {kind} '{name}' is missing (it is in {source})")
     for name in dict.fromkeys(names):
         if name not in want:
-            problems.append(f"{where}: rule '{name}' is not in RULES")
+            problems.append(f"{where}: {kind} '{name}' is not in {source}")
     for name, text in dict(found).items():
         if want.get(name) is not None and text != want[name]:
             problems.append(
-                f"{where}: rule '{name}' is described differently: RULES says "
+                f"{where}: {kind} '{name}' is described differently: {source} says "
                 f"{want[name]!r}, {where} says {text!r}"
             )
     common = [n for n in dict.fromkeys(names) if n in want]
     in_order = [n for n, _ in expected if n in common]
     if common != in_order:
         problems.append(
-            f"{where}: rules out of order: RULES has {', '.join(in_order)}; "
+            f"{where}: {kind}s out of order: {source} has {', '.join(in_order)}; "
             f"{where} has {', '.join(common)}"
         )
     return problems
@@ -99,11 +116,11 @@ def checker_md_block(rules: Sequence[RuleText]) -> str:
     return "\n".join([BEGIN, *MD_HEADER, *rows, END])
 
 
-def _block_span(text: str) -> tuple[int, int] | None:
-    start, end = text.find(BEGIN), text.find(END)
+def _block_span(text: str, begin: str = BEGIN, end_marker: str = END) -> tuple[int, int] | None:
+    start, end = text.find(begin), text.find(end_marker)
     if start < 0 or end < start:
         return None
-    return start, end + len(END)
+    return start, end + len(end_marker)
 
 
 def checker_md_problems(
@@ -124,6 +141,51 @@ def write_checker_md(text: str, rules: Sequence[RuleText]) -> str:
             f"{CHECKER_MD}: add the markers '{BEGIN}' and '{END}' where the table goes"
         )
     return text[: span[0]] + checker_md_block(rules) + text[span[1] :]
+
+
+# -- docs/fault-matrix.md: the faults, a generated block ------------------------------------------
+
+
+def fault_rows() -> list[tuple[str, str]]:
+    """(fault, the rest of its row) for each declared hub fault, in ``Fault`` order."""
+    from agentcom_hub.faults import DECLARED, Fault
+
+    rows = []
+    for fault in Fault:
+        declared = DECLARED[fault]
+        clauses = ", ".join(declared.clauses) or "-"
+        caught = f"contract rule **`{declared.rule}`**" if declared.rule else declared.caught_by
+        rows.append((fault.value, f"{declared.meaning} | {clauses} | {caught}"))
+    return rows
+
+
+def faults_md_block(rows: Sequence[tuple[str, str]]) -> str:
+    return "\n".join(
+        [FAULTS_BEGIN, *FAULTS_HEADER, *(f"| `{n}` | {t} |" for n, t in rows), FAULTS_END]
+    )
+
+
+def faults_md_problems(
+    text: str, rows: Sequence[tuple[str, str]], where: str = str(FAULT_MATRIX_MD)
+) -> list[str]:
+    span = _block_span(text, FAULTS_BEGIN, FAULTS_END)
+    if span is None:
+        return [
+            f"{where}: no fault table between '{FAULTS_BEGIN}' and '{FAULTS_END}' ({WRITE_HINT})"
+        ]
+    found_rows = [m.groups() for m in map(MD_ROW.match, text[span[0] : span[1]].splitlines()) if m]
+    found = compare(where, rows, found_rows, kind="fault", source="agentcom_hub/faults.py DECLARED")
+    return [f"{p} ({WRITE_HINT})" for p in found]
+
+
+def write_faults_md(text: str, rows: Sequence[tuple[str, str]]) -> str:
+    span = _block_span(text, FAULTS_BEGIN, FAULTS_END)
+    if span is None:
+        raise SystemExit(
+            f"{FAULT_MATRIX_MD}: add the markers '{FAULTS_BEGIN}' and '{FAULTS_END}' "
+            "where the table goes"
+        )
+    return text[: span[0]] + faults_md_block(rows) + text[span[1] :]
 
 
 # -- the Contract Should Hold docstring: a generated table ----------------------------------------
@@ -197,6 +259,7 @@ def problems(root: Path, rules: Sequence[RuleText], doc: str, doc_where: str) ->
         *checker_md_problems((root / CHECKER_MD).read_text(encoding="utf-8"), rules),
         *docstring_problems(doc, rules, doc_where),
         *contract_rules_problems((root / CONTRACT_RULES_MD).read_text(encoding="utf-8"), rules),
+        *faults_md_problems((root / FAULT_MATRIX_MD).read_text(encoding="utf-8"), fault_rows()),
     ]
 
 
@@ -213,10 +276,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.write:
         md = root / CHECKER_MD
         md.write_text(write_checker_md(md.read_text(encoding="utf-8"), rules), encoding="utf-8")
+        fm = root / FAULT_MATRIX_MD
+        fm.write_text(
+            write_faults_md(fm.read_text(encoding="utf-8"), fault_rows()), encoding="utf-8"
+        )
         first = inspect.getsourcelines(function)[1]
         source = source_file.read_text(encoding="utf-8")
         source_file.write_text(write_docstring(source, first, rules), encoding="utf-8")
-        print(f"Rewrote the rule tables of {md} and {source_file}; now run `make docs`.")
+        print(f"Rewrote the tables of {md}, {fm} and {source_file}; now run `make docs`.")
         doc = "\n".join([DOC_HEADER, *(f"| ``{r.name}`` | {r.summary} |" for r in rules)])
     else:
         doc = inspect.getdoc(function) or ""
@@ -224,9 +291,12 @@ def main(argv: list[str] | None = None) -> int:
     for line in found:
         print(line)
     if found:
-        print(f"FAIL: {len(found)} problem(s) with the lists of the checker's rules.")
+        print(f"FAIL: {len(found)} problem(s) with the lists of the checker's rules and faults.")
         return 1
-    print(f"The checker's {len(rules)} rules are listed alike in RULES and the docs.")
+    print(
+        f"The checker's {len(rules)} rules are listed alike in RULES and the docs, "
+        f"the {len(fault_rows())} hub faults alike in faults.DECLARED and docs/fault-matrix.md."
+    )
     return 0
 
 

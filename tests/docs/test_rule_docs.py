@@ -123,3 +123,30 @@ def test_write_regenerates_the_tables() -> None:
     assert "        | ``gamma`` | gamma holds |\n\n        Example:" in rewritten
     assert "``old``" not in rewritten
     assert rd.docstring_problems(rewritten, RULES, "kw") == []
+
+
+FAULTS = [("one", "breaks one | c-1 | TEST-1"), ("two", "breaks two | - | rule **`x`**")]
+
+
+def faults_md(rows: list[str]) -> str:
+    return "\n".join([rd.FAULTS_BEGIN, *rd.FAULTS_HEADER, *rows, rd.FAULTS_END])
+
+
+def test_the_fault_table_fails_naming_the_fault() -> None:
+    good = [f"| `{name}` | {rest} |" for name, rest in FAULTS]
+    assert rd.faults_md_problems(faults_md(good), FAULTS) == []
+    source = "agentcom_hub/faults.py DECLARED"
+    assert rd.faults_md_problems(faults_md(good[:1]), FAULTS) == [
+        f"docs/fault-matrix.md: fault 'two' is missing (it is in {source}) "
+        "(run `tools/check_rule_docs.py --write`)"
+    ]
+    changed = [good[0], "| `two` | breaks two | - | TEST-2 |"]
+    (problem,) = rd.faults_md_problems(faults_md(changed), FAULTS)
+    assert problem.startswith("docs/fault-matrix.md: fault 'two' is described differently:")
+    assert rd.write_faults_md(faults_md(changed), FAULTS) == faults_md(good)
+
+
+def test_every_hub_fault_is_in_the_generated_table() -> None:
+    from agentcom_hub.faults import Fault
+
+    assert [name for name, _ in rd.fault_rows()] == [f.value for f in Fault]

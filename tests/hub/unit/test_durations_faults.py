@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from agentcom_hub.cli import build_parser, config_from
 from agentcom_hub.durations import parse_duration
-from agentcom_hub.faults import Fault, describe_all
+from agentcom_hub.faults import DECLARED, Fault, describe_all
 
 
 @pytest.mark.parametrize(
@@ -94,3 +94,15 @@ def test_strict_json():
         with pytest.raises(ValueError):
             loads(bad)
     assert is_text("agent") and not is_text("") and not is_text("\ud800") and not is_text(3)
+
+
+def test_every_fault_declares_what_proves_it_is_caught():
+    for fault in Fault:
+        declared = DECLARED.get(fault)
+        assert declared is not None, f"{fault.value}: no declaration in faults.DECLARED"
+        assert declared.meaning, f"{fault.value}: no meaning"
+        assert bool(declared.rule) != bool(declared.caught_by), (
+            f"{fault.value}: declare either the contract rule that names it or, with no rule, "
+            f"what catches it instead (rule={declared.rule!r}, caught_by={declared.caught_by!r})"
+        )
+    assert set(DECLARED) == set(Fault)
