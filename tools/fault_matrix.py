@@ -92,14 +92,8 @@ class _Collector(ResultVisitor):
 
 
 def known_faults() -> list[str]:
-    """The hub's fault names, as `agentcom-hub --list-faults` prints them."""
-    listing = subprocess.run(
-        [sys.executable, "-m", "agentcom_hub", "--list-faults"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return [line.split()[0] for line in listing.splitlines() if line.strip()]
+    """The hub's fault names, in the order `agentcom-hub --list-faults` prints them."""
+    return [fault.value for fault in Fault]
 
 
 def suite_files() -> list[Path]:

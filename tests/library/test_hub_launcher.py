@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from agentcom_hub.command import hub_command, shell_line
 from AgentComLibrary import AgentComLibrary
 from AgentComLibrary.hubapi import launcher as hub_launcher
 from AgentComLibrary.hubapi.client import HubClient
@@ -37,7 +38,9 @@ from libsupport import wait_until
 
 PY = shlex.quote(sys.executable)
 FAKE = shlex.quote(str(Path(__file__).with_name("fakehub.py")))
-EMBEDDED_CMD = f"{PY} -m agentcom_hub --host {{host}} --port {{port}} --data-dir {{state_dir}}"
+EMBEDDED_CMD = shell_line(
+    hub_command("{state_dir}", port="{port}", host="{host}", stop_with_parent=False)
+)
 EMBEDDED_TOKEN = "{state_dir}/bootstrap-token.json"
 TOKEN = "ab" * 32
 
