@@ -13,13 +13,13 @@ the rules for a reader:
 - docs/contract-rules.md: the first column of its table (hand-written: each rule judged
   against the real hub), which must name every rule once, in the order of ``RULES``.
 
-``DECLARED`` (hub/agentcom_hub/faults.py) is the one source of the hub's faults: what each
-breaks, its contract clauses and the rule that must name it (or what catches it instead).
-docs/fault-matrix.md's table between ``<!-- faults: ... -->`` and ``<!-- /faults -->`` is
-generated from it (``--write``).
+hub/agentcom_hub/faults.toml (read by faults.py into ``DECLARED``) is the one source of the
+hub's faults: what each breaks, its contract clauses and the rule that must name it (or what
+catches it instead). docs/fault-matrix.md's table between ``<!-- faults: ... -->`` and
+``<!-- /faults -->`` is generated from it (``--write``).
 
-Exits 1 naming each rule or fault that is missing, extra, listed twice, out of order or described
-differently, and where.
+Exits 1 naming each rule or fault that is missing, extra, listed twice, out of order or
+described differently, and where.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ DOC_ROW = re.compile(r"^\|\s*``([^`]+)``\s*\|\s*(.*?)\s*\|\s*$")
 FIRST_CELL = re.compile(r"^\|\s*`([^`]+)`\s*\|")
 FAULT_MATRIX_MD = Path("docs/fault-matrix.md")
 FAULTS_BEGIN = (
-    "<!-- faults: generated from agentcom_hub/faults.py (DECLARED) by "
+    "<!-- faults: generated from hub/agentcom_hub/faults.toml by "
     "tools/check_rule_docs.py --write; edit them there -->"
 )
 FAULTS_END = "<!-- /faults -->"
@@ -174,7 +174,7 @@ def faults_md_problems(
             f"{where}: no fault table between '{FAULTS_BEGIN}' and '{FAULTS_END}' ({WRITE_HINT})"
         ]
     found_rows = [m.groups() for m in map(MD_ROW.match, text[span[0] : span[1]].splitlines()) if m]
-    found = compare(where, rows, found_rows, kind="fault", source="agentcom_hub/faults.py DECLARED")
+    found = compare(where, rows, found_rows, kind="fault", source="faults.toml")
     return [f"{p} ({WRITE_HINT})" for p in found]
 
 
@@ -295,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(
         f"The checker's {len(rules)} rules are listed alike in RULES and the docs, "
-        f"the {len(fault_rows())} hub faults alike in faults.DECLARED and docs/fault-matrix.md."
+        f"the {len(fault_rows())} hub faults alike in faults.toml and docs/fault-matrix.md."
     )
     return 0
 

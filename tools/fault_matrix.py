@@ -13,7 +13,7 @@ own rule, when it has one: tools/stop_when_caught.py). The verdicts are the same
 then lists the test that caught each fault rather than every test that would have failed, and
 the correct hub still runs every test. The correct hub must pass every test; each fault must
 make at least one test fail, and each fault with its own contract rule (declared beside the
-fault in agentcom_hub/faults.py) must be caught by that rule (failure messages name it:
+fault in agentcom_hub/faults.toml) must be caught by that rule (failure messages name it:
 "Contract rule '<name>' broken: ..."). The tool prints a table (fault, tests that failed,
 contract rules that caught it, first failure message), writes it to DIR/fault-matrix.md and
 DIR/<fault>/log.html, and exits 1 when the baseline is not green, a fault went unnoticed or
@@ -41,7 +41,7 @@ BASELINE = "none"
 MESSAGE_WIDTH = 110
 WRAPPERS = ("Teardown failed:", "Also teardown failed:", "Setup failed:")
 # The contract-checker rule each fault breaks, where it has one (declared beside the fault in
-# agentcom_hub/faults.py): a failure must name it.
+# agentcom_hub/faults.toml): a failure must name it.
 OWN_RULE = {f.value: f.rule for f in Fault if f.rule}
 
 

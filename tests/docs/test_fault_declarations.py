@@ -1,4 +1,4 @@
-"""The faults' declarations (agentcom_hub/faults.py) name rules and clauses that exist."""
+"""The faults' declarations (agentcom_hub/faults.toml) name rules and clauses that exist."""
 
 from __future__ import annotations
 

@@ -135,7 +135,7 @@ def faults_md(rows: list[str]) -> str:
 def test_the_fault_table_fails_naming_the_fault() -> None:
     good = [f"| `{name}` | {rest} |" for name, rest in FAULTS]
     assert rd.faults_md_problems(faults_md(good), FAULTS) == []
-    source = "agentcom_hub/faults.py DECLARED"
+    source = "faults.toml"
     assert rd.faults_md_problems(faults_md(good[:1]), FAULTS) == [
         f"docs/fault-matrix.md: fault 'two' is missing (it is in {source}) "
         "(run `tools/check_rule_docs.py --write`)"
