@@ -7,6 +7,7 @@ scenario in a suite that runs alone (``make suite FILE=...``).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -97,12 +98,18 @@ UNKNOWN_PRIORITY = "critical"  # a priority word the contract does not name
 NOBODY = "explore-nobody"  # a capability no agent has
 
 
+def unknown_priority_task() -> dict:
+    """The body of a task with an unknown priority word that no agent can take."""
+    return {
+        "description": f"Explore task of priority {UNKNOWN_PRIORITY}",
+        "priority": UNKNOWN_PRIORITY,
+        "needed_capabilities": [NOBODY],
+    }
+
+
 def submit_unknown_priority() -> list[str]:
     """Post a task with an unknown priority word; the answer must say priority 2 (normal)."""
-    body = (
-        f'{{"description": "Explore task of priority {UNKNOWN_PRIORITY}", '
-        f'"priority": "{UNKNOWN_PRIORITY}", "needed_capabilities": ["{NOBODY}"]}}'
-    )
+    body = json.dumps(unknown_priority_task())
     return [
         line("${answer}", "Send Hub Request", "POST", "/api/tasks", body, "status=201"),
         line(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -308,31 +309,29 @@ class ExampleRunner:
             raise
         return self.pending
 
-    def _submit_unknown_priority(self) -> list[str] | None:
-        routes = self.kw.routes
-        if routes is None:
+    def _with_routes(self, lines: list[str], action: Callable[[Any], None]) -> list[str] | None:
+        """Run ``action`` with the route keywords; its ``lines``, or None without them."""
+        if self.kw.routes is None:
             return None
-        self.pending = render.submit_unknown_priority()
-        body = {
-            "description": f"Explore task of priority {render.UNKNOWN_PRIORITY}",
-            "priority": render.UNKNOWN_PRIORITY,
-            "needed_capabilities": [render.NOBODY],
-        }
-        answer = routes.send_hub_request("POST", "/api/tasks", body, 201)
-        if answer.get("priority") != PRIORITY_NORMAL:
-            raise AssertionError(
-                f"An unknown priority word counts as normal (2): {answer.get('priority')!r} "
-                f"!= {PRIORITY_NORMAL}"
-            )
+        self.pending = lines
+        action(self.kw.routes)
         return self.pending
 
+    def _submit_unknown_priority(self) -> list[str] | None:
+        def submit(routes: Any) -> None:
+            answer = routes.send_hub_request(
+                "POST", "/api/tasks", render.unknown_priority_task(), 201
+            )
+            if answer.get("priority") != PRIORITY_NORMAL:
+                raise AssertionError(
+                    f"An unknown priority word counts as normal (2): "
+                    f"{answer.get('priority')!r} != {PRIORITY_NORMAL}"
+                )
+
+        return self._with_routes(render.submit_unknown_priority(), submit)
+
     def _read_agents(self) -> list[str] | None:
-        routes = self.kw.routes
-        if routes is None:
-            return None
-        self.pending = render.read_agents()
-        self._agent_listings()
-        return self.pending
+        return self._with_routes(render.read_agents(), lambda _: self._agent_listings())
 
     def _agent_listings(self) -> None:
         """``GET /api/agents`` (no token) and ``GET /api/agents/states``: each must answer."""
@@ -340,16 +339,14 @@ class ExampleRunner:
         self.kw.routes.send_hub_request("GET", "/api/agents/states")
 
     def _revoke_tokens(self) -> list[str] | None:
-        routes = self.kw.routes
-        if routes is None:
-            return None
-        self.pending = render.revoke_tokens()
-        own = {"token": TokenChoice.OWN, "agent": render.KEEPER}
-        keeper = self.kw.ctx.require_session().agent_id(render.KEEPER)
-        routes.send_hub_request("POST", "/admin/tokens", {"agent_id": keeper}, 201, **own)
-        routes.send_hub_request("DELETE", f"/admin/tokens/{keeper}", **own)
-        routes.send_hub_request("GET", "/api/tasks?status=queued", status=401, **own)
-        return self.pending
+        def revoke(routes: Any) -> None:
+            own = {"token": TokenChoice.OWN, "agent": render.KEEPER}
+            keeper = self.kw.ctx.require_session().agent_id(render.KEEPER)
+            routes.send_hub_request("POST", "/admin/tokens", {"agent_id": keeper}, 201, **own)
+            routes.send_hub_request("DELETE", f"/admin/tokens/{keeper}", **own)
+            routes.send_hub_request("GET", "/api/tasks?status=queued", status=401, **own)
+
+        return self._with_routes(render.revoke_tokens(), revoke)
 
     # -- end phase ---------------------------------------------------------------------
 
