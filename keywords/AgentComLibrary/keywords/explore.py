@@ -46,15 +46,19 @@ class ExploreKeywords(LibraryComponent):
 
         Each scenario is a list of operations drawn by Hypothesis: submitting tasks (any
         priority or a rising batch of priorities, a capability only some agents have, few or
-        many attempts, from several threads at once), starting agents with a behaviour (see
-        `Behaviour`; talkative, or silent to a hub with a short ping timeout), changing
-        behaviours, killing or closing connections, reconnecting under the same id,
-        reporting completions (late, stale, duplicate), calls without a token, letting the
-        hub's timers run, restarting the hub when the library manages it, and partitions in
-        the network lab. Each runs as a test
-        of its own (fresh run id and history), then an end phase releases the agents that
-        would hold tasks forever, starts a healthy agent and waits, with a deadline from the
-        hub's timers, until every task is completed or dead-lettered. The contract checker
+        many attempts, from several threads at once; on a managed hub also a priority word
+        the hub does not know, which must count as normal), starting agents with a
+        behaviour (see `Behaviour`; talkative, or silent to a hub with a short ping
+        timeout; watched by a probe that must hear of it), changing behaviours, killing or
+        closing connections, reconnecting under the same id, reporting completions or
+        failures (late, stale, duplicate), reading the agent listings, calls without a
+        token, revoking an agent's tokens (its own must then be refused), letting the hub's
+        timers run, restarting the hub when the library manages it, and partitions in the
+        network lab. Each runs as a test of its own (fresh run id and history), then an end
+        phase judges the contract while agents still hold tasks, releases the agents that
+        would hold tasks forever, reads the agent listings, starts a healthy agent and
+        waits, with a deadline from the hub's timers, until every task is completed or
+        dead-lettered. The contract checker
         (`Contract Should Hold`) and the ledger (`No Task Should Be Lost`) judge it; on a hub
         restarted fresh for each scenario (one the library manages) the task listings and
         stats must agree too (`Task Listing Should Match Filter`, `Task Stats Should Agree
