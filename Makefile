@@ -115,6 +115,7 @@ docs: $(STAMP)
 docs-check: $(STAMP)
 	$(BIN)/python tools/check_docs.py docs/AgentComLibrary.libspec
 	$(BIN)/python tools/check_coverage.py
+	$(BIN)/python tools/check_rule_docs.py
 	@$(BIN)/python -m robot.libdoc --name AgentComLibrary AgentComLibrary docs/AgentComLibrary.html >/dev/null
 
 fault-matrix: $(STAMP)

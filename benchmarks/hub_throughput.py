@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import aiohttp
+from agentcom_hub.command import hub_command
 from AgentComLibrary.util.child_process import ManagedProcess, ProcessError
 
 TARGET_TPS = 500.0
@@ -67,14 +68,7 @@ class Hub:
         self.workdir = workdir
         self.ready_file = workdir / "ready.json"
         self.stderr_path = workdir / "hub-stderr.log"
-        cmd = [
-            sys.executable, "-m", "agentcom_hub",
-            "--port", "0",
-            "--data-dir", str(workdir / "data"),
-            "--ready-file", str(self.ready_file),
-            "--parent-pid", str(os.getpid()),
-            "--log-level", log_level,
-        ]  # fmt: skip
+        cmd = hub_command(workdir / "data", ready_file=self.ready_file, log_level=log_level)
         self.process = ManagedProcess(
             "bench hub", cmd, log_path=self.stderr_path, ready_file=self.ready_file
         )

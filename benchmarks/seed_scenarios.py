@@ -39,6 +39,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from agentcom_hub.command import hub_command
 from AgentComLibrary.util.child_process import ManagedProcess
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -86,11 +87,7 @@ def timed_original(command: str) -> tuple[float, int]:
 
 def start_hub(workdir: Path) -> tuple[ManagedProcess, dict]:
     """An embedded hub started once, for the ``hub running`` rounds: (process, ready info)."""
-    command = [
-        sys.executable, "-m", "agentcom_hub", "--port", "0",
-        "--data-dir", str(workdir / "data"), "--ready-file", str(workdir / "ready.json"),
-        "--parent-pid", str(os.getpid()),
-    ]  # fmt: skip
+    command = hub_command(workdir / "data", ready_file=workdir / "ready.json")
     hub = ManagedProcess(
         "seed-bench hub", command, log_path=workdir / "hub.log", ready_file=workdir / "ready.json"
     )

@@ -11,13 +11,13 @@ With --until-caught (what `make test` runs) each hub gets one `robot` process ov
 suites instead, and a fault's run skips its remaining tests once a test has caught it (by its
 own rule, when it has one: tools/stop_when_caught.py). The verdicts are the same; the table
 then lists the test that caught each fault rather than every test that would have failed, and
-the correct hub still runs every test. The correct hub must pass every
-test; each fault must make at least one test fail, and each fault of OWN_RULE must be caught by that
-contract rule (failure messages name it: "Contract rule '<name>' broken: ..."). The tool prints
-a table (fault, tests that failed, contract rules that caught it, first failure message),
-writes it to DIR/fault-matrix.md and DIR/<fault>/log.html, and exits 1 when the baseline is not
-green, a fault went unnoticed or unnamed by its rule, or (with --repeat) two repetitions
-disagree on which tests failed.
+the correct hub still runs every test. The correct hub must pass every test; each fault must
+make at least one test fail, and each fault with its own contract rule (declared beside the
+fault in agentcom_hub/faults.toml) must be caught by that rule (failure messages name it:
+"Contract rule '<name>' broken: ..."). The tool prints a table (fault, tests that failed,
+contract rules that caught it, first failure message), writes it to DIR/fault-matrix.md and
+DIR/<fault>/log.html, and exits 1 when the baseline is not green, a fault went unnoticed or
+unnamed by its rule, or (with --repeat) two repetitions disagree on which tests failed.
 """
 
 from __future__ import annotations
@@ -31,23 +31,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from agentcom_hub.faults import Fault
 from robot.api import ExecutionResult, ResultVisitor
 from robot.result import TestCase
-from stop_when_caught import ANY_RULE, SETUP_ERROR, rules_named
+from stop_when_caught import SETUP_ERROR, rules_named
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = "none"
 MESSAGE_WIDTH = 110
 WRAPPERS = ("Teardown failed:", "Also teardown failed:", "Setup failed:")
-# The contract-checker rule each of these faults breaks: it must be named by a failure.
-OWN_RULE = {
-    "double-assign": "one-task-per-agent",
-    "stale-ack": "ack-current-generation",
-    "assign-disconnected": "no-assign-after-disconnect",
-    "ignore-capabilities": "capabilities",
-    "history-misorder": "history-well-formed",
-    "ignore-priority": "priority-order",
-}
+# The contract-checker rule each fault breaks, where it has one (declared beside the fault in
+# agentcom_hub/faults.toml): a failure must name it.
+OWN_RULE = {f.value: f.rule for f in Fault if f.rule}
 
 
 @dataclass
@@ -97,14 +92,8 @@ class _Collector(ResultVisitor):
 
 
 def known_faults() -> list[str]:
-    """The hub's fault names, as `agentcom-hub --list-faults` prints them."""
-    listing = subprocess.run(
-        [sys.executable, "-m", "agentcom_hub", "--list-faults"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return [line.split()[0] for line in listing.splitlines() if line.strip()]
+    """The hub's fault names, in the order `agentcom-hub --list-faults` prints them."""
+    return [fault.value for fault in Fault]
 
 
 def suite_files() -> list[Path]:
@@ -145,7 +134,7 @@ def run_suite(
         command += ["--variable", f"HUB_FAULTS:{fault}"]
         if until_caught:
             listener = ROOT / "tools" / "stop_when_caught.py"
-            command += ["--listener", f"{listener}:{OWN_RULE.get(fault, ANY_RULE)}"]
+            command += ["--listener", f"{listener}:{fault}"]
     if suite is not None:
         # the directory, narrowed to one file: suites/__init__.robot (the tests' set-up and
         # teardown) applies as in `make smoke`

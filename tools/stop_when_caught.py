@@ -1,17 +1,20 @@
 """Robot listener of the fault matrix's quick mode: once a test has caught the hub's fault,
 the rest of the run is skipped, as it cannot change the verdict.
 
-Usage: robot --listener tools/stop_when_caught.py:<rule> ...   (``any`` for no own rule)
+Usage: robot --listener tools/stop_when_caught.py:<fault> ...   (``any``: any failure catches)
 
-A test catches the fault when it fails and, for a fault with its own contract rule, its
-failure message names that rule ("Contract rule '<rule>' broken: ..."). A setup error
-(the hub was never tested) catches nothing. Later tests are reported as SKIP with the
-name of the test that caught it; later suites run no set-up at all.
+A test catches the fault when it fails and, for a fault with its own contract rule (declared
+beside the fault, ``agentcom_hub.faults``), its failure message names that rule ("Contract
+rule '<rule>' broken: ..."). A setup error (the hub was never tested) catches nothing. Later
+tests are reported as SKIP with the name of the test that caught it; later suites run no
+set-up at all.
 """
 
 from __future__ import annotations
 
 import re
+
+from agentcom_hub.faults import Fault
 
 # a violation's headline, or a rule in the count line ("3 more violation(s): 'a' x2, ...")
 RULE_NAME = re.compile(r"Contract rule '([a-z0-9-]+)' broken|'([a-z0-9-]+)' x\d+")
@@ -27,8 +30,8 @@ def rules_named(message: str) -> list[str]:
 class stop_when_caught:  # Robot wants the class named as its module
     ROBOT_LISTENER_API_VERSION = 3
 
-    def __init__(self, rule: str = ANY_RULE) -> None:
-        self.rule = rule
+    def __init__(self, fault: str = ANY_RULE) -> None:
+        self.rule = (fault != ANY_RULE and Fault.parse(fault).rule) or ANY_RULE
         self.caught_by = ""
 
     def _catches(self, message: str) -> bool:

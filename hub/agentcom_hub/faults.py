@@ -1,11 +1,24 @@
 """The named defects the hub can be started with (``--fault NAME``), all off by default.
 
 Each fault is one small named branch in the rule it breaks; grep for ``Fault.<NAME>``.
+``faults.toml`` beside this file is the one list of what each fault means and what proves
+the suites catch it: the contract clauses it breaks, the contract-checker rule that must
+name it (the fault matrix requires it), or, for a fault no rule judges, what catches it
+instead; ``DECLARED`` holds it. The fault matrix (tools/fault_matrix.py), its quick mode's
+listener and docs/fault-matrix.md's fault table (tools/check_rule_docs.py) read it here.
 """
 
 from __future__ import annotations
 
+import sys
+from dataclasses import dataclass
 from enum import Enum
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib  # type: ignore[no-redef]
 
 
 class Fault(str, Enum):
@@ -46,7 +59,12 @@ class Fault(str, Enum):
     @property
     def description(self) -> str:
         """One line saying what breaks."""
-        return DESCRIPTIONS[self]
+        return DECLARED[self].meaning
+
+    @property
+    def rule(self) -> str:
+        """The contract-checker rule that must name this fault ("" when none judges it)."""
+        return DECLARED[self].rule
 
     @classmethod
     def parse(cls, name: str) -> Fault:
@@ -58,58 +76,54 @@ class Fault(str, Enum):
             raise ValueError(f"unknown fault {name!r}; expected one of: {known}") from None
 
 
-DESCRIPTIONS: dict[Fault, str] = {
-    Fault.NO_IDLE_SCHEDULING: "an agent becoming idle does not trigger scheduling "
-    "(the historical defect: queued work stalls); other triggers still do",
-    Fault.NO_RECLAIM_ON_DISCONNECT: "a dead connection's task stays assigned to the gone agent",
-    Fault.NO_GENERATION_FENCING: "completion/failure reports with any generation are accepted",
-    Fault.IGNORE_PRIORITY: "queued tasks are assigned oldest first, whatever their priority",
-    Fault.UNFAIR_AGENT_CHOICE: "the idle agent that connected first always gets the task",
-    Fault.VOLATILE_STORE: "tasks and agent tokens live in memory only: nothing survives a "
-    "restart (the bootstrap token file is still reused)",
-    Fault.NO_AUTH: "protected HTTP routes accept any token or none",
-    Fault.LOSE_ASSIGNMENT: "every 5th assignment is recorded but its task_assign frame is "
-    "never sent",
-    Fault.NO_LIVENESS_EVICTION: "an agent that stops pinging is never evicted (the ping "
-    "reaper does nothing): a silently cut-off agent keeps its task",
-    Fault.DOUBLE_ASSIGN: "a scheduling pass may give an agent a second task before the first "
-    "is finished (the agent stays free for one more pairing in the same pass)",
-    Fault.STALE_ACK: "a completion with a stale generation is acknowledged as complete "
-    "(and changes nothing), instead of being refused",
-    Fault.ASSIGN_DISCONNECTED: "when a connection closes, its task is reclaimed and scheduled "
-    "before the agent is forgotten: the task can go straight back to the gone agent",
-    Fault.IGNORE_CAPABILITIES: "the scheduler ignores needed capabilities: any idle agent "
-    "may get any task",
-    Fault.HISTORY_MISORDER: "task histories are written oldest first (and capped by dropping "
-    "the newest)",
-    Fault.NO_PRESENCE: "agent_joined / agent_left are never pushed to the other agents",
-    Fault.NO_FAIL_FENCING: "failure reports with any generation are accepted (completions "
-    "are still fenced)",
-    Fault.ACCEPT_KEEPS_TIMER: "task_accepted does not stop the acceptance timer: an agent "
-    "that works longer than the acceptance timeout loses its task",
-    Fault.FLAT_HIGH_NORMAL: "the scheduler ranks high and normal tasks as one level (age "
-    "decides between them)",
-    Fault.HEAD_OF_LINE_BLOCKING: "a queued task that no idle agent can take ends the "
-    "scheduling pass: the tasks behind it wait",
-    Fault.PROGRESS_IGNORED: "task_progress does not refresh updated_at: the stuck sweep takes "
-    "back tasks whose agents report progress",
-    Fault.NO_STUCK_SWEEP: "the stuck sweep never reclaims anything",
-    Fault.NO_OVERDUE_SWEEP: "complete_by is never enforced: overdue tasks stay assigned",
-    Fault.FILTER_IGNORES_ASSIGNED_TO: "GET /api/tasks ignores the assigned_to filter",
-    Fault.STATS_COUNT_DEAD_LETTER: "GET /api/tasks/stats counts dead-letter tasks in by_status too",
-    Fault.REVOKE_ONE_TOKEN: "DELETE /admin/tokens/:agent_id revokes only one of the agent's tokens",
-    Fault.UNKNOWN_PRIORITY_LOW: "a priority string the hub does not know counts as low, not normal",
-    Fault.RECOVER_ALWAYS_CONTINUE: "task_recovering is always answered task_continue, also "
-    "for a task that is no longer assigned",
-    Fault.RESULT_TOKENS_IGNORED: "tokens_used inside result is ignored (only the top-level "
-    "field counts)",
-    Fault.PING_NOT_COUNTED: "a ping does not count as a sign of life: pinging agents are "
-    "evicted at the ping timeout",
-    Fault.NO_WORKING_STATE: "the agent listings show a working agent as assigned (task_accepted "
-    "seems to change nothing)",
-    Fault.AGENTS_LIST_RACE: "GET /api/agents answers 500 for a second after an agent "
-    "disconnected (the historical crash)",
-}
+@dataclass(frozen=True)
+class Declaration:
+    """What a fault breaks and what proves the suites catch it."""
+
+    meaning: str  # one line saying what breaks
+    clauses: tuple[str, ...] = ()  # ids of docs/contract/clauses.toml it breaks
+    rule: str = ""  # the contract-checker rule a failure must name (checker/rules.py)
+    caught_by: str = ""  # with no rule: which tests or checks catch it instead
+
+
+DECLARATIONS_FILE = Path(__file__).with_name("faults.toml")
+
+
+class DeclarationError(ValueError):
+    """faults.toml does not declare each fault exactly once, or declares one badly."""
+
+
+def load_declarations(text: str) -> dict[Fault, Declaration]:
+    """Each fault's declaration from the text of faults.toml; DeclarationError naming the
+    fault that is undeclared, unknown, declared twice, or declares neither or both of
+    ``rule`` and ``caught_by``."""
+    declared: dict[Fault, Declaration] = {}
+    for entry in tomllib.loads(text).get("fault", []):
+        name = entry.get("name", "")
+        try:
+            fault = Fault.parse(name)
+        except ValueError as error:
+            raise DeclarationError(f"{DECLARATIONS_FILE.name}: {error}") from None
+        if fault in declared:
+            raise DeclarationError(f"{DECLARATIONS_FILE.name}: fault {name!r} declared twice")
+        rule, caught_by = entry.get("rule", ""), entry.get("caught_by", "")
+        if not entry.get("meaning") or bool(rule) == bool(caught_by):
+            raise DeclarationError(
+                f"{DECLARATIONS_FILE.name}: fault {name!r} needs a meaning and either the "
+                "contract rule that names it (rule) or what catches it instead (caught_by)"
+            )
+        declared[fault] = Declaration(
+            entry["meaning"], tuple(entry.get("clauses", ())), rule, caught_by
+        )
+    missing = [f.value for f in Fault if f not in declared]
+    if missing:
+        raise DeclarationError(f"{DECLARATIONS_FILE.name}: no declaration of {', '.join(missing)}")
+    return declared
+
+
+DECLARED: dict[Fault, Declaration] = load_declarations(
+    DECLARATIONS_FILE.read_text(encoding="utf-8")
+)
 
 
 def describe_all() -> str:

@@ -386,30 +386,23 @@ def test_a_state_that_changed_while_we_looked_is_not_judged() -> None:
     assert violations(b, "agent-states-agree") == []
 
 
-def test_a_completion_without_acceptance_leaves_the_agent_assigned() -> None:
-    b = Builder()
-    b.connect(1, W1)
-    b.assign(1, W1, "t1", 1, assigned_at=1000)
-    b.send(1, W1, "task_complete", "t1", 1)
-    b.ack(1, W1, "t1", "complete")
-    b.snapshot()
-    b.states([{"agent_id": W1, "fsm_state": "assigned", "current_task_id": "t1"}])
-    b.task("t1", "queued@990 assigned@1000:w1/1 completed@1005", "completed")
-    assert all_violations(b) == []
-
-
-def test_a_failure_without_acceptance_leaves_the_agent_assigned() -> None:
+@pytest.mark.parametrize(
+    ("report", "ack", "end"),
+    [("task_complete", "complete", "completed"), ("task_failed", "dead_letter", "dead_letter")],
+)
+def test_a_report_without_acceptance_leaves_the_agent_assigned(report, ack, end) -> None:
     """The real hub treats a failure like a completion: its agent state machine only goes
-    back to idle from 'working', so an unaccepted failed task leaves the agent assigned."""
+    back to idle from 'working', so an unaccepted completed or failed task leaves the agent
+    assigned."""
     b = Builder()
     b.connect(1, W1)
     b.assign(1, W1, "t1", 1, assigned_at=1000)
-    b.send(1, W1, "task_failed", "t1", 1)
-    b.ack(1, W1, "t1", "dead_letter")
+    b.send(1, W1, report, "t1", 1)
+    b.ack(1, W1, "t1", ack)
     b.snapshot()
     b.states([{"agent_id": W1, "fsm_state": "assigned", "current_task_id": "t1"}])
-    b.task("t1", "queued@990 assigned@1000:w1/1 dead_letter@1005", "dead_letter")
-    assert violations(b, "agent-states-agree") == []
+    b.task("t1", f"queued@990 assigned@1000:w1/1 {end}@1005", end)
+    assert all_violations(b) == []
 
 
 def test_an_acceptance_of_an_earlier_assignment_does_not_count() -> None:

@@ -15,11 +15,14 @@ from AgentComLibrary.explore.ops import (
     Close,
     Kill,
     Pause,
+    ReadAgents,
     Reconnect,
     Report,
     RestartHub,
+    RevokeTokens,
     StartAgent,
     Submit,
+    SubmitUnknownPriority,
     operations,
     scenarios,
 )
@@ -63,6 +66,34 @@ def test_restarts_are_drawn_when_the_hub_is_managed() -> None:
     assert found == RestartHub("kill")
 
 
+def test_tokens_are_revoked_once_and_listings_read_any_time() -> None:
+    ops = [RevokeTokens(), ReadAgents(), RevokeTokens(), SubmitUnknownPriority(), ReadAgents()]
+    assert plan(ops) == (RevokeTokens(), ReadAgents(), SubmitUnknownPriority(), ReadAgents())
+
+
+def test_a_never_taken_task_is_drawn_only_when_each_scenario_has_a_fresh_hub() -> None:
+    unknown = find(
+        operations(Abilities(restart=True)), lambda op: isinstance(op, SubmitUnknownPriority)
+    )
+    assert unknown == SubmitUnknownPriority()
+
+
+@settings(max_examples=300, database=None)
+@given(operations(Abilities()))
+def test_no_never_taken_task_on_a_hub_the_library_does_not_manage(op) -> None:
+    assert not isinstance(op, SubmitUnknownPriority)
+
+
+def test_the_new_operations_are_drawn() -> None:
+    for wanted in (
+        lambda op: isinstance(op, Report) and op.failed and op.stale,
+        lambda op: isinstance(op, ReadAgents),
+        lambda op: isinstance(op, RevokeTokens),
+        lambda op: isinstance(op, StartAgent) and op.watched,
+    ):
+        assert wanted(find(operations(Abilities(restart=True)), wanted))
+
+
 # -- rendering -------------------------------------------------------------------------------
 
 
@@ -102,6 +133,56 @@ def test_agents_render_with_their_behaviour_and_ping() -> None:
         "ping_interval=250ms"
     ]
     assert render.start_agent("a2", "complete", False, None, 0.2) == ["Start Agent    a2"]
+
+
+def test_failure_reports_render_as_report_task_failed() -> None:
+    assert render.report("a1", "${t2}", 0, failed=True) == [
+        "Report Task Failed    a1    ${t2}    generation=0"
+    ]
+    assert render.report("a1", "${t2}", 1) == [
+        "Report Task Complete    a1    ${t2}    generation=1"
+    ]
+
+
+def test_listings_revocation_and_unknown_priorities_render_as_library_keywords() -> None:
+    assert render.read_agents() == [
+        "Send Hub Request    GET    /api/agents    token=none",
+        "Send Hub Request    GET    /api/agents/states",
+    ]
+    revoke = render.revoke_tokens()
+    assert revoke[0] == "${run}    Get Run Id"
+    assert revoke[-1] == (
+        "Send Hub Request    GET    /api/tasks?status=queued    status=401    token=own    "
+        "agent=keeper"
+    )
+    assert "DELETE    /admin/tokens/smoke-${run}-keeper    token=own    agent=keeper" in revoke[2]
+    unknown = render.submit_unknown_priority()
+    assert '"priority": "critical"' in unknown[0] and unknown[0].endswith("status=201")
+    assert unknown[1].startswith("Should Be Equal As Integers    ${answer}[priority]    2")
+
+
+def test_a_watched_start_waits_for_the_probe_to_hear_of_it() -> None:
+    lines = render.watch(render.start_agent("a1", "complete", False, None, None))
+    assert lines == [
+        "Open Probe Connection    watcher",
+        "Send Identify    watcher    agent=watcher",
+        "Next Reply Should Be    watcher    identified",
+        "Start Agent    a1",
+        "Wait Until Probe Receives Message    watcher    agent_joined    timeout=2s",
+        "Close Probe Connection    watcher",
+    ]
+
+
+def test_the_end_phase_judges_before_it_releases_and_reads_the_agent_listings() -> None:
+    lines = render.end_phase(["a1"], "", None, 7.25, 2.38, (), read=True, judged=0.25)
+    assert lines[1:6] == [
+        "Sleep    250ms    Let the hub's timers run",
+        "Contract Should Hold",
+        "Stop Agent    a1",
+        "Send Hub Request    GET    /api/agents    token=none",
+        "Send Hub Request    GET    /api/agents/states",
+    ]
+    assert "Contract Should Hold" not in render.end_phase(["a1"], "", None, 7.25)
 
 
 def test_the_reproduction_runs_alone() -> None:
@@ -189,6 +270,22 @@ def test_search_finds_and_shrinks_to_the_minimal_scenario() -> None:
     assert {type(op) for op in result.best_plan} == {StartAgent, Submit, Kill}
     assert len(calls) == len(set(calls)), "a planned scenario ran twice"
     assert result.examples == len(calls)
+
+
+def test_after_hypothesis_each_operation_is_left_out_in_turn() -> None:
+    calls: list = []
+    for seed in (1, 2, 4):
+        result = search(fake_hub(calls), scenarios(12), seed, Budget(duration=30, max_examples=300))
+        assert len(result.best_plan) == 3, result.best_plan
+
+
+def test_the_same_seed_draws_the_same_scenarios_with_every_operation() -> None:
+    first: list = []
+    second: list = []
+    managed = scenarios(8, Abilities(restart=True))
+    search(fake_hub(first), managed, 5, Budget(duration=30, max_examples=40))
+    search(fake_hub(second), managed, 5, Budget(duration=30, max_examples=40))
+    assert first == second
 
 
 def test_the_same_seed_draws_the_same_scenarios() -> None:

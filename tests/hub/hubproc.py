@@ -2,7 +2,7 @@
 
 `HubProcess` is a thin test-side face on the library's one process helper
 (`AgentComLibrary.util.child_process.ManagedProcess`: ready file, SIGTERM/grace/SIGKILL, process
-group, exit handler) and its hub command line (`hubapi.embedded.hub_command`). It keeps a
+group, exit handler) and the hub's command line (`agentcom_hub.command.hub_command`). It keeps a
 data dir of the test's choosing, restarts on the same dir and port, and keeps the hub's
 stderr of every start in one log file.
 """
@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Literal
 
-from AgentComLibrary.hubapi.embedded import hub_command
+from agentcom_hub.command import hub_command
 from AgentComLibrary.util.child_process import ManagedProcess, ProcessError
 from AgentComLibrary.util.masking import mask
 from AgentComLibrary.util.masking import mask_text as _mask_text
@@ -108,7 +108,9 @@ class HubProcess:
 
     def command(self) -> list[str]:
         """The command line for the next start."""
-        return hub_command(self.data_dir, self.ready_file, port=self.port, **self.settings)
+        return hub_command(
+            self.data_dir, ready_file=self.ready_file, port=self.port, **self.settings
+        )
 
     def start(self, deadline_s: float = START_DEADLINE_S) -> HubProcess:
         """Start the hub and wait until its ready file appears."""

@@ -20,7 +20,22 @@ import time
 from pathlib import Path
 
 
-class Health(http.server.BaseHTTPRequestHandler):
+class QuietHandler(http.server.BaseHTTPRequestHandler):
+    """A request handler that logs nothing and answers with :meth:`reply` (also used by
+    test_not_a_hub.py)."""
+
+    def reply(self, status: int, body: bytes, content_type: str = "application/json") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+class Health(QuietHandler):
     def do_GET(self) -> None:
         path = self.path.split("?")[0]
         if path == "/health":
@@ -29,14 +44,7 @@ class Health(http.server.BaseHTTPRequestHandler):
             body = b'{"tasks": [], "count": 0}'
         else:
             body = b'{"error": "not_found"}'
-        self.send_response(404 if body.startswith(b'{"error"') else 200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+        self.reply(404 if body.startswith(b'{"error"') else 200, body)
 
 
 def main() -> int:

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from agentcom_hub.command import hub_command, shell_line
 from AgentComLibrary import AgentComLibrary
 from AgentComLibrary.hubapi import launcher as hub_launcher
 from AgentComLibrary.hubapi import rundirs
@@ -37,7 +38,9 @@ from libsupport import wait_until
 
 PY = shlex.quote(sys.executable)
 FAKE = shlex.quote(str(Path(__file__).with_name("fakehub.py")))
-EMBEDDED_CMD = f"{PY} -m agentcom_hub --host {{host}} --port {{port}} --data-dir {{state_dir}}"
+EMBEDDED_CMD = shell_line(
+    hub_command("{state_dir}", port="{port}", host="{host}", stop_with_parent=False)
+)
 EMBEDDED_TOKEN = "{state_dir}/bootstrap-token.json"
 TOKEN = "ab" * 32
 
@@ -54,6 +57,17 @@ def launched() -> Iterator[list[HubLauncher]]:
     yield hubs
     for hub in hubs:
         hub.stop()
+
+
+def failed_start(
+    launched: list[HubLauncher], command: str, token: TokenSource, timeout: float = 10
+) -> tuple[HubLauncher, str]:
+    """A hub of ``command`` whose start must fail: (the hub, its HubLaunchError's message)."""
+    hub = HubLauncher(command, token=token, start_timeout=timeout)
+    launched.append(hub)
+    with pytest.raises(HubLaunchError) as info:
+        hub.start()
+    return hub, str(info.value)
 
 
 def test_command_hub_with_a_token_file_starts_answers_and_leaves_nothing(launched) -> None:
@@ -86,30 +100,22 @@ def test_token_command_runs_in_the_fresh_state_before_the_first_start(launched) 
 
 def test_token_command_without_a_token_fails_masked(launched) -> None:
     secret = "cd" * 32
-    hub = HubLauncher(
+    hub, message = failed_start(
+        launched,
         f"{PY} {FAKE} {{port}}",
-        token=TokenSource("command", f"echo 'half {secret[:20]}' && echo oops >&2 && exit 4"),
-        start_timeout=10,
+        TokenSource("command", f"echo 'half {secret[:20]}' && echo oops >&2 && exit 4"),
     )
-    launched.append(hub)
-    with pytest.raises(HubLaunchError) as info:
-        hub.start()
-    message = str(info.value)
     assert message.startswith("The token command exited with code 4")
     assert "oops" in message and hub.tmp_dir is None
 
 
 def test_a_command_that_fails_to_start_says_so_with_its_masked_log_tail(launched) -> None:
     secret = "ef" * 32
-    hub = HubLauncher(
+    hub, message = failed_start(
+        launched,
         f"echo 'starting with token {secret}'; echo 'cannot bind' >&2; exit 3",
-        token=TokenSource("given", TOKEN),
-        start_timeout=10,
+        TokenSource("given", TOKEN),
     )
-    launched.append(hub)
-    with pytest.raises(HubLaunchError) as info:
-        hub.start()
-    message = str(info.value)
     assert message.startswith("The hub command exited with code 3 before it was ready")
     assert "cannot bind" in message and "Last lines of its log" in message
     assert secret not in message and secret[:8] + "..." in message
@@ -117,15 +123,12 @@ def test_a_command_that_fails_to_start_says_so_with_its_masked_log_tail(launched
 
 
 def test_a_hub_that_never_answers_health_is_stopped(launched) -> None:
-    hub = HubLauncher(
+    hub, message = failed_start(
+        launched,
         f"{PY} {FAKE} {{port}} --grandchild --slow-start 60",
-        token=TokenSource("given", TOKEN),
-        start_timeout=1.0,
+        TokenSource("given", TOKEN),
+        timeout=1.0,
     )
-    launched.append(hub)
-    with pytest.raises(HubLaunchError) as info:
-        hub.start()
-    message = str(info.value)
     assert "did not get ready within 1 s (GET http://127.0.0.1:" in message
     assert "/health: no answer" in message and "fakehub: start 1" in message
     assert hub.process is None and hub.tmp_dir is None

@@ -5,11 +5,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import pytest
 from AgentComLibrary import AgentComLibrary
 from AgentComLibrary.hubapi.notahub import describe
+from fakehub import QuietHandler
 
 PAGE = (
     "<!DOCTYPE HTML>\n<html lang='en'>\n  <head>\n    <title>Error response</title>\n"
@@ -18,17 +19,9 @@ PAGE = (
 )
 
 
-class _WebServer(BaseHTTPRequestHandler):
+class _WebServer(QuietHandler):
     def do_GET(self) -> None:
-        body = PAGE.encode()
-        self.send_response(404 if self.path == "/health" else 200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+        self.reply(404 if self.path == "/health" else 200, PAGE.encode(), "text/html")
 
 
 @pytest.fixture

@@ -39,12 +39,12 @@ Skipped
 """
 
 
-def run_with(tmp_path: Path, text: str, rule: str) -> dict[str, tuple[str, str]]:
+def run_with(tmp_path: Path, text: str, fault: str) -> dict[str, tuple[str, str]]:
     suite = tmp_path / "s.robot"
     suite.write_text(text, encoding="utf-8")
     run(
         str(suite),
-        listener=f"{LISTENER}:{rule}",
+        listener=f"{LISTENER}:{fault}",
         outputdir=str(tmp_path),
         log="NONE",
         report="NONE",
@@ -55,7 +55,7 @@ def run_with(tmp_path: Path, text: str, rule: str) -> dict[str, tuple[str, str]]
 
 
 def test_any_failure_catches_a_fault_without_its_own_rule(tmp_path: Path) -> None:
-    tests = run_with(tmp_path, SUITE, "any")
+    tests = run_with(tmp_path, SUITE, "unfair-agent-choice")
     assert tests["Passes"][0] == "PASS"
     assert tests["Fails Without A Rule"][0] == "FAIL"
     for name in ("Fails Naming The Rule", "Fails Naming It In The Count Line", "Never Runs"):
@@ -65,7 +65,7 @@ def test_any_failure_catches_a_fault_without_its_own_rule(tmp_path: Path) -> Non
 
 
 def test_a_fault_with_its_own_rule_runs_until_that_rule_is_named(tmp_path: Path) -> None:
-    tests = run_with(tmp_path, SUITE, "one-task-per-agent")
+    tests = run_with(tmp_path, SUITE, "double-assign")  # its rule: one-task-per-agent
     assert tests["Fails Without A Rule"][0] == "FAIL"
     assert tests["Fails Naming The Rule"][0] == "FAIL"
     assert tests["Fails Naming It In The Count Line"][0] == "SKIP"
@@ -74,7 +74,7 @@ def test_a_fault_with_its_own_rule_runs_until_that_rule_is_named(tmp_path: Path)
 
 def test_a_rule_named_only_in_the_count_line_catches_it(tmp_path: Path) -> None:
     tests = run_with(
-        tmp_path, SUITE.replace("one-task-per-agent' broken", "x' broken"), "one-task-per-agent"
+        tmp_path, SUITE.replace("one-task-per-agent' broken", "x' broken"), "double-assign"
     )
     assert tests["Fails Naming It In The Count Line"][0] == "FAIL"
     assert tests["Never Runs"][0] == "SKIP"

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from agentcom_hub.command import hub_command
 from AgentComLibrary.hubapi.client import HubClient
 from AgentComLibrary.hubapi.task_record import TaskRecord
 from AgentComLibrary.util.child_process import ManagedProcess
@@ -37,11 +37,9 @@ class HubUnderTest:
         self.tmp = tmp
         self.ready_file = tmp / "r.json"
         self.log_path = tmp / "hub.log"
-        command = [
-            sys.executable, "-m", "agentcom_hub", "--port", "0",
-            "--data-dir", str(tmp / "data"), "--ready-file", str(self.ready_file),
-            "--parent-pid", str(os.getpid()), "--bootstrap-agent", "smoke-admin", *options,
-        ]  # fmt: skip
+        command = hub_command(
+            tmp / "data", ready_file=self.ready_file, bootstrap_agent="smoke-admin", options=options
+        )
         self.process = ManagedProcess(
             "hub", command, log_path=self.log_path, ready_file=self.ready_file
         )

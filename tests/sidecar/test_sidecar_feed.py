@@ -36,6 +36,15 @@ def line(shape: str, ms: int, name: str, **fields: object) -> str:
     return json.dumps({**entry, **fields})
 
 
+def started(ms: int, shape: str = "phase-5") -> list[str]:
+    """A sidecar's first lines: started at ``ms``, connected 2 ms and identified 5 ms later."""
+    return [
+        line(shape, ms, "startup"),
+        line(shape, ms + 2, "ws_open"),
+        line(shape, ms + 5, "identified"),
+    ]
+
+
 def record_task(history: History, task_id: str, story: list[tuple], status: str) -> None:
     """The hub's record of a task (``story``: oldest first, (event, ms[, details]))."""
     assigned = [item[2]["agent_id"] for item in story if item[0] == "assigned"]
@@ -180,13 +189,9 @@ def test_a_task_handed_to_a_busy_sidecar_is_one_task_per_agent(shape: str) -> No
 
 def test_a_restarted_sidecar_opens_a_new_connection_and_ends_the_old() -> None:
     lines = [
-        line("phase-5", BASE + 10, "startup"),
-        line("phase-5", BASE + 12, "ws_open"),
-        line("phase-5", BASE + 15, "identified"),
+        *started(BASE + 10),
         line("phase-5", BASE + 40, "task_received", task_id="t"),
-        line("phase-5", BASE + 500, "startup"),
-        line("phase-5", BASE + 502, "ws_open"),
-        line("phase-5", BASE + 505, "identified"),
+        *started(BASE + 500),
         line("phase-5", BASE + 506, "recovery_reporting", task_id="t"),
         line("phase-5", BASE + 510, "recovery_reassigned", task_id="t"),
     ]
@@ -205,9 +210,7 @@ def test_a_report_with_no_known_generation_is_not_judged() -> None:
     """After a restart the sidecar's generation map is empty: what it sent is not known
     from its log, so no rule judges that report."""
     lines = [
-        line("phase-5", BASE + 10, "startup"),
-        line("phase-5", BASE + 12, "ws_open"),
-        line("phase-5", BASE + 15, "identified"),
+        *started(BASE + 10),
         line("phase-5", BASE + 20, "task_complete", task_id="t"),
         line("phase-5", BASE + 25, "task_ack", task_id="t"),
     ]

@@ -5,15 +5,13 @@ hub that dies mid-run stops the run with one message, and nothing is left behind
 from __future__ import annotations
 
 import re
-import shlex
-import sys
 from pathlib import Path
 
+from agentcom_hub.command import hub_command, shell_line
 from AgentComLibrary.util.watchdog import marked_pids
 from test_setup_error import NOT_TESTED, ROOT, Run
 
-PY = shlex.quote(sys.executable)
-EMBEDDED_CMD = f"{PY} -m agentcom_hub --port {{port}} --data-dir {{state_dir}}"
+EMBEDDED_CMD = shell_line(hub_command("{state_dir}", port="{port}", stop_with_parent=False))
 TOKEN_FILE = "HUB_TOKEN_FILE:{state_dir}/bootstrap-token.json"
 RUN_DIR = re.compile(r"/\S*/(agentcom-hub-\w+)/")
 
@@ -79,7 +77,8 @@ def test_a_hub_that_dies_mid_run_stops_the_run(tmp_path: Path) -> None:
     )
     assert re.match(
         r"The hub command at http://127\.0\.0\.1:\d+ \(pid \d+\) was killed by signal 9 "
-        r"during the run; the run cannot go on\.\nCommand: \S+ -m agentcom_hub --port \d+ ",
+        r"during the run; the run cannot go on\.\n"
+        r"Command: \S+ -m agentcom_hub --host 127\.0\.0\.1 --port \d+ ",
         first[1],
     ), first[1]
     assert "Last lines of its log" in first[1] and "completed by smoke-" in first[1]

@@ -28,6 +28,7 @@ from ..util.errors import AgentComError
 from ..util.masking import mask, mask_text
 from ..util.timeutil import Deadline, now_ms
 from .journal import Ack, Journal, Received, Rejection, SentReport
+from .reports import SendsReports
 from .tokens import REALISTIC, TokenSetting, tokens_for
 
 # Presence pushes (agent_joined, agent_left, status_changed): every agent gets one per other
@@ -117,7 +118,7 @@ class _Connection:
         return self.state in ("connecting", "identified")
 
 
-class SimulatedAgent(Journal):
+class SimulatedAgent(SendsReports, Journal):
     """A scripted agent. ``start()`` connects and identifies; the behaviour then answers
     every ``task_assign``; the journal records what was received, sent and acknowledged."""
 
@@ -405,34 +406,20 @@ class SimulatedAgent(Journal):
             )
         return pending.reply
 
-    def accept(self, task_id: str, wait: float | None = None) -> dict | None:
-        return self._report("task_accepted", task_id, {}, wait)
-
-    def complete(
-        self,
-        task_id: str,
-        generation: int | None,
-        result: dict | None = None,
-        tokens_used: int | None = None,
-        wait: float | None = None,
+    def _send_report(
+        self, kind: str, task_id: str, generation: int | None, wait: float | None, **fields: Any
     ) -> dict | None:
-        """Send ``task_complete``; ``generation=None`` leaves the field out; ``tokens_used``
-        None: the agent's setting (see :mod:`.tokens`)."""
-        fields: dict[str, Any] = {"result": result if result is not None else self._result(task_id)}
-        tokens = tokens_for(self.tokens_used, task_id) if tokens_used is None else tokens_used
-        if tokens is not None:  # the agent's setting 'omit' leaves the field out
-            fields["tokens_used"] = tokens
+        """The frame of a report (see agents/reports.py): a completion's result and
+        tokens_used default to the agent's own; a generation None is left out."""
+        if kind == "task_complete":
+            result, tokens_used = fields.pop("result"), fields.pop("tokens_used")
+            fields["result"] = result if result is not None else self._result(task_id)
+            tokens = tokens_for(self.tokens_used, task_id) if tokens_used is None else tokens_used
+            if tokens is not None:  # the agent's setting 'omit' leaves the field out
+                fields["tokens_used"] = tokens
         if generation is not None:
             fields["generation"] = generation
-        return self._report("task_complete", task_id, fields, wait)
-
-    def fail(
-        self, task_id: str, generation: int | None, error: str, wait: float | None = None
-    ) -> dict | None:
-        fields: dict[str, Any] = {"error": error}
-        if generation is not None:
-            fields["generation"] = generation
-        return self._report("task_failed", task_id, fields, wait)
+        return self._report(kind, task_id, fields, wait)
 
     def _result(self, task_id: str) -> dict:
         return {"status": "success", "agent": self.name, "output": f"{task_id} done by {self.name}"}

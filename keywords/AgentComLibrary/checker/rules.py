@@ -49,9 +49,14 @@ class Violation:
 
 @dataclass(frozen=True)
 class Rule:
+    """One rule of the contract. ``RULES`` is the one list of them: the rule tables of
+    docs/checker.md and of `Contract Should Hold` are generated from (or checked against) it
+    by ``tools/check_rule_docs.py``."""
+
     name: str
-    summary: str
+    summary: str  # the keyword docs' line: what holds
     check: Callable[[View], list[Violation]]
+    forbids: str = ""  # docs/checker.md's line: what the hub must not do
     # False: skips task records that history-well-formed found malformed (their order
     # proves nothing); True: counts in them still mean something
     reads_malformed: bool = False
@@ -1103,47 +1108,114 @@ RULES: tuple[Rule, ...] = (
         "history-well-formed",
         "task histories newest first, capped, in lifecycle order",
         history_well_formed,
+        forbids=(
+            "write a task history that is not newest first, over 50 entries, not starting "
+            "with `queued`, out of lifecycle order (a reclaim without an assignment, anything "
+            "after `completed`), or not ending in the task's status"
+        ),
     ),
     Rule(
-        "one-task-per-agent", "no task_assign to an agent still holding a task", one_task_per_agent
+        "one-task-per-agent",
+        "no task_assign to an agent still holding a task",
+        one_task_per_agent,
+        forbids=(
+            "send `task_assign` to a connection that still holds another task (not completed, "
+            "failed or reclaimed since)"
+        ),
     ),
     Rule(
-        "assignment-delivered", "every recorded assignment reaches its agent", assignment_delivered
+        "assignment-delivered",
+        "every recorded assignment reaches its agent",
+        assignment_delivered,
+        forbids=(
+            "record an assignment that never reaches an agent connected from before it to the end"
+        ),
     ),
     Rule(
         "assignment-recorded",
         "every task_assign received is in the hub's history",
         assignment_recorded,
+        forbids=(
+            "send a `task_assign` that its history does not record (same task, agent, "
+            "generation; histories cut at 50 are excused)"
+        ),
     ),
     Rule(
-        "generation-increases", "each new assignment has a higher generation", generation_increases
+        "generation-increases",
+        "each new assignment has a higher generation",
+        generation_increases,
+        forbids="assign a task again without a higher generation",
     ),
     Rule(
         "ack-current-generation",
-        "completions/failures acknowledged only for the current generation",
+        "completions/failures acked only for the current generation",
         ack_current_generation,
+        forbids=(
+            "acknowledge a completion or failure whose generation is not the assignment the "
+            "completion ended"
+        ),
     ),
-    Rule("completed-once", "no task completed twice", completed_once, reads_malformed=True),
+    Rule(
+        "completed-once",
+        "no task completed twice",
+        completed_once,
+        forbids="complete a task twice",
+        reads_malformed=True,
+    ),
     Rule(
         "completion-to-holder",
-        "completions acknowledged only for a generation the hub handed out",
+        "completions acked only for a generation the hub handed out",
         completion_to_holder,
+        forbids=(
+            "acknowledge a completion or failure whose generation no agent was ever handed "
+            "for that task (e.g. a missing one, counted as 0)"
+        ),
     ),
-    Rule("capabilities", "tasks only go to agents with every needed capability", capabilities),
+    Rule(
+        "capabilities",
+        "tasks only go to agents with every needed capability",
+        capabilities,
+        forbids="hand a task to an agent that lacks a needed capability",
+    ),
     Rule(
         "no-assign-after-disconnect",
-        "no assignment to a closed connection before it identifies again",
+        "no task for a closed connection until it re-identifies",
         no_assign_after_disconnect,
+        forbids=(
+            "assign to an agent whose connection it already knew closed (it had reclaimed its "
+            "accepted task), before the agent identified again"
+        ),
     ),
-    Rule("agent-states-agree", "the hub's agent states match what agents know", agent_states_agree),
+    Rule(
+        "agent-states-agree",
+        "the hub's agent states match what agents know",
+        agent_states_agree,
+        forbids=(
+            "report an agent state that disagrees with what the agent knows (only quiet, "
+            "connected agents, whose state did not change while it was read)"
+        ),
+    ),
     Rule(
         "continue-honoured",
-        "a task the hub told an agent to continue is not handed out again meanwhile",
+        "a task an agent was told to continue is not handed out meanwhile",
         continue_honoured,
+        forbids=(
+            "hand out again (to anyone, with a higher generation) a task it had just told an "
+            "agent to continue (`task_continue`), while that agent's connection is open, "
+            "before it reported the task, within the stuck threshold and with no "
+            "`complete_by`"
+        ),
     ),
     Rule(
         "priority-order",
-        "no lower priority assigned by a pass that began after a higher one was queued",
+        "no lower priority in a pass begun after a higher one was queued",
         priority_order,
+        forbids=(
+            "assign a lower-priority task to an agent in a pass that provably began after a "
+            "higher-priority task the agent could take was queued (the agent identified after "
+            "it, or a task queued after it was assigned earlier), while that task stayed "
+            "queued (a scheduler that pairs from a snapshot is allowed: a task queued during "
+            "a pass waits for the next one)"
+        ),
     ),
 )

@@ -31,16 +31,14 @@ SCHEMA = "agentcom-contract-coverage/1"
 TEST_STATUSES = ("PASS", "FAIL", "SKIP", "NOT RUN")
 # a clause's verdict, in the order the summary counts them
 VERDICTS = ("passed", "failed", "skipped", "not run", "untested")
+# (text, background) of each verdict; a test's status has the colours of its verdict
+VERDICT_COLOURS = (
+    ("#1a7f37", "#dafbe1"), ("#82071e", "#ffebe9"), ("#7d4e00", "#fff8c5"),
+    ("#57606a", "#eaeef2"), ("#0550ae", "#ddf4ff"),
+)  # fmt: skip
 COLOURS = {
-    "PASS": ("#1a7f37", "#dafbe1"),
-    "passed": ("#1a7f37", "#dafbe1"),
-    "FAIL": ("#82071e", "#ffebe9"),
-    "failed": ("#82071e", "#ffebe9"),
-    "SKIP": ("#7d4e00", "#fff8c5"),
-    "skipped": ("#7d4e00", "#fff8c5"),
-    "NOT RUN": ("#57606a", "#eaeef2"),
-    "not run": ("#57606a", "#eaeef2"),
-    "untested": ("#0550ae", "#ddf4ff"),
+    **dict(zip(VERDICTS, VERDICT_COLOURS, strict=True)),
+    **dict(zip(TEST_STATUSES, VERDICT_COLOURS[: len(TEST_STATUSES)], strict=True)),
 }
 
 

@@ -18,12 +18,15 @@ from .ops import (
     Op,
     Partition,
     Pause,
+    ReadAgents,
     Reconnect,
     Report,
     RestartHub,
+    RevokeTokens,
     SetBehaviour,
     StartAgent,
     Submit,
+    SubmitUnknownPriority,
 )
 
 
@@ -54,6 +57,7 @@ class Model:
     tasks: int = 0
     partitioned: bool = False
     restarts: int = 0
+    revoked: bool = False  # the keeper's tokens are revoked (its own token is refused since)
 
     def apply(self, op: Op) -> bool:
         """Whether ``op`` applies now; if it does, the model takes it in."""
@@ -92,7 +96,11 @@ class Model:
             if not self.partitioned:
                 return False
             self.partitioned = False
-        elif not isinstance(op, (Pause, NoToken)):
+        elif isinstance(op, RevokeTokens):
+            if self.revoked:
+                return False
+            self.revoked = True
+        elif not isinstance(op, (Pause, NoToken, ReadAgents, SubmitUnknownPriority)):
             raise TypeError(f"unknown operation {op!r}")
         return True
 

@@ -27,12 +27,14 @@ ROUTES = ("GET /api/tasks", "POST /api/tasks", "GET /api/tasks/stats", "GET /adm
 @dataclass(frozen=True)
 class StartAgent:
     """Start an agent in ``slot``; ``gpu`` adds the extra capability; ``silent`` leaves its
-    ping at the default 20 s (silent to a hub with a shorter ping timeout)."""
+    ping at the default 20 s (silent to a hub with a shorter ping timeout); ``watched``: a
+    probe already identified must hear of it (``agent_joined``)."""
 
     slot: int
     behaviour: str = "complete"
     gpu: bool = False
     silent: bool = False
+    watched: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,14 @@ def _submit(
     if rising and count > 1:
         return Submit(count, "normal", gpu, max_retries, 1, True)
     return Submit(count, priority, gpu, max_retries, concurrency)
+
+
+@dataclass(frozen=True)
+class SubmitUnknownPriority:
+    """Post a task with a priority word the hub does not know (``critical``): the contract
+    says it counts as normal (the answer's priority is 2). It needs a capability no agent
+    has, so it stays queued (it is not one of the scenario's tasks); only on a hub with
+    fresh state for each scenario (a managed hub), as it is never taken."""
 
 
 @dataclass(frozen=True)
@@ -94,13 +104,15 @@ class SetBehaviour:
 
 @dataclass(frozen=True)
 class Report:
-    """The agent reports one of the tasks it received complete: ``which`` counts back from
-    its latest; ``stale`` sends the generation before the one it was given. Also a
-    duplicate when that task is already completed, a late one when it was taken back."""
+    """The agent reports one of the tasks it received complete (``failed``: failed):
+    ``which`` counts back from its latest; ``stale`` sends the generation before the one it
+    was given. Also a duplicate when that task is already finished, a late one when it was
+    taken back (a stale failure: the agent no longer holds the task)."""
 
     slot: int
     which: int = 0
     stale: bool = False
+    failed: bool = False
 
 
 @dataclass(frozen=True)
@@ -115,6 +127,18 @@ class NoToken:
     """Call a protected route without a token: it must be refused."""
 
     route: str = ROUTES[0]
+
+
+@dataclass(frozen=True)
+class ReadAgents:
+    """Read the agent listings (``GET /api/agents`` without a token, ``GET
+    /api/agents/states``): each must answer 200 at any time, also while agents leave."""
+
+
+@dataclass(frozen=True)
+class RevokeTokens:
+    """An agent that is not running (``keeper``) gets a token of its own and with it a
+    second one, revokes its tokens, and its own token must then be refused (401)."""
 
 
 @dataclass(frozen=True)
@@ -135,8 +159,8 @@ class Heal:
 
 
 Op = Union[  # noqa: UP007  (a runtime alias; X | Y of classes works only from 3.10 as well)
-    StartAgent, Submit, Kill, Close, Reconnect, SetBehaviour, Report, Pause, NoToken,
-    RestartHub, Partition, Heal,
+    StartAgent, Submit, SubmitUnknownPriority, Kill, Close, Reconnect, SetBehaviour, Report,
+    Pause, NoToken, ReadAgents, RevokeTokens, RestartHub, Partition, Heal,
 ]  # fmt: skip
 
 
@@ -164,24 +188,38 @@ def _kinds(
     slots = st.integers(0, agents - 1)
     behaviours = st.sampled_from(BEHAVIOURS)
     silent = st.just(True) if silence == "always" else st.booleans()
+    submit = st.builds(
+        _submit,
+        count=st.integers(1, 4),
+        priority=st.sampled_from(PRIORITIES),
+        gpu=st.booleans(),
+        max_retries=st.integers(1, 3),
+        concurrency=st.integers(1, 3),
+        rising=st.booleans(),
+    )
+    if abilities.restart:  # a task never taken: only where each scenario has a fresh hub
+        submit = st.one_of(submit, st.just(SubmitUnknownPriority()))
     kinds: list[st.SearchStrategy] = [
+        submit,
         st.builds(
-            _submit,
-            count=st.integers(1, 4),
-            priority=st.sampled_from(PRIORITIES),
+            StartAgent,
+            slot=slots,
+            behaviour=behaviours,
             gpu=st.booleans(),
-            max_retries=st.integers(1, 3),
-            concurrency=st.integers(1, 3),
-            rising=st.booleans(),
+            silent=silent,
+            watched=st.booleans(),
         ),
-        st.builds(StartAgent, slot=slots, behaviour=behaviours, gpu=st.booleans(), silent=silent),
         st.builds(Kill, slot=slots),
         st.builds(Close, slot=slots),
         st.builds(Reconnect, slot=slots),
         st.builds(SetBehaviour, slot=slots, behaviour=behaviours),
-        st.builds(Report, slot=slots, which=st.integers(0, 2), stale=st.booleans()),
-        st.builds(Pause, ms=st.sampled_from(PAUSES)),
-        st.builds(NoToken, route=st.sampled_from(ROUTES)),
+        st.builds(
+            Report, slot=slots, which=st.integers(0, 2), stale=st.booleans(), failed=st.booleans()
+        ),
+        # looking on: let the hub's timers run, or read the agent listings meanwhile
+        st.one_of(st.builds(Pause, ms=st.sampled_from(PAUSES)), st.just(ReadAgents())),
+        # tokens: a call without one, or an agent's tokens revoked
+        st.one_of(st.builds(NoToken, route=st.sampled_from(ROUTES)), st.just(RevokeTokens())),
     ]
     if abilities.restart:
         kinds.append(st.builds(RestartHub, mode=st.sampled_from(["kill", "terminate"])))

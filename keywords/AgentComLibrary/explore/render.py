@@ -7,6 +7,7 @@ scenario in a suite that runs alone (``make suite FILE=...``).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -43,6 +44,27 @@ def start_agent(
     ]
 
 
+WATCHER = "watcher"  # the probe that hears of an agent joining
+JOIN_WAIT = 2.0  # seconds the watcher waits for agent_joined
+
+
+def watch(lines: list[str]) -> list[str]:
+    """``lines`` (an agent starting) with a probe identified before, that must hear of it."""
+    return [
+        line("Open Probe Connection", WATCHER),
+        line("Send Identify", WATCHER, f"agent={WATCHER}"),
+        line("Next Reply Should Be", WATCHER, "identified"),
+        *lines,
+        line(
+            "Wait Until Probe Receives Message",
+            WATCHER,
+            "agent_joined",
+            f"timeout={duration(JOIN_WAIT)}",
+        ),
+        line("Close Probe Connection", WATCHER),
+    ]
+
+
 def submit(variables: Sequence[str], op: Submit, batch: int) -> list[str]:
     options = [
         f"max_retries={op.max_retries}" if op.max_retries != 3 else "",
@@ -72,6 +94,33 @@ def submit(variables: Sequence[str], op: Submit, batch: int) -> list[str]:
     ]
 
 
+UNKNOWN_PRIORITY = "critical"  # a priority word the contract does not name
+NOBODY = "explore-nobody"  # a capability no agent has
+
+
+def unknown_priority_task() -> dict:
+    """The body of a task with an unknown priority word that no agent can take."""
+    return {
+        "description": f"Explore task of priority {UNKNOWN_PRIORITY}",
+        "priority": UNKNOWN_PRIORITY,
+        "needed_capabilities": [NOBODY],
+    }
+
+
+def submit_unknown_priority() -> list[str]:
+    """Post a task with an unknown priority word; the answer must say priority 2 (normal)."""
+    body = json.dumps(unknown_priority_task())
+    return [
+        line("${answer}", "Send Hub Request", "POST", "/api/tasks", body, "status=201"),
+        line(
+            "Should Be Equal As Integers",
+            "${answer}[priority]",
+            2,
+            "An unknown priority word counts as normal (2)",
+        ),
+    ]
+
+
 def kill(name: str) -> list[str]:
     return [line("Kill Agent Connection", name)]
 
@@ -91,8 +140,32 @@ def set_behaviour(name: str, behaviour: str, delay: float | None) -> list[str]:
     ]  # type: ignore[arg-type]
 
 
-def report(name: str, variable: str, generation: int) -> list[str]:
-    return [line("Report Task Complete", name, variable, f"generation={generation}")]
+def report(name: str, variable: str, generation: int, failed: bool = False) -> list[str]:
+    keyword = "Report Task Failed" if failed else "Report Task Complete"
+    return [line(keyword, name, variable, f"generation={generation}")]
+
+
+def read_agents() -> list[str]:
+    return [
+        line("Send Hub Request", "GET", "/api/agents", "token=none"),
+        line("Send Hub Request", "GET", "/api/agents/states"),
+    ]
+
+
+KEEPER = "keeper"  # the agent (never started) whose tokens a RevokeTokens operation revokes
+
+
+def revoke_tokens() -> list[str]:
+    """A second token made with the keeper's own, all revoked, the own one then refused."""
+    own = ("token=own", f"agent={KEEPER}")
+    keeper = f"smoke-${{run}}-{KEEPER}"
+    return [
+        line("${run}", "Get Run Id"),
+        line("Send Hub Request", "POST", "/admin/tokens", f'{{"agent_id": "{keeper}"}}',
+             "status=201", *own),
+        line("Send Hub Request", "DELETE", f"/admin/tokens/{keeper}", *own),
+        line("Send Hub Request", "GET", "/api/tasks?status=queued", "status=401", *own),
+    ]  # fmt: skip
 
 
 def pause(ms: int) -> list[str]:
@@ -123,13 +196,22 @@ def end_phase(
     deadline: float,
     stall: float | None = None,
     listed: Sequence[str] = (),
+    read: bool = False,
+    judged: float = 0,
 ) -> list[str]:
-    """Release the agents that never finish a task, heal, bring up a healthy agent that can
-    take every task, wait for every task to be completed or dead-lettered, check the ledger;
-    with ``listed`` (agents), check that the task listing filtered by each of them and the
-    stats agree with the whole listing."""
+    """Judge the contract while agents that never finish a task still hold theirs (``judged``:
+    after that many seconds), release them (``read``: then read the agent listings, as
+    agents have just left), heal, bring up a healthy agent that can take every task, wait
+    for every task to be completed or dead-lettered, check the ledger; with ``listed``
+    (agents), check that the task listing filtered by each of them and the stats agree with
+    the whole listing."""
     lines = ["# end phase: every task must now be completed or dead-lettered"]
+    if judged:  # while agents still hold their tasks (agent states among the rules)
+        lines += pause(round(judged * 1000))
+        lines.append(line("Contract Should Hold"))
     lines += [line("Stop Agent", name) for name in released]
+    if read:
+        lines += read_agents()
     if heal_pool:
         lines += heal(heal_pool)
     lines += start_agent("healer", "complete", True, ping_interval, None)

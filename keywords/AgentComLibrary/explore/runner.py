@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -28,12 +29,15 @@ from .ops import (
     Op,
     Partition,
     Pause,
+    ReadAgents,
     Reconnect,
     Report,
     RestartHub,
+    RevokeTokens,
     SetBehaviour,
     StartAgent,
     Submit,
+    SubmitUnknownPriority,
 )
 
 SLOW_DELAY = 0.2  # seconds a slow agent works on a task
@@ -44,6 +48,8 @@ STALL_MARGIN = 1.0  # seconds beyond the longest hub timer before tasks count as
 STALL_SHARE = 0.1  # and this share of that timer
 SHORT_TIMER = 10.0  # a hub timer this short is waited on; a longer one is worked around
 FAR_POOL = "far"  # the network lab's far host
+JUDGE_PAUSE = 0.25  # seconds before the contract is judged while agents hold tasks
+PRIORITY_NORMAL = 2  # the contract's integer of ``normal``
 
 
 @dataclass
@@ -180,6 +186,11 @@ class ExampleRunner:
         if isinstance(op, StartAgent):
             ping = None if op.silent else self.ping_interval()
             self.pending = render.start_agent(name, op.behaviour, op.gpu, ping, SLOW_DELAY)
+            if op.watched:
+                self.pending = render.watch(self.pending)
+                kw.contract.open_probe_connection(render.WATCHER)
+                kw.contract.send_identify(render.WATCHER, agent=render.WATCHER)
+                kw.contract.next_reply_should_be(render.WATCHER, "identified")
             kw.agents.start_agent(
                 name,
                 Behaviour(op.behaviour),
@@ -187,9 +198,16 @@ class ExampleRunner:
                 delay=timedelta(seconds=SLOW_DELAY),
                 ping_interval=None if ping is None else timedelta(seconds=ping),
             )
+            if op.watched:  # presence: the probe hears of the agent that joined
+                kw.contract.wait_until_probe_receives_message(
+                    render.WATCHER, "agent_joined", timedelta(seconds=render.JOIN_WAIT)
+                )
+                kw.contract.close_probe_connection(render.WATCHER)
             return self.pending
         if isinstance(op, Submit):
             return self._submit(op, model)
+        if isinstance(op, SubmitUnknownPriority):
+            return self._submit_unknown_priority()
         if isinstance(op, Kill):
             self.pending = render.kill(name)
             kw.agents.kill_agent_connection(name)
@@ -220,6 +238,10 @@ class ExampleRunner:
                 method, path, 401, "unauthorized", token=TokenChoice.NONE
             )
             return self.pending
+        if isinstance(op, ReadAgents):
+            return self._read_agents()
+        if isinstance(op, RevokeTokens):
+            return self._revoke_tokens()
         if isinstance(op, RestartHub):
             self.pending = render.restart(op.mode)
             result.restarted = True
@@ -275,14 +297,56 @@ class ExampleRunner:
         if got.task_id not in submitted:
             return None
         variable = f"${{t{submitted.index(got.task_id) + 1}}}"
-        self.pending = render.report(name, variable, generation)
+        self.pending = render.report(name, variable, generation, op.failed)
+        report = (
+            self.kw.agents.report_task_failed if op.failed else self.kw.agents.report_task_complete
+        )
         try:
-            self.kw.agents.report_task_complete(name, got.task_id, generation=generation)
+            report(name, got.task_id, generation=generation)
         except AgentError as error:
             if "connection ended" in str(error) or "not connected" in str(error):
                 return None  # the hub ended the connection meanwhile (a silent agent)
             raise
         return self.pending
+
+    def _with_routes(self, lines: list[str], action: Callable[[Any], None]) -> list[str] | None:
+        """Run ``action`` with the route keywords; its ``lines``, or None without them."""
+        if self.kw.routes is None:
+            return None
+        self.pending = lines
+        action(self.kw.routes)
+        return self.pending
+
+    def _submit_unknown_priority(self) -> list[str] | None:
+        def submit(routes: Any) -> None:
+            answer = routes.send_hub_request(
+                "POST", "/api/tasks", render.unknown_priority_task(), 201
+            )
+            if answer.get("priority") != PRIORITY_NORMAL:
+                raise AssertionError(
+                    f"An unknown priority word counts as normal (2): "
+                    f"{answer.get('priority')!r} != {PRIORITY_NORMAL}"
+                )
+
+        return self._with_routes(render.submit_unknown_priority(), submit)
+
+    def _read_agents(self) -> list[str] | None:
+        return self._with_routes(render.read_agents(), lambda _: self._agent_listings())
+
+    def _agent_listings(self) -> None:
+        """``GET /api/agents`` (no token) and ``GET /api/agents/states``: each must answer."""
+        self.kw.routes.send_hub_request("GET", "/api/agents", token=TokenChoice.NONE)
+        self.kw.routes.send_hub_request("GET", "/api/agents/states")
+
+    def _revoke_tokens(self) -> list[str] | None:
+        def revoke(routes: Any) -> None:
+            own = {"token": TokenChoice.OWN, "agent": render.KEEPER}
+            keeper = self.kw.ctx.require_session().agent_id(render.KEEPER)
+            routes.send_hub_request("POST", "/admin/tokens", {"agent_id": keeper}, 201, **own)
+            routes.send_hub_request("DELETE", f"/admin/tokens/{keeper}", **own)
+            routes.send_hub_request("GET", "/api/tasks?status=queued", status=401, **own)
+
+        return self._with_routes(render.revoke_tokens(), revoke)
 
     # -- end phase ---------------------------------------------------------------------
 
@@ -298,6 +362,8 @@ class ExampleRunner:
             for slot, agent in sorted(model.agents.items())
             if agent.ever_stuck and not (agent.silent and short)
         ]
+        # agents that may hold a task now: the contract is judged before any is released
+        judged = any(a.ever_stuck and a.connected for a in model.agents.values())
         heal_pool = FAR_POOL if model.partitioned else ""
         ping = self.ping_interval()
         deadline, stall = self.settle_deadline(model.tasks), self.settle_stall()
@@ -308,9 +374,17 @@ class ExampleRunner:
             if self.fresh_hub and kw.routes is not None
             else []
         )
-        self.pending = render.end_phase(released, heal_pool, ping, deadline, stall, listed)
+        read = kw.routes is not None
+        self.pending = render.end_phase(
+            released, heal_pool, ping, deadline, stall, listed, read, JUDGE_PAUSE if judged else 0
+        )
+        if judged:  # while they hold their tasks: agent states (working) among the rules
+            time.sleep(JUDGE_PAUSE)  # their last assignments and accepts arrive meanwhile
+            kw.verdict.contract_should_hold()
         for name in released:
             kw.agents.stop_agent(name)
+        if read:  # the agent listings must answer also while agents leave
+            self._agent_listings()
         if heal_pool:
             kw.network.heal_partition(FAR_POOL)
         kw.agents.start_agent(

@@ -10,6 +10,7 @@ budget the search stops (searching) or keeps the smallest failure so far (shrink
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -150,11 +151,29 @@ def search(
     except _BudgetSpent as spent:
         result.stopped = "asked to stop" if str(spent) == "stopped" else "time budget spent"
     except _Failed:
+        _drop_one_by_one(probe, result)
         result.stopped = "found a failure and shrank it" + (
             " (cut short by the shrink budget)" if result.shrink_cut else ""
         )
     result.seconds = clock() - start
     return result
+
+
+def _drop_one_by_one(probe: Callable[[list[Op]], None], result: SearchResult) -> None:
+    """After Hypothesis: leave out each operation of the smallest failure in turn, and keep
+    any shorter list that fails the same way (Hypothesis does not always try every single
+    deletion of a list drawn from nested choices). ``probe`` runs, caches and keeps the
+    smallest failure as during shrinking, within the same shrink budget."""
+    shrunk = True
+    while shrunk and not result.shrink_cut:
+        shrunk = False
+        best = result.best_plan
+        for index in range(len(best)):
+            with contextlib.suppress(_Failed):
+                probe(list(best[:index] + best[index + 1 :]))
+            if result.best_plan != best:
+                shrunk = True
+                break
 
 
 def _size(key: tuple[Op, ...], example: ExampleResult) -> tuple[int, int]:

@@ -1,12 +1,13 @@
-"""The embedded reference hub: the hub launcher (``launcher.py``) with the generated
-``python -m agentcom_hub ...`` command and its ready file."""
+"""The embedded reference hub: the hub launcher (``launcher.py``) with the hub's own
+``python -m agentcom_hub ...`` command (``agentcom_hub.command``) and its ready file."""
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+from agentcom_hub.command import hub_command
 
 from .launcher import HubLauncher, HubLaunchError, TokenSource
 from .timers import HubTimers
@@ -15,35 +16,6 @@ BOOTSTRAP_AGENT = "smoke-admin"
 
 # The embedded hub's failures are the launcher's (one class, one message format).
 EmbeddedHubError = HubLaunchError
-
-
-def hub_command(
-    data_dir: Path,
-    ready_file: Path,
-    *,
-    port: int | str = 0,
-    host: str = "127.0.0.1",
-    faults: Sequence[str] = (),
-    options: Sequence[str] = (),
-    bootstrap_agent: str | None = None,
-    parent_pid: int | None = None,
-    python: str = sys.executable,
-) -> list[str]:
-    """The command line of one ``python -m agentcom_hub`` on ``host`` that writes its ready
-    file and stops by itself when ``parent_pid`` (default: this process) is gone."""
-    cmd = [
-        python, "-m", "agentcom_hub",
-        "--host", host,
-        "--port", str(port),
-        "--data-dir", str(data_dir),
-        "--ready-file", str(ready_file),
-        "--parent-pid", str(os.getpid() if parent_pid is None else parent_pid),
-    ]  # fmt: skip
-    if bootstrap_agent:
-        cmd += ["--bootstrap-agent", bootstrap_agent]
-    for fault in faults:
-        cmd += ["--fault", fault]
-    return cmd + list(options)
 
 
 class EmbeddedHub(HubLauncher):
@@ -65,8 +37,8 @@ class EmbeddedHub(HubLauncher):
         self.options = list(options)
         self.python = python
         command = hub_command(
-            Path("{state_dir}"),
-            Path("{ready_file}"),
+            "{state_dir}",
+            ready_file="{ready_file}",
             port="{port}",
             host="{host}",
             faults=faults,

@@ -28,10 +28,24 @@ class ContractKeywords(LibraryComponent):
 
         The history holds every frame each agent and probe sent and received, connection
         events, every HTTP request of the library, and, read now, the hub's record of each
-        of the test's tasks and its agent states. Rules: one task per agent, assignments
-        delivered and recorded, generations, exactly once, capabilities, no assignment to a
-        closed connection, well-formed task histories, agent states, priority order. A
-        "Contract checks" panel with the rules, the events read and any violations is
+        of the test's tasks and its agent states. The rules, in the order they are checked:
+
+        | =Rule= | =What holds= |
+        | ``history-well-formed`` | task histories newest first, capped, in lifecycle order |
+        | ``one-task-per-agent`` | no task_assign to an agent still holding a task |
+        | ``assignment-delivered`` | every recorded assignment reaches its agent |
+        | ``assignment-recorded`` | every task_assign received is in the hub's history |
+        | ``generation-increases`` | each new assignment has a higher generation |
+        | ``ack-current-generation`` | completions/failures acked only for the current generation |
+        | ``completed-once`` | no task completed twice |
+        | ``completion-to-holder`` | completions acked only for a generation the hub handed out |
+        | ``capabilities`` | tasks only go to agents with every needed capability |
+        | ``no-assign-after-disconnect`` | no task for a closed connection until it re-identifies |
+        | ``agent-states-agree`` | the hub's agent states match what agents know |
+        | ``continue-honoured`` | a task an agent was told to continue is not handed out meanwhile |
+        | ``priority-order`` | no lower priority in a pass begun after a higher one was queued |
+
+        A "Contract checks" panel with the rules, the events read and any violations is
         logged (shown at the top of the test). The failure message starts with
         ``Contract rule '<name>' broken:``; times are seconds since the test started.
 

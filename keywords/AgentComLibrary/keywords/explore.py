@@ -6,17 +6,20 @@ import secrets
 import threading
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 from robotlibcore import keyword
 
-from ..explore import render
-from ..explore import report as story
-from ..explore.ops import Abilities, scenarios
-from ..explore.runner import FAR_POOL, ExampleRunner, Keywords
-from ..explore.search import Budget, SearchResult, search
 from ..util.errors import AgentComAssertion
 from .base import LibraryComponent
+
+if TYPE_CHECKING:
+    from ..explore.runner import ExampleRunner
+    from ..explore.search import SearchResult
+
+# The explorer's modules import Hypothesis (about 0.2 s): they are imported when the keyword
+# runs, not with the library, so that every other run starts that much sooner.
 
 JOIN_POLL = 0.5  # how often the waiting main thread looks at the exploring thread
 
@@ -46,15 +49,19 @@ class ExploreKeywords(LibraryComponent):
 
         Each scenario is a list of operations drawn by Hypothesis: submitting tasks (any
         priority or a rising batch of priorities, a capability only some agents have, few or
-        many attempts, from several threads at once), starting agents with a behaviour (see
-        `Behaviour`; talkative, or silent to a hub with a short ping timeout), changing
-        behaviours, killing or closing connections, reconnecting under the same id,
-        reporting completions (late, stale, duplicate), calls without a token, letting the
-        hub's timers run, restarting the hub when the library manages it, and partitions in
-        the network lab. Each runs as a test
-        of its own (fresh run id and history), then an end phase releases the agents that
-        would hold tasks forever, starts a healthy agent and waits, with a deadline from the
-        hub's timers, until every task is completed or dead-lettered. The contract checker
+        many attempts, from several threads at once; on a managed hub also a priority word
+        the hub does not know, which must count as normal), starting agents with a
+        behaviour (see `Behaviour`; talkative, or silent to a hub with a short ping
+        timeout; watched by a probe that must hear of it), changing behaviours, killing or
+        closing connections, reconnecting under the same id, reporting completions or
+        failures (late, stale, duplicate), reading the agent listings, calls without a
+        token, revoking an agent's tokens (its own must then be refused), letting the hub's
+        timers run, restarting the hub when the library manages it, and partitions in the
+        network lab. Each runs as a test of its own (fresh run id and history), then an end
+        phase judges the contract while agents still hold tasks, releases the agents that
+        would hold tasks forever, reads the agent listings, starts a healthy agent and
+        waits, with a deadline from the hub's timers, until every task is completed or
+        dead-lettered. The contract checker
         (`Contract Should Hold`) and the ledger (`No Task Should Be Lost`) judge it; on a hub
         restarted fresh for each scenario (one the library manages) the task listings and
         stats must agree too (`Task Listing Should Match Filter`, `Task Stats Should Agree
@@ -89,6 +96,10 @@ class ExploreKeywords(LibraryComponent):
         Example:
         | `Explore Scenarios` | seed=42 | duration=60s | max_operations=12 |
         """
+        from ..explore.ops import Abilities, scenarios
+        from ..explore.runner import FAR_POOL, ExampleRunner, Keywords
+        from ..explore.search import Budget, search
+
         session = self.session
         seed = secrets.randbelow(2**31) if seed is None else seed
         budget = Budget(
@@ -146,6 +157,8 @@ class ExploreKeywords(LibraryComponent):
     def _tell(
         self, result: SearchResult, runner: ExampleRunner, replayed: int, replays: int, output: str
     ) -> str:
+        from ..explore import report as story
+
         hub = self.session.url
         self.info(story.summary(result, hub))
         restarted = any(op.__class__.__name__ == "RestartHub" for op in result.best_plan)
@@ -169,6 +182,8 @@ class ExploreKeywords(LibraryComponent):
         raise ExplorationFailed(story.failure_message(result, path))
 
     def _reproduction(self, result: SearchResult, runner: ExampleRunner, restarted: bool) -> str:
+        from ..explore import render
+
         timers = self.session.timers
         embedded = self.session.embedded is not None
         hub = render.HubSetup(

@@ -21,6 +21,7 @@ from typing import Any
 from robot.libraries.Remote import Remote
 
 from ..agents.journal import Ack, Journal, Received, Rejection, SentReport
+from ..agents.reports import SendsReports
 from ..agents.simulated import AgentError
 from ..agents.tokens import TokenSetting
 from ..observe.history import History, journal_mark
@@ -85,7 +86,7 @@ class PoolClock:
         return self.offset_ms
 
 
-class RemoteAgent(Journal):
+class RemoteAgent(SendsReports, Journal):
     """A simulated agent running in an agent pool, seen from the robot process.
 
     Implements the ``AgentHandle`` protocol plus what keywords ask of simulated agents
@@ -315,37 +316,11 @@ class RemoteAgent(Journal):
         self.sync()
         return answer
 
-    def accept(self, task_id: str, wait: float | None = None) -> dict | None:
-        return self._report({"kind": "task_accepted", "task_id": task_id, "wait": wait})
-
-    def complete(
-        self,
-        task_id: str,
-        generation: int | None,
-        result: dict | None = None,
-        tokens_used: int | None = None,
-        wait: float | None = None,
+    def _send_report(
+        self, kind: str, task_id: str, generation: int | None, wait: float | None, **fields: Any
     ) -> dict | None:
-        """Send ``task_complete`` from the pool (``result`` is the pool agent's own)."""
-        return self._report(
-            {
-                "kind": "task_complete",
-                "task_id": task_id,
-                "generation": generation,
-                "tokens_used": tokens_used,
-                "wait": wait,
-            }
-        )
-
-    def fail(
-        self, task_id: str, generation: int | None, error: str, wait: float | None = None
-    ) -> dict | None:
-        return self._report(
-            {
-                "kind": "task_failed",
-                "task_id": task_id,
-                "generation": generation,
-                "error": error,
-                "wait": wait,
-            }
-        )
+        """Send a report from the pool (see agents/reports.py; a completion's
+        ``result`` is the pool agent's own)."""
+        fields.pop("result", None)
+        spec = {"kind": kind, "task_id": task_id, "generation": generation, **fields}
+        return self._report({**spec, "wait": wait})

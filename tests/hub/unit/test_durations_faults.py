@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 from agentcom_hub.cli import build_parser, config_from
 from agentcom_hub.durations import parse_duration
-from agentcom_hub.faults import Fault, describe_all
+from agentcom_hub.faults import (
+    DECLARATIONS_FILE,
+    DECLARED,
+    DeclarationError,
+    Fault,
+    describe_all,
+    load_declarations,
+)
 
 
 @pytest.mark.parametrize(
@@ -94,3 +101,36 @@ def test_strict_json():
         with pytest.raises(ValueError):
             loads(bad)
     assert is_text("agent") and not is_text("") and not is_text("\ud800") and not is_text(3)
+
+
+def test_every_fault_declares_what_proves_it_is_caught():
+    for fault in Fault:
+        declared = DECLARED.get(fault)
+        assert declared is not None, f"{fault.value}: no declaration in faults.DECLARED"
+        assert declared.meaning, f"{fault.value}: no meaning"
+        assert bool(declared.rule) != bool(declared.caught_by), (
+            f"{fault.value}: declare either the contract rule that names it or, with no rule, "
+            f"what catches it instead (rule={declared.rule!r}, caught_by={declared.caught_by!r})"
+        )
+    assert set(DECLARED) == set(Fault)
+
+
+def _declarations_without(name: str) -> str:
+    text = DECLARATIONS_FILE.read_text(encoding="utf-8")
+    start = text.index(f'[[fault]]\nname = "{name}"')
+    end = text.find("[[fault]]", start + 1)
+    return text[:start] + (text[end:] if end > 0 else "")
+
+
+def test_a_fault_without_a_declaration_fails_naming_it():
+    with pytest.raises(DeclarationError, match="no declaration of unfair-agent-choice"):
+        load_declarations(_declarations_without("unfair-agent-choice"))
+
+
+def test_a_declaration_needs_a_rule_or_what_catches_it():
+    text = DECLARATIONS_FILE.read_text(encoding="utf-8")
+    both = text.replace('rule = "capabilities"', 'rule = "capabilities"\ncaught_by = "TEST-1"')
+    with pytest.raises(DeclarationError, match="'ignore-capabilities' needs a meaning and either"):
+        load_declarations(both)
+    with pytest.raises(DeclarationError, match="unknown fault 'no-such'"):
+        load_declarations(text + '\n[[fault]]\nname = "no-such"\nmeaning = "x"\nrule = "y"\n')
