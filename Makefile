@@ -31,6 +31,9 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# pip compiles what it installs, but not an editable tree: compile it too, so that each
+	@# robot and hub process starts from bytecode also where PYTHONDONTWRITEBYTECODE is set.
+	$(BIN)/python -m compileall -q keywords hub > /dev/null
 	@touch $(STAMP)
 
 # The load suite (tag `load`, about 40 s) is left out of smoke; `make load` runs it, and
