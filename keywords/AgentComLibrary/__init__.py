@@ -312,8 +312,8 @@ class AgentComLibrary(DynamicCore):
                 agents=agents,
                 tasks=tasks,
                 checks=checks,
-                contract=probes,  # the explorer's names: contract = the probe keywords
-                verdict=contract,
+                probes=probes,
+                contract=contract,
                 session=session,
                 network=network,
                 routes=routes,

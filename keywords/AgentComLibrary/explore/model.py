@@ -9,25 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .ops import (
-    STUCK,
-    Close,
-    Heal,
-    Kill,
-    NoToken,
-    Op,
-    Partition,
-    Pause,
-    ReadAgents,
-    Reconnect,
-    Report,
-    RestartHub,
-    RevokeTokens,
-    SetBehaviour,
-    StartAgent,
-    Submit,
-    SubmitUnknownPriority,
-)
+from . import ops
+
+# Operations that change nothing the model tracks.
+PASSIVE = (ops.Pause, ops.NoToken, ops.ReadAgents, ops.SubmitUnknownPriority)
 
 
 def agent_name(slot: int) -> str:
@@ -46,7 +31,7 @@ class AgentModel:
     ever_stuck: bool = False  # it had a behaviour that never finishes a task by itself
 
     def __post_init__(self) -> None:
-        self.ever_stuck = self.ever_stuck or self.behaviour in STUCK
+        self.ever_stuck = self.ever_stuck or self.behaviour in ops.STUCK
 
 
 @dataclass
@@ -59,53 +44,53 @@ class Model:
     restarts: int = 0
     revoked: bool = False  # the keeper's tokens are revoked (its own token is refused since)
 
-    def apply(self, op: Op) -> bool:
+    def apply(self, op: ops.Op) -> bool:
         """Whether ``op`` applies now; if it does, the model takes it in."""
         agent = self.agents.get(getattr(op, "slot", -1))
-        if isinstance(op, StartAgent):
+        if isinstance(op, ops.StartAgent):
             if agent is not None:
                 return False
             self.agents[op.slot] = AgentModel(op.behaviour, op.gpu, op.silent)
-        elif isinstance(op, Submit):
+        elif isinstance(op, ops.Submit):
             self.tasks += op.count
-        elif isinstance(op, (Kill, Close)):
+        elif isinstance(op, (ops.Kill, ops.Close)):
             if agent is None or not agent.connected:
                 return False
             agent.connected = False
-        elif isinstance(op, Reconnect):
+        elif isinstance(op, ops.Reconnect):
             if agent is None:
                 return False
             agent.connected = True
-        elif isinstance(op, SetBehaviour):
+        elif isinstance(op, ops.SetBehaviour):
             if agent is None or agent.behaviour == op.behaviour:
                 return False
             agent.behaviour = op.behaviour
-            agent.ever_stuck = agent.ever_stuck or op.behaviour in STUCK
-        elif isinstance(op, Report):
+            agent.ever_stuck = agent.ever_stuck or op.behaviour in ops.STUCK
+        elif isinstance(op, ops.Report):
             if agent is None or not agent.connected or self.tasks == 0:
                 return False
-        elif isinstance(op, RestartHub):
+        elif isinstance(op, ops.RestartHub):
             self.restarts += 1
             for known in self.agents.values():
                 known.connected = True  # Reconnect All Agents follows the restart
-        elif isinstance(op, Partition):
+        elif isinstance(op, ops.Partition):
             if self.partitioned:
                 return False
             self.partitioned = True
-        elif isinstance(op, Heal):
+        elif isinstance(op, ops.Heal):
             if not self.partitioned:
                 return False
             self.partitioned = False
-        elif isinstance(op, RevokeTokens):
+        elif isinstance(op, ops.RevokeTokens):
             if self.revoked:
                 return False
             self.revoked = True
-        elif not isinstance(op, (Pause, NoToken, ReadAgents, SubmitUnknownPriority)):
+        elif not isinstance(op, PASSIVE):
             raise TypeError(f"unknown operation {op!r}")
         return True
 
 
-def plan(ops: Iterable[Op]) -> tuple[Op, ...]:
-    """The operations of ``ops`` that apply, in order (the key of an example)."""
+def plan(operations: Iterable[ops.Op]) -> tuple[ops.Op, ...]:
+    """The operations of ``operations`` that apply, in order (the key of an example)."""
     model = Model()
-    return tuple(op for op in ops if model.apply(op))
+    return tuple(op for op in operations if model.apply(op))

@@ -18,27 +18,9 @@ from typing import Any
 from ..agents.simulated import AgentError
 from ..context import LibraryContext
 from ..util.choices import Behaviour, RestartMode, TokenChoice
-from . import render
+from . import ops, render
 from .findings import Finding, classify
 from .model import Model, agent_name
-from .ops import (
-    Close,
-    Heal,
-    Kill,
-    NoToken,
-    Op,
-    Partition,
-    Pause,
-    ReadAgents,
-    Reconnect,
-    Report,
-    RestartHub,
-    RevokeTokens,
-    SetBehaviour,
-    StartAgent,
-    Submit,
-    SubmitUnknownPriority,
-)
 
 SLOW_DELAY = 0.2  # seconds a slow agent works on a task
 SILENT_PING = 20.0  # the library's default ping interval: a silent agent keeps it
@@ -60,8 +42,8 @@ class Keywords:
     agents: Any
     tasks: Any
     checks: Any
+    probes: Any
     contract: Any
-    verdict: Any
     session: Any
     network: Any
     routes: Any = None
@@ -134,7 +116,7 @@ class ExampleRunner:
 
     # -- one example -------------------------------------------------------------------
 
-    def run(self, plan: tuple[Op, ...]) -> ExampleResult:
+    def run(self, plan: tuple[ops.Op, ...]) -> ExampleResult:
         """Run ``plan`` and the end phase as a fresh test; judge it; stop its agents."""
         self.count += 1
         started = time.monotonic()
@@ -166,7 +148,7 @@ class ExampleRunner:
             body_error = str(error) or type(error).__name__
         contract_error = None
         try:
-            self.kw.verdict.contract_should_hold()
+            self.kw.contract.contract_should_hold()
         except AssertionError as error:
             contract_error = str(error)
         finally:
@@ -178,19 +160,19 @@ class ExampleRunner:
 
     # -- operations --------------------------------------------------------------------
 
-    def _apply(self, op: Op, model: Model, result: ExampleResult) -> list[str] | None:
+    def _apply(self, op: ops.Op, model: Model, result: ExampleResult) -> list[str] | None:
         """Run one operation; its Robot lines, or None when the live state made it
         pointless (an agent with nothing to report, a connection the hub already ended)."""
         kw = self.kw
         name = agent_name(getattr(op, "slot", 0))
-        if isinstance(op, StartAgent):
+        if isinstance(op, ops.StartAgent):
             ping = None if op.silent else self.ping_interval()
             self.pending = render.start_agent(name, op.behaviour, op.gpu, ping, SLOW_DELAY)
             if op.watched:
                 self.pending = render.watch(self.pending)
-                kw.contract.open_probe_connection(render.WATCHER)
-                kw.contract.send_identify(render.WATCHER, agent=render.WATCHER)
-                kw.contract.next_reply_should_be(render.WATCHER, "identified")
+                kw.probes.open_probe_connection(render.WATCHER)
+                kw.probes.send_identify(render.WATCHER, agent=render.WATCHER)
+                kw.probes.next_reply_should_be(render.WATCHER, "identified")
             kw.agents.start_agent(
                 name,
                 Behaviour(op.behaviour),
@@ -199,66 +181,66 @@ class ExampleRunner:
                 ping_interval=None if ping is None else timedelta(seconds=ping),
             )
             if op.watched:  # presence: the probe hears of the agent that joined
-                kw.contract.wait_until_probe_receives_message(
+                kw.probes.wait_until_probe_receives_message(
                     render.WATCHER, "agent_joined", timedelta(seconds=render.JOIN_WAIT)
                 )
-                kw.contract.close_probe_connection(render.WATCHER)
+                kw.probes.close_probe_connection(render.WATCHER)
             return self.pending
-        if isinstance(op, Submit):
+        if isinstance(op, ops.Submit):
             return self._submit(op, model)
-        if isinstance(op, SubmitUnknownPriority):
+        if isinstance(op, ops.SubmitUnknownPriority):
             return self._submit_unknown_priority()
-        if isinstance(op, Kill):
+        if isinstance(op, ops.Kill):
             self.pending = render.kill(name)
             kw.agents.kill_agent_connection(name)
             return self.pending
-        if isinstance(op, Close):
+        if isinstance(op, ops.Close):
             self.pending = render.close(name)
             kw.agents.close_agent_connection(name)
             return self.pending
-        if isinstance(op, Reconnect):
+        if isinstance(op, ops.Reconnect):
             self.pending = render.reconnect(name)
             kw.agents.reconnect_agent(name)
             return self.pending
-        if isinstance(op, SetBehaviour):
+        if isinstance(op, ops.SetBehaviour):
             self.pending = render.set_behaviour(name, op.behaviour, SLOW_DELAY)
             kw.agents.set_agent_behaviour(
                 name, Behaviour(op.behaviour), timedelta(seconds=SLOW_DELAY)
             )
             return self.pending
-        if isinstance(op, Report):
+        if isinstance(op, ops.Report):
             return self._report(op, name)
-        if isinstance(op, Pause):
+        if isinstance(op, ops.Pause):
             time.sleep(op.ms / 1000)
             return render.pause(op.ms)
-        if isinstance(op, NoToken):
+        if isinstance(op, ops.NoToken):
             method, path = op.route.split(" ", 1)
             self.pending = render.no_token(op.route)
-            kw.contract.request_should_be_refused(
+            kw.probes.request_should_be_refused(
                 method, path, 401, "unauthorized", token=TokenChoice.NONE
             )
             return self.pending
-        if isinstance(op, ReadAgents):
+        if isinstance(op, ops.ReadAgents):
             return self._read_agents()
-        if isinstance(op, RevokeTokens):
+        if isinstance(op, ops.RevokeTokens):
             return self._revoke_tokens()
-        if isinstance(op, RestartHub):
+        if isinstance(op, ops.RestartHub):
             self.pending = render.restart(op.mode)
             result.restarted = True
             kw.session.restart_hub(op.mode)
             kw.agents.reconnect_all_agents()
             return self.pending
-        if isinstance(op, Partition):
+        if isinstance(op, ops.Partition):
             self.pending = render.partition(FAR_POOL)
             kw.network.partition_agent_host(FAR_POOL)
             return self.pending
-        if isinstance(op, Heal):
+        if isinstance(op, ops.Heal):
             self.pending = render.heal(FAR_POOL)
             kw.network.heal_partition(FAR_POOL)
             return self.pending
         raise TypeError(f"unknown operation {op!r}")
 
-    def _submit(self, op: Submit, model: Model) -> list[str]:
+    def _submit(self, op: ops.Submit, model: Model) -> list[str]:
         first = model.tasks - op.count + 1
         variables = [f"${{t{n}}}" for n in range(first, model.tasks + 1)]
         capabilities = ["gpu"] if op.gpu else None
@@ -282,7 +264,7 @@ class ExampleRunner:
             )
         return self.pending
 
-    def _report(self, op: Report, name: str) -> list[str] | None:
+    def _report(self, op: ops.Report, name: str) -> list[str] | None:
         agent = self.kw.ctx.agents.active.get(name)
         if agent is None or not agent.connected:
             return None
@@ -380,7 +362,7 @@ class ExampleRunner:
         )
         if judged:  # while they hold their tasks: agent states (working) among the rules
             time.sleep(JUDGE_PAUSE)  # their last assignments and accepts arrive meanwhile
-            kw.verdict.contract_should_hold()
+            kw.contract.contract_should_hold()
         for name in released:
             kw.agents.stop_agent(name)
         if read:  # the agent listings must answer also while agents leave
