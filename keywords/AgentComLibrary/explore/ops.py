@@ -74,24 +74,23 @@ class SubmitUnknownPriority:
 
 
 @dataclass(frozen=True)
-class Kill:
+class OnAgent:
+    """An operation on the agent in ``slot`` alone; its subclasses say which (each equal
+    only to its own kind: ``Kill(0) != Close(0)``)."""
+
+    slot: int
+
+
+class Kill(OnAgent):
     """Reset the agent's TCP connection (a crash)."""
 
-    slot: int
 
-
-@dataclass(frozen=True)
-class Close:
+class Close(OnAgent):
     """Close the agent's WebSocket cleanly."""
 
-    slot: int
 
-
-@dataclass(frozen=True)
-class Reconnect:
+class Reconnect(OnAgent):
     """Connect the agent again under the same id (an open connection is closed first)."""
-
-    slot: int
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,17 @@ from .findings import Finding, classify
 from .model import Model, agent_name
 
 SLOW_DELAY = 0.2  # seconds a slow agent works on a task
+# Operations that are one keyword on one agent, or on the far pool's host: the lines of the
+# reproduction (render) and the keyword method that does the same live.
+AGENT_ACTIONS: dict[type, tuple[Callable[[str], list[str]], str]] = {
+    ops.Kill: (render.kill, "kill_agent_connection"),
+    ops.Close: (render.close, "close_agent_connection"),
+    ops.Reconnect: (render.reconnect, "reconnect_agent"),
+}
+NETWORK_ACTIONS: dict[type, tuple[Callable[[str], list[str]], str]] = {
+    ops.Partition: (render.partition, "partition_agent_host"),
+    ops.Heal: (render.heal, "heal_partition"),
+}
 SILENT_PING = 20.0  # the library's default ping interval: a silent agent keeps it
 SETTLE_BASE = 3.0  # the end phase's deadline beyond the hub's reclaim timers
 SETTLE_PER_TASK = 0.25  # and for each task (each may go round once more)
@@ -190,17 +201,10 @@ class ExampleRunner:
             return self._submit(op, model)
         if isinstance(op, ops.SubmitUnknownPriority):
             return self._submit_unknown_priority()
-        if isinstance(op, ops.Kill):
-            self.pending = render.kill(name)
-            kw.agents.kill_agent_connection(name)
-            return self.pending
-        if isinstance(op, ops.Close):
-            self.pending = render.close(name)
-            kw.agents.close_agent_connection(name)
-            return self.pending
-        if isinstance(op, ops.Reconnect):
-            self.pending = render.reconnect(name)
-            kw.agents.reconnect_agent(name)
+        if type(op) in AGENT_ACTIONS:  # Kill, Close, Reconnect: one agent, one keyword
+            lines, keyword = AGENT_ACTIONS[type(op)]
+            self.pending = lines(name)
+            getattr(kw.agents, keyword)(name)
             return self.pending
         if isinstance(op, ops.SetBehaviour):
             self.pending = render.set_behaviour(name, op.behaviour, SLOW_DELAY)
@@ -230,13 +234,10 @@ class ExampleRunner:
             kw.session.restart_hub(op.mode)
             kw.agents.reconnect_all_agents()
             return self.pending
-        if isinstance(op, ops.Partition):
-            self.pending = render.partition(FAR_POOL)
-            kw.network.partition_agent_host(FAR_POOL)
-            return self.pending
-        if isinstance(op, ops.Heal):
-            self.pending = render.heal(FAR_POOL)
-            kw.network.heal_partition(FAR_POOL)
+        if type(op) in NETWORK_ACTIONS:  # Partition, Heal: the far pool's host
+            lines, keyword = NETWORK_ACTIONS[type(op)]
+            self.pending = lines(FAR_POOL)
+            getattr(kw.network, keyword)(FAR_POOL)
             return self.pending
         raise TypeError(f"unknown operation {op!r}")
 
