@@ -435,7 +435,8 @@ class HubLauncher:
 
 def _health_status(url: str) -> int | str:
     """The HTTP status of ``GET url``, or why there was none."""
-    import urllib.error  # here: the library's import begins the embedded hub before it
+    import http.client  # here: the library's import begins the embedded hub before these
+    import urllib.error
     import urllib.request
 
     request = urllib.request.Request(url)
@@ -445,6 +446,8 @@ def _health_status(url: str) -> int | str:
             return int(answer.status)
     except urllib.error.HTTPError as error:
         return int(error.code)
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, http.client.HTTPException) as error:
+        # HTTPException: e.g. a port of the ephemeral range that nothing listens on yet can
+        # connect to itself (TCP self-connect) and read back its own request
         reason = getattr(error, "reason", error)
-        return f"no answer ({reason})"
+        return f"no answer ({type(error).__name__}: {reason})"
