@@ -157,9 +157,40 @@ class Heal:
     """Heal the network lab's partition."""
 
 
+@dataclass(frozen=True)
+class Recovering:
+    """The agent reports one of the tasks it received as recovering (``task_recovering``):
+    ``which`` counts back from its latest, so it may still hold it, have finished it or
+    have lost it (taken back, maybe handed to another agent)."""
+
+    slot: int
+    which: int = 0
+
+
+BATCH_PER_AGENT = 5  # TEST-03's ratio: 20 tasks over 4 agents
+BATCH_TOLERANCE = 2  # TEST-03's bar: each agent within 2 of an equal share
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A batch spread over idle agents (TEST-03's requirement, not a contract rule):
+    ``agents`` fresh agents that complete at once, with a capability of their own (no other
+    agent of the scenario takes their tasks), ``BATCH_PER_AGENT`` tasks each needing it;
+    once all are completed each agent must have completed an equal share +/-
+    ``BATCH_TOLERANCE``. ``in_result``: their completions carry ``tokens_used`` inside
+    ``result`` instead of at the top level."""
+
+    agents: int = 2
+    in_result: bool = False
+
+    @property
+    def tasks(self) -> int:
+        return self.agents * BATCH_PER_AGENT
+
+
 Op = Union[  # noqa: UP007  (a runtime alias; X | Y of classes works only from 3.10 as well)
     StartAgent, Submit, SubmitUnknownPriority, Kill, Close, Reconnect, SetBehaviour, Report,
-    Pause, NoToken, ReadAgents, RevokeTokens, RestartHub, Partition, Heal,
+    Pause, NoToken, ReadAgents, RevokeTokens, RestartHub, Partition, Heal, Recovering, Batch,
 ]  # fmt: skip
 
 
@@ -212,8 +243,15 @@ def _kinds(
         st.builds(Close, slot=slots),
         st.builds(Reconnect, slot=slots),
         st.builds(SetBehaviour, slot=slots, behaviour=behaviours),
-        st.builds(
-            Report, slot=slots, which=st.integers(0, 2), stale=st.booleans(), failed=st.booleans()
+        st.one_of(  # reports: complete or failed, or recovering
+            st.builds(
+                Report,
+                slot=slots,
+                which=st.integers(0, 2),
+                stale=st.booleans(),
+                failed=st.booleans(),
+            ),
+            st.builds(Recovering, slot=slots, which=st.integers(0, 2)),
         ),
         # looking on: let the hub's timers run, or read the agent listings meanwhile
         st.one_of(st.builds(Pause, ms=st.sampled_from(PAUSES)), st.just(ReadAgents())),
@@ -224,6 +262,7 @@ def _kinds(
         kinds.append(st.builds(RestartHub, mode=st.sampled_from(["kill", "terminate"])))
     if abilities.network_lab:
         kinds += [st.just(Partition()), st.just(Heal())]
+    kinds.append(st.builds(Batch, agents=st.integers(2, SLOTS), in_result=st.booleans()))
     return kinds
 
 

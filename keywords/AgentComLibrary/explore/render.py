@@ -11,7 +11,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .ops import Submit
+from .ops import BATCH_TOLERANCE, Batch, Submit
 
 SEP = "    "
 GPU_VARIABLE = "${GPU}"  # the list variable @{GPU} of the reproduction: ['gpu']
@@ -143,6 +143,45 @@ def set_behaviour(name: str, behaviour: str, delay: float | None) -> list[str]:
 def report(name: str, variable: str, generation: int, failed: bool = False) -> list[str]:
     keyword = "Report Task Failed" if failed else "Report Task Complete"
     return [line(keyword, name, variable, f"generation={generation}")]
+
+
+def recovering(name: str, variable: str) -> list[str]:
+    return [line("Report Task Recovering", name, variable)]
+
+
+def spread_agents(number: int, agents: int) -> list[str]:
+    """The names of batch ``number``'s agents: ``spread1-1`` ..."""
+    return [f"spread{number}-{i}" for i in range(1, agents + 1)]
+
+
+def spread_capability(number: int) -> str:
+    """The capability only batch ``number``'s agents have."""
+    return f"explore-spread-{number}"
+
+
+def batch(number: int, op: Batch, ping_interval: float | None, timeout: float) -> list[str]:
+    """A batch spread over idle agents of its own, judged by TEST-03's keyword and bar."""
+    names = spread_agents(number, op.agents)
+    caps, tasks = f"${{spread{number}caps}}", f"${{spread{number}}}"
+    return [
+        *[
+            line(
+                "Start Agent",
+                name,
+                f"capabilities={spread_capability(number)}",
+                f"ping_interval={duration(ping_interval)}" if ping_interval is not None else "",
+                "tokens_in=result" if op.in_result else "",
+                "pool=local" if op.in_result else "",
+            )
+            for name in names
+        ],
+        line(caps, "Create List", spread_capability(number)),
+        line(tasks, "Submit Tasks", op.tasks, f"Explore spread {number} task {{n}}",
+             f"capabilities={caps}"),
+        line("Wait Until Tasks Are Completed", tasks, f"timeout={duration(timeout)}"),
+        line("Tasks Should Be Evenly Distributed", tasks, f"tolerance={BATCH_TOLERANCE}",
+             f"agents={', '.join(names)}"),
+    ]  # fmt: skip
 
 
 def read_agents() -> list[str]:
