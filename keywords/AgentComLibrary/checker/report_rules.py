@@ -194,7 +194,7 @@ def _same(value: object, expected: int | None) -> bool:
 REPORT_RULES: tuple[Rule, ...] = (
     Rule(
         "recovering-answer",
-        "task_recovering answered task_continue only while the task is assigned",
+        "task_recovering: task_continue only while the task is assigned",
         recovering_answer,
         forbids=(
             "answer `task_recovering` with `task_continue` for a task that was provably not "
@@ -205,7 +205,7 @@ REPORT_RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "tokens-recorded",
-        "an acked completion's tokens_used (top level, else in result) is recorded",
+        "acked completions' tokens_used recorded (top level, else result)",
         tokens_recorded,
         forbids=(
             "record a `tokens_used` other than the acknowledged completion's (its top-level "
