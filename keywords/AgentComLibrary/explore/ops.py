@@ -178,9 +178,10 @@ class Batch:
     agent of the scenario takes their tasks), ``BATCH_PER_AGENT`` tasks each needing it;
     once all are completed each agent must have completed an equal share +/-
     ``BATCH_TOLERANCE``. ``in_result``: their completions carry ``tokens_used`` inside
-    ``result`` instead of at the top level."""
+    ``result`` instead of at the top level. Three agents at least: over two, a hub that
+    always picks the agent that connected first still passed the bar in 6 of 10 tries."""
 
-    agents: int = 2
+    agents: int = 3
     in_result: bool = False
 
     @property
@@ -262,7 +263,7 @@ def _kinds(
         kinds.append(st.builds(RestartHub, mode=st.sampled_from(["kill", "terminate"])))
     if abilities.network_lab:
         kinds += [st.just(Partition()), st.just(Heal())]
-    kinds.append(st.builds(Batch, agents=st.integers(2, SLOTS), in_result=st.booleans()))
+    kinds.append(st.builds(Batch, agents=st.integers(3, SLOTS), in_result=st.booleans()))
     return kinds
 
 
