@@ -55,3 +55,9 @@ def test_a_batch_renders_as_test_03s_keywords() -> None:
     assert render.batch(1, Batch(), None, 10.0)[0] == (
         "Start Agent    spread1-1    capabilities=explore-spread-1"
     )
+
+
+def test_the_end_phase_reports_a_finished_task_as_recovering() -> None:
+    lines = render.end_phase([], "", None, 5.0, 2.0, recovered="${t1}")
+    assert lines[-2:] == ["No Task Should Be Lost", "Report Task Recovering    healer    ${t1}"]
+    assert "Report Task Recovering" not in "\n".join(render.end_phase([], "", None, 5.0))

@@ -244,15 +244,8 @@ def _kinds(
         st.builds(Close, slot=slots),
         st.builds(Reconnect, slot=slots),
         st.builds(SetBehaviour, slot=slots, behaviour=behaviours),
-        st.one_of(  # reports: complete or failed, or recovering
-            st.builds(
-                Report,
-                slot=slots,
-                which=st.integers(0, 2),
-                stale=st.booleans(),
-                failed=st.booleans(),
-            ),
-            st.builds(Recovering, slot=slots, which=st.integers(0, 2)),
+        st.builds(
+            Report, slot=slots, which=st.integers(0, 2), stale=st.booleans(), failed=st.booleans()
         ),
         # looking on: let the hub's timers run, or read the agent listings meanwhile
         st.one_of(st.builds(Pause, ms=st.sampled_from(PAUSES)), st.just(ReadAgents())),
@@ -263,7 +256,10 @@ def _kinds(
         kinds.append(st.builds(RestartHub, mode=st.sampled_from(["kill", "terminate"])))
     if abilities.network_lab:
         kinds += [st.just(Partition()), st.just(Heal())]
-    kinds.append(st.builds(Batch, agents=st.integers(3, SLOTS), in_result=st.booleans()))
+    kinds += [  # the fifth round's kinds: recovering reports, a batch spread over agents
+        st.builds(Recovering, slot=slots, which=st.integers(0, 2)),
+        st.builds(Batch, agents=st.integers(3, SLOTS), in_result=st.booleans()),
+    ]
     return kinds
 
 

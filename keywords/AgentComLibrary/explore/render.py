@@ -237,13 +237,15 @@ def end_phase(
     listed: Sequence[str] = (),
     read: bool = False,
     judged: float = 0,
+    recovered: str = "",
 ) -> list[str]:
     """Judge the contract while agents that never finish a task still hold theirs (``judged``:
     after that many seconds), release them (``read``: then read the agent listings, as
     agents have just left), heal, bring up a healthy agent that can take every task, wait
     for every task to be completed or dead-lettered, check the ledger; with ``listed``
     (agents), check that the task listing filtered by each of them and the stats agree with
-    the whole listing."""
+    the whole listing; with ``recovered`` (a finished task's variable), the healer reports it
+    as recovering (the contract's answer: ``task_reassign``, judged by the checker)."""
     lines = ["# end phase: every task must now be completed or dead-lettered"]
     if judged:  # while agents still hold their tasks (agent states among the rules)
         lines += pause(round(judged * 1000))
@@ -262,6 +264,8 @@ def end_phase(
         )
     )
     lines.append(line("No Task Should Be Lost"))
+    if recovered:
+        lines += recovering("healer", recovered)
     lines += [line("Task Listing Should Match Filter", f"assigned_to={name}") for name in listed]
     if listed:
         lines.append(line("Task Stats Should Agree With Listings"))

@@ -411,8 +411,18 @@ class ExampleRunner:
             else []
         )
         read = kw.routes is not None
+        # a finished task reported as recovering: the contract's answer is task_reassign
+        recovered = "${t1}" if model.tasks else ""
         self.pending = render.end_phase(
-            released, heal_pool, ping, deadline, stall, listed, read, JUDGE_PAUSE if judged else 0
+            released,
+            heal_pool,
+            ping,
+            deadline,
+            stall,
+            listed,
+            read,
+            JUDGE_PAUSE if judged else 0,
+            recovered,
         )
         if judged:  # while they hold their tasks: agent states (working) among the rules
             time.sleep(JUDGE_PAUSE)  # their last assignments and accepts arrive meanwhile
@@ -432,6 +442,12 @@ class ExampleRunner:
             timeout=timedelta(seconds=deadline), stall=timedelta(seconds=stall)
         )
         kw.checks.no_task_should_be_lost()
+        if recovered and not isinstance(kw.ctx.agents.active.get("healer"), SimulatedAgent):
+            self.pending.remove(render.recovering("healer", recovered)[0])  # in a pool
+            recovered = ""
+        if recovered:
+            first = next(t for t in kw.ctx.test.submitted if t not in self.batch_tasks)
+            kw.agents.report_task_recovering("healer", first)
         for name in listed:
             kw.routes.task_listing_should_match_filter(assigned_to=name)
         if listed:
