@@ -43,11 +43,7 @@ def test_reassign_for_a_completed_task_holds() -> None:
 def held_then_recovering(answer: str, at: int = 1020) -> Builder:
     """w1 holds t1 (accepted, never finished) and reports it as recovering."""
     b = Builder()
-    b.connect(1, W1, at=1000)
-    b.post("t1", created_at=1010, sent=1009, received=1011)
-    b.assign(1, W1, "t1", 1, assigned_at=1012, at=1013)
-    b.send(1, W1, "task_accepted", "t1")
-    b.ack(1, W1, "t1", "accepted")
+    b.accepted_first(1, W1, "t1", created=1010, stamp=1012)
     b.wall = at
     recovering(b, 1, W1, "t1", answer)
     b.snapshot()
