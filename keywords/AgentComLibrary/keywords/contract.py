@@ -44,6 +44,8 @@ class ContractKeywords(LibraryComponent):
         | ``agent-states-agree`` | the hub's agent states match what agents know |
         | ``continue-honoured`` | a task an agent was told to continue is not handed out meanwhile |
         | ``priority-order`` | no lower priority in a pass begun after a higher one was queued |
+        | ``recovering-answer`` | task_recovering: task_continue only while the task is assigned |
+        | ``tokens-recorded`` | acked completions' tokens_used recorded (top level, else result) |
 
         A "Contract checks" panel with the rules, the events read and any violations is
         logged (shown at the top of the test). The failure message starts with
