@@ -88,8 +88,11 @@ def _run_suite(folder: Path, body: str) -> list[str]:
     command = [sys.executable, "-m", "robot", "--outputdir", str(folder), "--log", "NONE"]
     command += ["--report", "NONE", "--console", "none", str(suite)]
     done = subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stdout + done.stderr
     text = (folder / "output.xml").read_text(encoding="utf-8")
+    assert done.returncode == 0, (
+        "\n".join(re.findall(r'<msg [^>]*level="(?:FAIL|WARN|ERROR)"[^>]*>([^<]*)', text))
+        + done.stderr
+    )
     return re.findall(r"Hub session open: [^<]*", text)
 
 
