@@ -93,10 +93,10 @@ def held(read_at: int, end: str = "") -> Builder:
 
 
 def test_a_task_left_stuck_past_the_threshold_and_two_sweeps_is_a_violation() -> None:
-    # refreshed until 1023 at the latest; 2 s + 2 x 250 ms + 2.2 s: due at 5723
+    # refreshed until 1023 at the latest; 2 s + 2 x 250 ms + 1.7 s: due at 5223
     assert found(held(6000), "stuck-sweep-acts", SHORT) == ["t1"]
     assert found(held(6000, "reclaimed@3100=agent_disconnect"), "stuck-sweep-acts", SHORT) == []
-    assert found(held(5500), "stuck-sweep-acts", SHORT) == []  # not long enough to judge
+    assert found(held(5000), "stuck-sweep-acts", SHORT) == []  # not long enough to judge
     assert found(held(6000), "stuck-sweep-acts") == []  # the contract's 5 minutes
 
 
@@ -107,9 +107,9 @@ def overdue(read_at: int, end: str = "") -> Builder:
 
 
 def test_an_overdue_task_left_assigned_is_a_violation() -> None:
-    # complete_by 1500 + 2 x 250 ms + 2.025 s: due at 4025
+    # complete_by 1500 + 2 x 250 ms + 1.525 s: due at 3525
     assert found(overdue(4500), "overdue-sweep-acts", SHORT) == ["t1"]
     assert found(overdue(4500, "reclaimed@1700=overdue"), "overdue-sweep-acts", SHORT) == []
-    assert found(overdue(3900), "overdue-sweep-acts", SHORT) == []
+    assert found(overdue(3400), "overdue-sweep-acts", SHORT) == []
     counts = applicable(build(overdue(4500).events, timers=SHORT))
     assert counts["overdue-sweep-acts"] == 1 and counts["stuck-sweep-acts"] == 0
