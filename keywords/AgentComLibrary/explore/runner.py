@@ -23,6 +23,9 @@ from .findings import Finding, classify
 from .model import Model, agent_name
 
 SLOW_DELAY = 0.2  # seconds a slow agent works on a task
+LONG_DELAY = 1.5  # seconds a "slow long" agent works: past the short acceptance timeout (1 s)
+WORKER_WAIT = 1.0  # seconds a progress worker waits for a task (none: left out)
+PROGRESS_PACE = 0.25  # seconds between a progress worker's reports (and pings)
 # Operations that are one keyword on one agent, or on the far pool's host: the lines of the
 # reproduction (render) and the keyword method that does the same live.
 AGENT_ACTIONS: dict[type, tuple[Callable[[str], list[str]], str]] = {
@@ -43,6 +46,12 @@ SHORT_TIMER = 10.0  # a hub timer this short is waited on; a longer one is worke
 FAR_POOL = "far"  # the network lab's far host
 JUDGE_PAUSE = 0.25  # seconds before the contract is judged while agents hold tasks
 PRIORITY_NORMAL = 2  # the contract's integer of ``normal``
+
+
+def work(behaviour: str) -> tuple[str, float]:
+    """The library's behaviour and delay of an explorer behaviour (``slow long``: ``slow``,
+    working past the acceptance timeout)."""
+    return ("slow", LONG_DELAY) if behaviour == ops.LONG_WORK else (behaviour, SLOW_DELAY)
 
 
 @dataclass
@@ -178,7 +187,8 @@ class ExampleRunner:
         name = agent_name(getattr(op, "slot", 0))
         if isinstance(op, ops.StartAgent):
             ping = None if op.silent else self.ping_interval()
-            self.pending = render.start_agent(name, op.behaviour, op.gpu, ping, SLOW_DELAY)
+            behaviour, delay = work(op.behaviour)
+            self.pending = render.start_agent(name, behaviour, op.gpu, ping, delay)
             if op.watched:
                 self.pending = render.watch(self.pending)
                 kw.probes.open_probe_connection(render.WATCHER)
@@ -186,9 +196,9 @@ class ExampleRunner:
                 kw.probes.next_reply_should_be(render.WATCHER, "identified")
             kw.agents.start_agent(
                 name,
-                Behaviour(op.behaviour),
+                Behaviour(behaviour),
                 capabilities="gpu" if op.gpu else None,
-                delay=timedelta(seconds=SLOW_DELAY),
+                delay=timedelta(seconds=delay),
                 ping_interval=None if ping is None else timedelta(seconds=ping),
             )
             if op.watched:  # presence: the probe hears of the agent that joined
@@ -207,10 +217,9 @@ class ExampleRunner:
             getattr(kw.agents, keyword)(name)
             return self.pending
         if isinstance(op, ops.SetBehaviour):
-            self.pending = render.set_behaviour(name, op.behaviour, SLOW_DELAY)
-            kw.agents.set_agent_behaviour(
-                name, Behaviour(op.behaviour), timedelta(seconds=SLOW_DELAY)
-            )
+            behaviour, delay = work(op.behaviour)
+            self.pending = render.set_behaviour(name, behaviour, delay)
+            kw.agents.set_agent_behaviour(name, Behaviour(behaviour), timedelta(seconds=delay))
             return self.pending
         if isinstance(op, ops.Report):
             return self._report(op, name)
@@ -234,6 +243,15 @@ class ExampleRunner:
             kw.session.restart_hub(op.mode)
             kw.agents.reconnect_all_agents()
             return self.pending
+        if isinstance(op, ops.SubmitDue):
+            number = model.tasks
+            self.pending = render.submit_due(f"${{t{number}}}", op.ms)
+            kw.tasks.submit_task(
+                f"Explore task {number}", complete_by=timedelta(milliseconds=op.ms)
+            )
+            return self.pending
+        if isinstance(op, ops.ProgressWorker):
+            return self._progress_worker(op)
         if type(op) in NETWORK_ACTIONS:  # Partition, Heal: the far pool's host
             lines, keyword = NETWORK_ACTIONS[type(op)]
             self.pending = lines(FAR_POOL)
@@ -263,6 +281,30 @@ class ExampleRunner:
                 max_retries=op.max_retries,
                 capabilities=capabilities,
             )
+        return self.pending
+
+    def _progress_worker(self, op: ops.ProgressWorker) -> list[str] | None:
+        """A probe takes the next task, accepts it and reports progress with a ping every
+        ``PROGRESS_PACE``; left out (None) when no task comes within ``WORKER_WAIT``."""
+        probes, name = self.kw.probes, render.WORKER
+        self.pending = render.progress_worker(op.reports, WORKER_WAIT, PROGRESS_PACE)
+        probes.open_probe_connection(name)
+        try:
+            probes.send_identify(name, agent=name, takes_tasks=True)
+            probes.next_reply_should_be(name, "identified")
+            try:
+                assign = probes.wait_until_probe_receives_task(name, timedelta(seconds=WORKER_WAIT))
+            except AssertionError:
+                return None  # nothing queued for it: the operation did nothing
+            task = assign["task_id"]
+            probes.send_frame(name, render.task_frame("task_accepted", task))
+            probes.next_reply_should_be(name, "task_ack")
+            for _ in range(op.reports):
+                probes.send_frame(name, render.task_frame("task_progress", task))
+                probes.probe_should_still_answer_ping(name)
+                time.sleep(PROGRESS_PACE)
+        finally:
+            probes.close_probe_connection(name)
         return self.pending
 
     def _report(self, op: ops.Report, name: str) -> list[str] | None:
