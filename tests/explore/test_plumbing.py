@@ -419,8 +419,10 @@ def test_timer_operations_render_as_ordinary_keywords() -> None:
         "${t2}    Submit Task    Explore task 2    complete_by=500ms"
     ]
     lines = render.progress_worker(16, 1.0, 0.25)
-    assert lines[6] == "FOR    ${_}    IN RANGE    16" and lines[-2] == "END"
-    assert lines[7].startswith("    Send Frame    p1    ") and "${assign}[task_id]" in lines[7]
+    assert lines[3] == "FOR    ${_}    IN RANGE    16" and lines[7] == "END"
+    assert lines[4].startswith("    Send Frame    p1    ") and "${assign}[task_id]" in lines[4]
+    assert render.progress_worker_start("${t3}")[-1] == "${t3}    Submit Task    Explore task 3"
     assert work(ops.LONG_WORK) == ("slow", 1.5) and work("hold") == ("hold", 0.2)
-    planned = model.plan([ops.SubmitDue(500), ops.ProgressWorker(), ops.Submit(2)])
-    assert len(planned) == 3
+    plan = [ops.SubmitDue(500), ops.ProgressWorker(), ops.Submit(2)]
+    known = model.Model()
+    assert all(known.apply(op) for op in plan) and known.tasks == 4

@@ -53,7 +53,7 @@ class Model:
             self.agents[op.slot] = AgentModel(op.behaviour, op.gpu, op.silent)
         elif isinstance(op, ops.Submit):
             self.tasks += op.count
-        elif isinstance(op, ops.SubmitDue):
+        elif isinstance(op, (ops.SubmitDue, ops.ProgressWorker)):
             self.tasks += 1
         elif isinstance(op, (ops.Kill, ops.Close)):
             if agent is None or not agent.connected:

@@ -138,14 +138,26 @@ def task_frame(kind: str, task: str) -> str:
     return json.dumps({"type": kind, "task_id": task})
 
 
-def progress_worker(reports: int, wait: float, pace: float) -> list[str]:
-    """A probe takes the next task, accepts it, reports progress and pings ``reports``
-    times every ``pace`` seconds, then closes."""
-    task = "${assign}[task_id]"
+def progress_worker_start(variable: str) -> list[str]:
+    """The progress worker's probe identifies; its task is submitted."""
+    number = variable.strip("${}").lstrip("t")
     return [
         line("Open Probe Connection", WORKER),
         line("Send Identify", WORKER, f"agent={WORKER}", "takes_tasks=True"),
         line("Next Reply Should Be", WORKER, "identified"),
+        line(variable, "Submit Task", f"Explore task {number}"),
+    ]
+
+
+def progress_worker(reports: int, wait: float, pace: float) -> list[str]:
+    """The probe takes the next task, accepts it, reports progress and pings ``reports``
+    times every ``pace`` seconds, completes it and closes."""
+    task = "${assign}[task_id]"
+    done = (
+        '{"type": "task_complete", "task_id": "${assign}[task_id]", '
+        '"generation": ${assign}[generation]}'
+    )
+    return [
         line("${assign}", "Wait Until Probe Receives Task", WORKER, f"timeout={duration(wait)}"),
         line("Send Frame", WORKER, task_frame("task_accepted", task)),
         line("Next Reply Should Be", WORKER, "task_ack"),
@@ -154,6 +166,8 @@ def progress_worker(reports: int, wait: float, pace: float) -> list[str]:
         "    " + line("Probe Should Still Answer Ping", WORKER),
         "    " + line("Sleep", duration(pace), "The pace of an agent's progress reports"),
         line("END"),
+        line("Send Frame", WORKER, done),
+        line("Next Reply Should Be", WORKER, "task_ack"),
         line("Close Probe Connection", WORKER),
     ]
 

@@ -9,6 +9,7 @@ operation that ran is kept as the Robot lines that do the same, for the reproduc
 from __future__ import annotations
 
 import contextlib
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -251,7 +252,7 @@ class ExampleRunner:
             )
             return self.pending
         if isinstance(op, ops.ProgressWorker):
-            return self._progress_worker(op)
+            return self._progress_worker(op, model)
         if type(op) in NETWORK_ACTIONS:  # Partition, Heal: the far pool's host
             lines, keyword = NETWORK_ACTIONS[type(op)]
             self.pending = lines(FAR_POOL)
@@ -283,19 +284,22 @@ class ExampleRunner:
             )
         return self.pending
 
-    def _progress_worker(self, op: ops.ProgressWorker) -> list[str] | None:
-        """A probe takes the next task, accepts it and reports progress with a ping every
-        ``PROGRESS_PACE``; left out (None) when no task comes within ``WORKER_WAIT``."""
-        probes, name = self.kw.probes, render.WORKER
-        self.pending = render.progress_worker(op.reports, WORKER_WAIT, PROGRESS_PACE)
+    def _progress_worker(self, op: ops.ProgressWorker, model: Model) -> list[str]:
+        """A probe identifies, a task is submitted, and the probe takes the next task,
+        accepts it, reports progress with a ping every ``PROGRESS_PACE`` and completes it;
+        when no task comes within ``WORKER_WAIT`` (another agent took it), it just closes."""
+        probes, name, number = self.kw.probes, render.WORKER, model.tasks
+        self.pending = render.progress_worker_start(f"${{t{number}}}")
         probes.open_probe_connection(name)
         try:
             probes.send_identify(name, agent=name, takes_tasks=True)
             probes.next_reply_should_be(name, "identified")
+            self.kw.tasks.submit_task(f"Explore task {number}")
             try:
                 assign = probes.wait_until_probe_receives_task(name, timedelta(seconds=WORKER_WAIT))
             except AssertionError:
-                return None  # nothing queued for it: the operation did nothing
+                return [*self.pending, render.line("Close Probe Connection", name)]
+            self.pending += render.progress_worker(op.reports, WORKER_WAIT, PROGRESS_PACE)
             task = assign["task_id"]
             probes.send_frame(name, render.task_frame("task_accepted", task))
             probes.next_reply_should_be(name, "task_ack")
@@ -303,6 +307,9 @@ class ExampleRunner:
                 probes.send_frame(name, render.task_frame("task_progress", task))
                 probes.probe_should_still_answer_ping(name)
                 time.sleep(PROGRESS_PACE)
+            done = {"type": "task_complete", "task_id": task, "generation": assign["generation"]}
+            probes.send_frame(name, json.dumps(done))
+            probes.next_reply_should_be(name, "task_ack")
         finally:
             probes.close_probe_connection(name)
         return self.pending
