@@ -20,6 +20,8 @@ BEHAVIOURS = ("complete", "slow", "fail", "hold", "ignore", "omit generation")
 LONG_WORK = "slow long"
 # behaviours that never finish a task by themselves: the end phase releases such agents
 STUCK = frozenset({"hold", "ignore", "omit generation"})
+# those of them that accept their task: the hub's stuck sweep takes it back
+HOLDERS = frozenset({"hold", "omit generation"})
 PRIORITIES = ("normal", "urgent", "high", "low")
 RISING = ("low", "normal", "high", "urgent")  # a rising batch's priorities, in order
 # protected routes a submitter may call; without a token each must be refused (401)

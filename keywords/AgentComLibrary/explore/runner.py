@@ -112,15 +112,22 @@ class ExampleRunner:
         timers = self.timers
         return timers.ping_timeout + timers.liveness_sweep <= SHORT_TIMER
 
+    def stuck_is_short(self) -> bool:
+        timers = self.timers
+        return timers.stuck_threshold + 2 * timers.stuck_sweep_interval <= SHORT_TIMER
+
     def longest_timer(self) -> float:
         """The longest hub timer that can still move a task in the end phase: a task handed
         to an agent that never received it waits for the acceptance timeout; a silent
-        agent's task for the ping timeout and the sweep that evicts it (when that is
-        short: a long one is worked around by releasing the agent)."""
+        agent's task for the ping timeout and the sweep that evicts it; a task an agent
+        accepted and holds for the stuck threshold and two stuck sweeps (each when short:
+        a long one is worked around by releasing the agent)."""
         timers = self.timers
         longest = timers.acceptance_timeout
         if self.liveness_is_short():
             longest = max(longest, timers.ping_timeout + timers.liveness_sweep)
+        if self.stuck_is_short():
+            longest = max(longest, timers.stuck_threshold + 2 * timers.stuck_sweep_interval)
         return longest
 
     def settle_stall(self) -> float:
@@ -384,15 +391,18 @@ class ExampleRunner:
 
     def _end_phase(self, model: Model) -> list[str]:
         """Release agents that would hold their tasks forever (the silent ones stay when the
-        hub's liveness timers are short: evicting them is the hub's job), heal, start a
+        hub's liveness timers are short: evicting them is the hub's job; those that accept
+        and hold stay when its stuck threshold is short: the stuck sweep is its job), heal, start a
         healthy agent that can take every task, wait for every task to finish, and check
         the ledger."""
         kw = self.kw
-        short = self.liveness_is_short()
+        short, stuck = self.liveness_is_short(), self.stuck_is_short()
         released = [
             agent_name(slot)
             for slot, agent in sorted(model.agents.items())
-            if agent.ever_stuck and not (agent.silent and short)
+            if agent.ever_stuck
+            and not (agent.silent and short)
+            and not (stuck and agent.behaviour in ops.HOLDERS)
         ]
         # agents that may hold a task now: the contract is judged before any is released
         judged = any(a.ever_stuck and a.connected for a in model.agents.values())
