@@ -172,8 +172,8 @@ class SubmitDue:
 class ProgressWorker:
     """A probe identified as an agent (``p1``, taking tasks) and a task submitted for it;
     it takes the next task, accepts it and reports ``task_progress`` (and pings) every
-    250 ms, ``reports`` times, then completes it and closes: an agent that keeps reporting
-    progress, past the hub's stuck threshold."""
+    250 ms, ``reports`` times, then closes: an agent that keeps reporting progress, past
+    the hub's stuck threshold."""
 
     reports: int = 16
 

@@ -151,12 +151,8 @@ def progress_worker_start(variable: str) -> list[str]:
 
 def progress_worker(reports: int, wait: float, pace: float) -> list[str]:
     """The probe takes the next task, accepts it, reports progress and pings ``reports``
-    times every ``pace`` seconds, completes it and closes."""
+    times every ``pace`` seconds and closes (the hub takes the task back)."""
     task = "${assign}[task_id]"
-    done = (
-        '{"type": "task_complete", "task_id": "${assign}[task_id]", '
-        '"generation": ${assign}[generation]}'
-    )
     return [
         line("${assign}", "Wait Until Probe Receives Task", WORKER, f"timeout={duration(wait)}"),
         line("Send Frame", WORKER, task_frame("task_accepted", task)),
@@ -166,8 +162,6 @@ def progress_worker(reports: int, wait: float, pace: float) -> list[str]:
         "    " + line("Probe Should Still Answer Ping", WORKER),
         "    " + line("Sleep", duration(pace), "The pace of an agent's progress reports"),
         line("END"),
-        line("Send Frame", WORKER, done),
-        line("Next Reply Should Be", WORKER, "task_ack"),
         line("Close Probe Connection", WORKER),
     ]
 

@@ -9,7 +9,6 @@ operation that ran is kept as the Robot lines that do the same, for the reproduc
 from __future__ import annotations
 
 import contextlib
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -293,7 +292,9 @@ class ExampleRunner:
 
     def _progress_worker(self, op: ops.ProgressWorker, model: Model) -> list[str]:
         """A probe identifies, a task is submitted, and the probe takes the next task,
-        accepts it, reports progress with a ping every ``PROGRESS_PACE`` and completes it;
+        accepts it, reports progress with a ping every ``PROGRESS_PACE`` and closes (the
+        hub takes the task back; the end phase's healer completes it: the hub may have
+        taken it back already, e.g. past its complete_by, so no completion is reported);
         when no task comes within ``WORKER_WAIT`` (another agent took it), it just closes."""
         probes, name, number = self.kw.probes, render.WORKER, model.tasks
         self.pending = render.progress_worker_start(f"${{t{number}}}")
@@ -314,9 +315,6 @@ class ExampleRunner:
                 probes.send_frame(name, render.task_frame("task_progress", task))
                 probes.probe_should_still_answer_ping(name)
                 time.sleep(PROGRESS_PACE)
-            done = {"type": "task_complete", "task_id": task, "generation": assign["generation"]}
-            probes.send_frame(name, json.dumps(done))
-            probes.next_reply_should_be(name, "task_ack")
         finally:
             probes.close_probe_connection(name)
         return self.pending
