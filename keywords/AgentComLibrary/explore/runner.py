@@ -115,31 +115,33 @@ class ExampleRunner:
         timers = self.timers
         return timers.stuck_threshold + 2 * timers.stuck_sweep_interval <= SHORT_TIMER
 
-    def longest_timer(self) -> float:
+    def longest_timer(self, holding: bool = False) -> float:
         """The longest hub timer that can still move a task in the end phase: a task handed
         to an agent that never received it waits for the acceptance timeout; a silent
         agent's task for the ping timeout and the sweep that evicts it; a task an agent
-        accepted and holds for the stuck threshold and two stuck sweeps (each when short:
-        a long one is worked around by releasing the agent)."""
+        accepted and holds (``holding``: an agent that holds one stays) for the stuck
+        threshold and two stuck sweeps (each when short: a long one is worked around by
+        releasing the agent)."""
         timers = self.timers
         longest = timers.acceptance_timeout
         if self.liveness_is_short():
             longest = max(longest, timers.ping_timeout + timers.liveness_sweep)
-        if self.stuck_is_short():
+        if holding and self.stuck_is_short():
             longest = max(longest, timers.stuck_threshold + 2 * timers.stuck_sweep_interval)
         return longest
 
-    def settle_stall(self) -> float:
+    def settle_stall(self, holding: bool = False) -> float:
         """How long the end phase waits with no task changing before it decides that the
         unfinished tasks are stranded: the longest timer and a margin for a busy machine."""
-        longest = self.longest_timer()
+        longest = self.longest_timer(holding)
         return round(longest + STALL_MARGIN + STALL_SHARE * longest, 2)
 
-    def settle_deadline(self, tasks: int) -> float:
+    def settle_deadline(self, tasks: int, holding: bool = False) -> float:
         """The end phase's deadline, from the hub's timers and the number of tasks (each
         may have to go round once more); the stall (see :meth:`settle_stall`) usually
         decides a failing example much sooner."""
-        return round(SETTLE_BASE + 2 * self.longest_timer() + SETTLE_PER_TASK * tasks, 2)
+        longest = self.longest_timer(holding)
+        return round(SETTLE_BASE + 2 * longest + SETTLE_PER_TASK * tasks, 2)
 
     # -- one example -------------------------------------------------------------------
 
@@ -395,18 +397,23 @@ class ExampleRunner:
         the ledger."""
         kw = self.kw
         short, stuck = self.liveness_is_short(), self.stuck_is_short()
+        kept = [  # holders left to the stuck sweep (talkative: not evicted)
+            slot
+            for slot, agent in model.agents.items()
+            if stuck and agent.ever_stuck and agent.behaviour in ops.HOLDERS
+        ]
         released = [
             agent_name(slot)
             for slot, agent in sorted(model.agents.items())
-            if agent.ever_stuck
-            and not (agent.silent and short)
-            and not (stuck and agent.behaviour in ops.HOLDERS)
+            if agent.ever_stuck and not (agent.silent and short) and slot not in kept
         ]
+        holding = any(not model.agents[slot].silent or not short for slot in kept)
         # agents that may hold a task now: the contract is judged before any is released
         judged = any(a.ever_stuck and a.connected for a in model.agents.values())
         heal_pool = FAR_POOL if model.partitioned else ""
         ping = self.ping_interval()
-        deadline, stall = self.settle_deadline(model.tasks), self.settle_stall()
+        deadline = self.settle_deadline(model.tasks, holding)
+        stall = self.settle_stall(holding)
         # the listings must agree with each other once nothing moves: only on a hub of this
         # scenario alone (fresh), as they count the whole hub's tasks
         listed = (
