@@ -11,7 +11,7 @@ sweep), so a correct hub is never flagged.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ..hubapi.task_record import TaskEvent, TaskRecord
@@ -253,21 +253,36 @@ def stuck_sweep_acts(view: View) -> list[Violation]:
     record must have been read surely after that moment. The assignment must have ended
     (reclaimed, completed, failed) by then.
     """
+    timers = view.timers
+    return _not_ended(
+        view,
+        "stuck-sweep-acts",
+        stuck_deadlines(view),
+        lambda start, deadline: (
+            f"although no refresh can have come for "
+            f"{(deadline - (start.timestamp or 0)) / 1000:.1f} s after the assignment: the "
+            f"stuck threshold of {timers.stuck_threshold:g} s, two sweeps of "
+            f"{timers.stuck_sweep_interval:g} s and a margin had passed"
+        ),
+    )
+
+
+def _not_ended(
+    view: View, rule: str, judged: Iterator[Judged], why: Callable[[TaskEvent, float], str]
+) -> list[Violation]:
+    """A violation of ``rule`` for each judged assignment not ended by its deadline."""
     out = []
-    for task, start, end, deadline in stuck_deadlines(view):
+    for task, start, end, deadline in judged:
         if end is not None and end.timestamp is not None and end.timestamp <= deadline:
             continue
         what = "was still assigned when read" if end is None else f"ended only by {end.event}"
         out.append(
             Violation(
-                "stuck-sweep-acts",
+                rule,
                 task.id,
                 start.agent_id,
                 f"task {task.id}, assigned to agent '{view.name(start.agent_id)}' (gen "
-                f"{start.generation}), {what}, although no refresh can have come for "
-                f"{(deadline - (start.timestamp or 0)) / 1000:.1f} s after the assignment: "
-                f"the stuck threshold of {view.timers.stuck_threshold:g} s, two sweeps of "
-                f"{view.timers.stuck_sweep_interval:g} s and a margin had passed",
+                f"{start.generation}), {what}, {why(start, deadline)}",
                 _record_lines(view, task),
             )
         )
@@ -303,22 +318,15 @@ def overdue_sweep_acts(view: View) -> list[Violation]:
     intervals and 1.5 s + 10 % of one: the assignment must have ended by then. Any assignment
     after a ``completed`` is a violation too.
     """
-    out = []
-    for task, start, end, deadline in overdue_deadlines(view):
-        if end is not None and end.timestamp is not None and end.timestamp <= deadline:
-            continue
-        what = "was still assigned when read" if end is None else f"ended only by {end.event}"
-        out.append(
-            Violation(
-                "overdue-sweep-acts",
-                task.id,
-                start.agent_id,
-                f"task {task.id}, assigned to agent '{view.name(start.agent_id)}' (gen "
-                f"{start.generation}), {what}, past its complete_by by two overdue sweeps of "
-                f"{view.timers.overdue_sweep_interval:g} s and a margin",
-                _record_lines(view, task),
-            )
-        )
+    sweep = view.timers.overdue_sweep_interval
+    out = _not_ended(
+        view,
+        "overdue-sweep-acts",
+        overdue_deadlines(view),
+        lambda _start, _deadline: (
+            f"past its complete_by by two overdue sweeps of {sweep:g} s and a margin"
+        ),
+    )
     for task in view.tasks.values():
         if not isinstance(task.raw.get("complete_by"), int):
             continue
