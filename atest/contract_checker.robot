@@ -37,3 +37,40 @@ Contract Should Hold Names A Double Assignment
     ...    GLOB:Contract rule 'one-task-per-agent' broken: task task-* was assigned to agent 'worker' (smoke-*-worker)*
     ...    Contract Should Hold
     [Teardown]    Run Keywords    Finish Library Test    AND    Reopen Hub Session
+
+Report Task Recovering Returns The Hub's Answer
+    Start Agent    worker    behaviour=hold
+    ${task}    Submit Task    Recovering
+    Wait Until Task Is Assigned    ${task}    agent=worker
+    ${answer}    Report Task Recovering    worker    ${task}
+    Should Be Equal    ${answer}[type]    task_continue
+    Should Be Equal As Integers    ${answer}[generation]    1
+    Report Task Complete    worker    ${task}
+    ${answer}    Report Task Recovering    worker    ${task}
+    Should Be Equal    ${answer}[type]    task_reassign
+    Contract Should Hold
+
+Contract Should Hold Names A Continue For A Finished Task
+    [Setup]    Reopen Hub Session    hub_faults=recover-always-continue
+    ${task}    Complete One Task With    worker
+    Report Task Recovering    worker    ${task}
+    VAR    ${expected}
+    ...    GLOB:Contract rule 'recovering-answer' broken: agent 'worker' (smoke-*-worker) reported task
+    ...    ${SPACE}${task} as recovering and the hub answered task_continue, but its completion was
+    ...    ${SPACE}acknowledged before *
+    ...    separator=${EMPTY}
+    Run Keyword And Expect Error    ${expected}    Contract Should Hold
+    [Teardown]    Run Keywords    Finish Library Test    AND    Reopen Hub Session
+
+Contract Should Hold Names Tokens Inside The Result Left Out
+    [Setup]    Reopen Hub Session    hub_faults=result-tokens-ignored
+    Start Agent    nested    tokens_used=77    tokens_in=result
+    ${task}    Submit Task    Tokens inside the result
+    Wait Until Task Is Completed    ${task}
+    VAR    ${expected}
+    ...    GLOB:Contract rule 'tokens-recorded' broken: agent 'nested' (smoke-*-nested) completed task
+    ...    ${SPACE}${task} reporting tokens_used 77 (inside result) and the hub acknowledged it, but the
+    ...    ${SPACE}task's record says tokens_used None *
+    ...    separator=${EMPTY}
+    Run Keyword And Expect Error    ${expected}    Contract Should Hold
+    [Teardown]    Run Keywords    Finish Library Test    AND    Reopen Hub Session

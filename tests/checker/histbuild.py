@@ -100,6 +100,15 @@ class Builder:
         self.send(conn, agent, "task_complete", task, gen)
         self.ack(conn, agent, task, status)
 
+    def accepted_first(self, conn: int, agent: str, task: str, created: int, stamp: int) -> None:
+        """``agent`` connects at 1000 ms; ``task`` is posted (``created``, 1 ms either side),
+        sent to it (generation 1, stamped ``stamp``) and accepted (acked)."""
+        self.connect(conn, agent, at=1000)
+        self.post(task, created_at=created, sent=created - 1, received=created + 1)
+        self.assign(conn, agent, task, 1, assigned_at=stamp, at=stamp + 1)
+        self.send(conn, agent, "task_accepted", task)
+        self.ack(conn, agent, task, "accepted")
+
     def dropped_holding(self, conn: int, agent: str, task: str, gen: int) -> None:
         """``agent`` connects at 1000 ms, is sent ``task`` (stamped 1010) and loses the
         connection while it holds it."""

@@ -291,11 +291,7 @@ def test_a_task_for_an_agent_with_its_capabilities_holds() -> None:
 
 def ghost(reconnect_before: bool) -> Builder:
     b = Builder()
-    b.connect(1, W1, at=1000)
-    b.post("t1", created_at=1005, sent=1004, received=1006)
-    b.assign(1, W1, "t1", 1, assigned_at=1010, at=1011)
-    b.send(1, W1, "task_accepted", "t1")
-    b.ack(1, W1, "t1", "accepted")
+    b.accepted_first(1, W1, "t1", created=1005, stamp=1010)
     b.end(1, W1, "kill", at=1020)
     if reconnect_before:
         b.connect(2, W1, at=1021)

@@ -11,9 +11,11 @@ import json
 import os
 import shlex
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -307,3 +309,25 @@ def test_stale_sweep_ends_marked_processes_of_a_dead_owner(tmp_path: Path) -> No
     finally:
         if leftover.poll() is None:
             leftover.kill()
+
+
+def test_a_health_check_answered_with_something_not_http_is_no_answer() -> None:
+    # what a TCP self-connect reads back (a port of the ephemeral range nothing listens on
+    # yet): its own request line, which is no HTTP status line
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+
+    def echo_once() -> None:
+        conn, _ = server.accept()
+        with conn:
+            conn.sendall(conn.recv(1024).split(b"\r\n")[0] + b"\r\n\r\n")
+
+    thread = threading.Thread(target=echo_once, daemon=True)
+    thread.start()
+    try:
+        status = hub_launcher._health_status(f"http://127.0.0.1:{server.getsockname()[1]}/health")
+    finally:
+        thread.join(5)
+        server.close()
+    assert isinstance(status, str) and status.startswith("no answer (BadStatusLine"), status

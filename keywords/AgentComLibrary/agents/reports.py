@@ -26,11 +26,20 @@ class SendsReports:
         result: dict | None = None,
         tokens_used: int | None = None,
         wait: float | None = None,
+        tokens_in: str | None = None,
     ) -> dict | None:
-        """Send ``task_complete``; ``generation=None`` leaves the field out; ``result`` and
-        ``tokens_used`` None: the agent's own (see :mod:`.tokens`)."""
-        fields = {"result": result, "tokens_used": tokens_used}
+        """Send ``task_complete``; ``generation=None`` leaves the field out; ``result``,
+        ``tokens_used`` and ``tokens_in`` (where the count goes) None: the agent's own (see
+        :mod:`.tokens`)."""
+        fields: dict[str, Any] = {"result": result, "tokens_used": tokens_used}
+        if tokens_in is not None:
+            fields["tokens_in"] = tokens_in
         return self._send_report("task_complete", task_id, generation, wait, **fields)
+
+    def recovering(self, task_id: str, wait: float | None = None) -> dict | None:
+        """Send ``task_recovering``; with ``wait``, return the hub's ``task_continue`` or
+        ``task_reassign``."""
+        return self._send_report("task_recovering", task_id, None, wait)
 
     def fail(
         self, task_id: str, generation: int | None, error: str, wait: float | None = None

@@ -29,7 +29,7 @@ from ..util.masking import mask, mask_text
 from ..util.timeutil import Deadline, now_ms
 from .journal import Ack, Journal, Received, Rejection, SentReport
 from .reports import SendsReports
-from .tokens import REALISTIC, TokenSetting, tokens_for
+from .tokens import REALISTIC, TOP, TokenSetting, place_tokens, tokens_for
 
 # Presence pushes (agent_joined, agent_left, status_changed): every agent gets one per other
 # agent that comes or goes, so with 500 agents they would outnumber the task frames by far;
@@ -95,6 +95,7 @@ _ACK_STATUSES = {
     "task_complete": {"complete"},
     "task_failed": {"retried", "dead_letter"},
 }
+_ANSWERS = {"task_recovering": {"task_continue", "task_reassign"}}  # answers of their own
 _ERROR_PREFIXES = {"task_complete_failed": "task_complete", "task_fail_failed": "task_failed"}
 
 
@@ -135,6 +136,7 @@ class SimulatedAgent(SendsReports, Journal):
         tokens_used: TokenSetting | str = REALISTIC,
         ping_interval: float = PING_INTERVAL,
         history: History | None = None,
+        tokens_in: str = TOP,
     ) -> None:
         self.name = name
         self.history = history if history is not None else History(f"agent {name}")
@@ -146,6 +148,7 @@ class SimulatedAgent(SendsReports, Journal):
         self.behaviour = behaviour
         self.delay = delay
         self.tokens_used = tokens_used
+        self.tokens_in = tokens_in
         self.ping_interval = ping_interval
         super().__init__()
         self._send_lock = threading.Lock()
@@ -382,7 +385,7 @@ class SimulatedAgent(SendsReports, Journal):
             report = SentReport(kind, task_id, generation, now_ms())
             self.reports.append(report)
             self._last_report = report
-            if kind in _ACK_STATUSES:
+            if kind in _ACK_STATUSES or kind in _ANSWERS:
                 self._pending.append(pending)
         try:
             self._send({"type": kind, "task_id": task_id, **fields})
@@ -410,13 +413,14 @@ class SimulatedAgent(SendsReports, Journal):
         self, kind: str, task_id: str, generation: int | None, wait: float | None, **fields: Any
     ) -> dict | None:
         """The frame of a report (see agents/reports.py): a completion's result and
-        tokens_used default to the agent's own; a generation None is left out."""
+        tokens_used (and where they go) default to the agent's own; a generation None is
+        left out."""
         if kind == "task_complete":
             result, tokens_used = fields.pop("result"), fields.pop("tokens_used")
+            where = fields.pop("tokens_in", None) or self.tokens_in
             fields["result"] = result if result is not None else self._result(task_id)
             tokens = tokens_for(self.tokens_used, task_id) if tokens_used is None else tokens_used
-            if tokens is not None:  # the agent's setting 'omit' leaves the field out
-                fields["tokens_used"] = tokens
+            place_tokens(fields, tokens, where)  # the setting 'omit' (None) leaves it out
         if generation is not None:
             fields["generation"] = generation
         return self._report(kind, task_id, fields, wait)
@@ -498,6 +502,8 @@ class SimulatedAgent(SendsReports, Journal):
             "error": self._on_error,
             "task_assign": self._on_assign,
             "task_ack": self._on_ack,
+            "task_continue": self._on_answer,
+            "task_reassign": self._on_answer,
         }.get(kind)
         if handler is not None:
             handler(message)
@@ -547,6 +553,17 @@ class SimulatedAgent(SendsReports, Journal):
             self.acks.append(Ack(task_id, status, now_ms()))
             for pending in self._pending:
                 if pending.task_id == task_id and status in _ACK_STATUSES[pending.kind]:
+                    self._pending.remove(pending)
+                    pending.reply = message
+                    break
+            self._cond.notify_all()
+
+    def _on_answer(self, message: dict) -> None:
+        """``task_continue`` / ``task_reassign``: the answer to a ``task_recovering``."""
+        task_id, kind = message.get("task_id"), str(message.get("type"))
+        with self._cond:
+            for pending in self._pending:
+                if pending.task_id == task_id and kind in _ANSWERS.get(pending.kind, ()):
                     self._pending.remove(pending)
                     pending.reply = message
                     break

@@ -2,7 +2,8 @@
 
 By default a realistic count per task (as an LLM agent would spend), the same for the same
 task id, so a token check has something to judge; a test can set a fixed count, or make
-the agent leave the field out.
+the agent leave the field out. The contract lets the count come at the frame's top level
+or inside ``result``: the agent sends it where its ``tokens_in`` says.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ OMIT = "omit"
 #: an agent's setting: a fixed count, ``realistic`` (per task) or ``omit`` (no field)
 TokenSetting = int | Literal["realistic", "omit"]
 LOWEST, SPREAD = 100, 350  # realistic counts are 100..449
+TOP, IN_RESULT = "top", "result"
+#: where a completion carries its count: the frame's ``tokens_used``, or ``result``'s
+TokensIn = Literal["top", "result"]
 
 
 def realistic_tokens(task_id: str) -> int:
@@ -34,3 +38,16 @@ def tokens_for(setting: TokenSetting | str, task_id: str) -> int | None:
         raise ValueError(
             f"tokens_used must be a number, '{REALISTIC}' or '{OMIT}', got {setting!r}."
         ) from None
+
+
+def place_tokens(fields: dict, tokens: int | None, where: str) -> None:
+    """Put ``tokens`` (None: nothing) into a completion's ``fields`` (with its ``result``):
+    at the top level, or inside a copy of ``result`` (``where`` ``result``)."""
+    if tokens is None:
+        return
+    if where == IN_RESULT:
+        fields["result"] = {**(fields.get("result") or {}), "tokens_used": tokens}
+    elif where == TOP:
+        fields["tokens_used"] = tokens
+    else:
+        raise ValueError(f"tokens_in must be '{TOP}' or '{IN_RESULT}', got {where!r}.")

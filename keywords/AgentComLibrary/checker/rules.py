@@ -1101,6 +1101,9 @@ class _QueuedIndex:
         return None
 
 
+# rules of modules of their own, which read Rule and the helpers above
+from .report_rules import REPORT_RULES  # noqa: E402
+
 RULES: tuple[Rule, ...] = (
     # first: the other rules read the task records and skip those this one finds malformed
     Rule(
@@ -1217,6 +1220,7 @@ RULES: tuple[Rule, ...] = (
             "a pass waits for the next one)"
         ),
     ),
+    *REPORT_RULES,
 )
 
 

@@ -43,6 +43,7 @@ class Model:
     partitioned: bool = False
     restarts: int = 0
     revoked: bool = False  # the keeper's tokens are revoked (its own token is refused since)
+    batches: int = 0  # batches spread over agents of their own (their tasks not counted above)
 
     def apply(self, op: ops.Op) -> bool:
         """Whether ``op`` applies now; if it does, the model takes it in."""
@@ -68,7 +69,7 @@ class Model:
                 return False
             agent.behaviour = op.behaviour
             agent.ever_stuck = agent.ever_stuck or op.behaviour in ops.STUCK
-        elif isinstance(op, ops.Report):
+        elif isinstance(op, (ops.Report, ops.Recovering)):
             if agent is None or not agent.connected or self.tasks == 0:
                 return False
         elif isinstance(op, ops.RestartHub):
@@ -87,6 +88,8 @@ class Model:
             if self.revoked:
                 return False
             self.revoked = True
+        elif isinstance(op, ops.Batch):
+            self.batches += 1
         elif not isinstance(op, PASSIVE):
             raise TypeError(f"unknown operation {op!r}")
         return True

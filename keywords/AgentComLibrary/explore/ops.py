@@ -162,6 +162,38 @@ class Heal:
 
 
 @dataclass(frozen=True)
+class Recovering:
+    """The agent reports one of the tasks it received as recovering (``task_recovering``):
+    ``which`` counts back from its latest, so it may still hold it, have finished it or
+    have lost it (taken back, maybe handed to another agent)."""
+
+    slot: int
+    which: int = 0
+
+
+BATCH_PER_AGENT = 5  # TEST-03's ratio: 20 tasks over 4 agents
+BATCH_TOLERANCE = 2  # TEST-03's bar: each agent within 2 of an equal share
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A batch spread over idle agents (TEST-03's requirement, not a contract rule):
+    ``agents`` fresh agents that complete at once, with a capability of their own (no other
+    agent of the scenario takes their tasks), ``BATCH_PER_AGENT`` tasks each needing it;
+    once all are completed each agent must have completed an equal share +/-
+    ``BATCH_TOLERANCE``. ``in_result``: their completions carry ``tokens_used`` inside
+    ``result`` instead of at the top level. Three agents at least: over two, a hub that
+    always picks the agent that connected first still passed the bar in 6 of 10 tries."""
+
+    agents: int = 3
+    in_result: bool = False
+
+    @property
+    def tasks(self) -> int:
+        return self.agents * BATCH_PER_AGENT
+
+
+@dataclass(frozen=True)
 class SubmitDue:
     """Submit one task due ``ms`` milliseconds after its submission (``complete_by``)."""
 
@@ -180,8 +212,8 @@ class ProgressWorker:
 
 Op = Union[  # noqa: UP007  (a runtime alias; X | Y of classes works only from 3.10 as well)
     StartAgent, Submit, SubmitUnknownPriority, Kill, Close, Reconnect, SetBehaviour, Report,
-    Pause, NoToken, ReadAgents, RevokeTokens, RestartHub, Partition, Heal, SubmitDue,
-    ProgressWorker,
+    Pause, NoToken, ReadAgents, RevokeTokens, RestartHub, Partition, Heal, Recovering, Batch,
+    SubmitDue, ProgressWorker,
 ]  # fmt: skip
 
 
@@ -261,6 +293,10 @@ def _kinds(
         kinds.append(st.builds(RestartHub, mode=st.sampled_from(["kill", "terminate"])))
     if abilities.network_lab:
         kinds += [st.just(Partition()), st.just(Heal())]
+    kinds += [  # the fifth round's kinds: recovering reports, a batch spread over agents
+        st.builds(Recovering, slot=slots, which=st.integers(0, 2)),
+        st.builds(Batch, agents=st.integers(3, SLOTS), in_result=st.booleans()),
+    ]
     return kinds
 
 

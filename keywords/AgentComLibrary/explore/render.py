@@ -11,7 +11,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .ops import Submit
+from .ops import BATCH_TOLERANCE, Batch, Submit
 
 SEP = "    "
 GPU_VARIABLE = "${GPU}"  # the list variable @{GPU} of the reproduction: ['gpu']
@@ -190,6 +190,45 @@ def report(name: str, variable: str, generation: int, failed: bool = False) -> l
     return [line(keyword, name, variable, f"generation={generation}")]
 
 
+def recovering(name: str, variable: str) -> list[str]:
+    return [line("Report Task Recovering", name, variable)]
+
+
+def spread_agents(number: int, agents: int) -> list[str]:
+    """The names of batch ``number``'s agents: ``spread1-1`` ..."""
+    return [f"spread{number}-{i}" for i in range(1, agents + 1)]
+
+
+def spread_capability(number: int) -> str:
+    """The capability only batch ``number``'s agents have."""
+    return f"explore-spread-{number}"
+
+
+def batch(number: int, op: Batch, ping_interval: float | None, timeout: float) -> list[str]:
+    """A batch spread over idle agents of its own, judged by TEST-03's keyword and bar."""
+    names = spread_agents(number, op.agents)
+    caps, tasks = f"${{spread{number}caps}}", f"${{spread{number}}}"
+    return [
+        *[
+            line(
+                "Start Agent",
+                name,
+                f"capabilities={spread_capability(number)}",
+                f"ping_interval={duration(ping_interval)}" if ping_interval is not None else "",
+                "tokens_in=result" if op.in_result else "",
+                "pool=local" if op.in_result else "",
+            )
+            for name in names
+        ],
+        line(caps, "Create List", spread_capability(number)),
+        line(tasks, "Submit Tasks", op.tasks, f"Explore spread {number} task {{n}}",
+             f"capabilities={caps}"),
+        line("Wait Until Tasks Are Completed", tasks, f"timeout={duration(timeout)}"),
+        line("Tasks Should Be Evenly Distributed", tasks, f"tolerance={BATCH_TOLERANCE}",
+             f"agents={', '.join(names)}"),
+    ]  # fmt: skip
+
+
 def read_agents() -> list[str]:
     return [
         line("Send Hub Request", "GET", "/api/agents", "token=none"),
@@ -243,13 +282,15 @@ def end_phase(
     listed: Sequence[str] = (),
     read: bool = False,
     judged: float = 0,
+    recovered: str = "",
 ) -> list[str]:
     """Judge the contract while agents that never finish a task still hold theirs (``judged``:
     after that many seconds), release them (``read``: then read the agent listings, as
     agents have just left), heal, bring up a healthy agent that can take every task, wait
     for every task to be completed or dead-lettered, check the ledger; with ``listed``
     (agents), check that the task listing filtered by each of them and the stats agree with
-    the whole listing."""
+    the whole listing; with ``recovered`` (a finished task's variable), the healer reports it
+    as recovering (the contract's answer: ``task_reassign``, judged by the checker)."""
     lines = ["# end phase: every task must now be completed or dead-lettered"]
     if judged:  # while agents still hold their tasks (agent states among the rules)
         lines += pause(round(judged * 1000))
@@ -268,6 +309,8 @@ def end_phase(
         )
     )
     lines.append(line("No Task Should Be Lost"))
+    if recovered:
+        lines += recovering("healer", recovered)
     lines += [line("Task Listing Should Match Filter", f"assigned_to={name}") for name in listed]
     if listed:
         lines.append(line("Task Stats Should Agree With Listings"))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from ..agents.simulated import AgentError
+from ..agents.simulated import AgentError, SimulatedAgent
 from ..context import LibraryContext
 from ..util.choices import Behaviour, RestartMode, TokenChoice
 from . import ops, render
@@ -46,6 +46,7 @@ SHORT_TIMER = 10.0  # a hub timer this short is waited on; a longer one is worke
 FAR_POOL = "far"  # the network lab's far host
 JUDGE_PAUSE = 0.25  # seconds before the contract is judged while agents hold tasks
 PRIORITY_NORMAL = 2  # the contract's integer of ``normal``
+BATCH_TIMEOUT = 10.0  # seconds a batch spread over agents of its own has to complete
 
 
 def work(behaviour: str) -> tuple[str, float]:
@@ -94,6 +95,7 @@ class ExampleRunner:
         self.fresh_total = 0.0  # seconds spent restarting the hub with fresh state
         self.count = 0
         self.pending: list[str] = []  # the lines of the operation running now
+        self.batch_tasks: set[str] = set()  # the tasks of batches spread over their own agents
 
     # -- timers ------------------------------------------------------------------------
 
@@ -158,6 +160,7 @@ class ExampleRunner:
             result.fresh_seconds = time.monotonic() - started
             self.fresh_total += result.fresh_seconds
         ctx.start_test(f"{self.test_name} (example {self.count})")
+        self.batch_tasks = set()
         model = Model()
         body_error: str | None = None
         try:
@@ -252,6 +255,10 @@ class ExampleRunner:
             kw.session.restart_hub(op.mode)
             kw.agents.reconnect_all_agents()
             return self.pending
+        if isinstance(op, ops.Recovering):
+            return self._recovering(op, name)
+        if isinstance(op, ops.Batch):
+            return self._batch(op, model.batches)
         if isinstance(op, ops.SubmitDue):
             number = model.tasks
             self.pending = render.submit_due(f"${{t{number}}}", op.ms)
@@ -321,31 +328,77 @@ class ExampleRunner:
             probes.close_probe_connection(name)
         return self.pending
 
-    def _report(self, op: ops.Report, name: str) -> list[str] | None:
+    def _received(self, name: str, which: int) -> tuple[Any, str] | None:
+        """The task the connected agent received ``which`` back from its latest, and the
+        reproduction's variable of it (None: not connected, nothing received)."""
         agent = self.kw.ctx.agents.active.get(name)
         if agent is None or not agent.connected:
             return None
         received = agent.received_tasks(self.kw.ctx.test.mark)
         if not received:
             return None
-        got = received[-1 - op.which % len(received)]
-        if got.generation is None:
+        got = received[-1 - which % len(received)]
+        # the scenario's own tasks, numbered as submitted (a batch's tasks not among them)
+        submitted = [t for t in self.kw.ctx.test.submitted if t not in self.batch_tasks]
+        if got.generation is None or got.task_id not in submitted:
             return None
+        return got, f"${{t{submitted.index(got.task_id) + 1}}}"
+
+    def _report(self, op: ops.Report, name: str) -> list[str] | None:
+        found = self._received(name, op.which)
+        if found is None:
+            return None
+        got, variable = found
         generation = got.generation - 1 if op.stale else got.generation
-        submitted = self.kw.ctx.test.submitted
-        if got.task_id not in submitted:
-            return None
-        variable = f"${{t{submitted.index(got.task_id) + 1}}}"
         self.pending = render.report(name, variable, generation, op.failed)
         report = (
             self.kw.agents.report_task_failed if op.failed else self.kw.agents.report_task_complete
         )
+        return self._unless_gone(lambda: report(name, got.task_id, generation=generation))
+
+    def _recovering(self, op: ops.Recovering, name: str) -> list[str] | None:
+        found = self._received(name, op.which)
+        if found is None:
+            return None
+        got, variable = found
+        if not isinstance(self.kw.ctx.agents.active.get(name), SimulatedAgent):
+            return None  # an agent in a pool (the network lab) has no such keyword
+        self.pending = render.recovering(name, variable)
+        return self._unless_gone(lambda: self.kw.agents.report_task_recovering(name, got.task_id))
+
+    def _unless_gone(self, send: Callable[[], object]) -> list[str] | None:
+        """Send a report; the pending lines, or None when the hub ended the agent's
+        connection meanwhile (a silent agent)."""
         try:
-            report(name, got.task_id, generation=generation)
+            send()
         except AgentError as error:
             if "connection ended" in str(error) or "not connected" in str(error):
-                return None  # the hub ended the connection meanwhile (a silent agent)
+                return None
             raise
+        return self.pending
+
+    def _batch(self, op: ops.Batch, number: int) -> list[str]:
+        """Fresh agents of a capability of their own complete a batch of tasks needing it;
+        TEST-03's keyword then judges the spread (see ops.Batch)."""
+        kw, ping = self.kw, self.ping_interval()
+        names = render.spread_agents(number, op.agents)
+        self.pending = render.batch(number, op, ping, BATCH_TIMEOUT)
+        for name in names:
+            kw.agents.start_agent(
+                name,
+                capabilities=render.spread_capability(number),
+                ping_interval=None if ping is None else timedelta(seconds=ping),
+                pool="local" if op.in_result else "",  # a pool's agent reports top level only
+                tokens_in="result" if op.in_result else "top",
+            )
+        tasks = kw.tasks.submit_tasks(
+            op.tasks,
+            f"Explore spread {number} task {{n}}",
+            capabilities=[render.spread_capability(number)],
+        )
+        self.batch_tasks.update(tasks)
+        kw.tasks.wait_until_tasks_are_completed(tasks, timedelta(seconds=BATCH_TIMEOUT))
+        kw.checks.tasks_should_be_evenly_distributed(tasks, ops.BATCH_TOLERANCE, agents=names)
         return self.pending
 
     def _with_routes(self, lines: list[str], action: Callable[[Any], None]) -> list[str] | None:
@@ -422,8 +475,18 @@ class ExampleRunner:
             else []
         )
         read = kw.routes is not None
+        # a finished task reported as recovering: the contract's answer is task_reassign
+        recovered = "${t1}" if model.tasks else ""
         self.pending = render.end_phase(
-            released, heal_pool, ping, deadline, stall, listed, read, JUDGE_PAUSE if judged else 0
+            released,
+            heal_pool,
+            ping,
+            deadline,
+            stall,
+            listed,
+            read,
+            JUDGE_PAUSE if judged else 0,
+            recovered,
         )
         if judged:  # while they hold their tasks: agent states (working) among the rules
             time.sleep(JUDGE_PAUSE)  # their last assignments and accepts arrive meanwhile
@@ -443,6 +506,12 @@ class ExampleRunner:
             timeout=timedelta(seconds=deadline), stall=timedelta(seconds=stall)
         )
         kw.checks.no_task_should_be_lost()
+        if recovered and not isinstance(kw.ctx.agents.active.get("healer"), SimulatedAgent):
+            self.pending.remove(render.recovering("healer", recovered)[0])  # in a pool
+            recovered = ""
+        if recovered:
+            first = next(t for t in kw.ctx.test.submitted if t not in self.batch_tasks)
+            kw.agents.report_task_recovering("healer", first)
         for name in listed:
             kw.routes.task_listing_should_match_filter(assigned_to=name)
         if listed:

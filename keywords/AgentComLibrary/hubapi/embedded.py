@@ -55,6 +55,7 @@ class EmbeddedHub(HubLauncher):
             timers=HubTimers.of_embedded(self.options),
         )
         self.faults = list(faults)
+        self.begun_early = False  # begun while the library was imported (early_start.py)
 
     @property
     def data_dir(self) -> Path:

@@ -22,8 +22,6 @@ import shutil
 import socket
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +38,8 @@ from .timers import HubTimers
 TOKEN_ENV = "AGENTCOM_TOKEN"
 _TOKEN = re.compile(r"\b[0-9a-f]{64}\b")
 _PLACEHOLDER = re.compile(r"\{(port|state_dir|host)\}")
-POLL = 0.05
+READY_POLL = 0.01  # reading a ready file is cheap: the embedded hub is up in about 0.3 s
+HEALTH_POLL = 0.05  # a GET /health each time
 HEALTH_TIMEOUT = 1.0
 TAIL = 12  # log lines in a failure message (Robot cuts long messages)
 LINE = 200  # characters of each
@@ -224,6 +223,12 @@ class HubLauncher:
     def start(self) -> HubLauncher:
         """Start the hub with fresh state and wait until it answers; fails with the last
         lines of its log (tokens masked) when it exits or does not answer in time."""
+        return self.begin().wait_started()
+
+    def begin(self) -> HubLauncher:
+        """Start the hub process with fresh state and return at once; `wait_started` then
+        waits until it answers. A hub begun and never waited for is stopped like any other
+        (`stop`, or at the interpreter's exit)."""
         if self.running:
             raise HubLaunchError(f"{self.name} is already running at {self.url}.")
         self.tmp_dir = new_hub_dir()  # removes the dirs of killed runners (hubapi/rundirs.py)
@@ -235,7 +240,17 @@ class HubLauncher:
             self.url = f"http://{self.connect_host}:{self.port}"
             self.ws_url = f"ws://{self.connect_host}:{self.port}/ws"
             self.token = self._first_token()
-            self._launch()
+            self._spawn()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def wait_started(self) -> HubLauncher:
+        """Wait until the hub `begin` started answers; on failure (it exited, or did not
+        answer within ``start_timeout``) it is stopped and the error says why."""
+        try:
+            self._wait_ready()
         except BaseException:
             self.stop()
             raise
@@ -277,6 +292,10 @@ class HubLauncher:
         return found[-1]
 
     def _launch(self) -> None:
+        self._spawn()
+        self._wait_ready()
+
+    def _spawn(self) -> None:
         self.process = ManagedProcess(
             self.name, self.command(), log_path=self.log_path, cwd=self.cwd(), env=self.env()
         )
@@ -290,7 +309,6 @@ class HubLauncher:
         self.pid = self.process.pid or 0
         self.reported = False
         self._watchdog.track(self.pid)
-        self._wait_ready()
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + self.start_timeout
@@ -311,7 +329,7 @@ class HubLauncher:
                     f"{self.name} did not {what} within {human(self.start_timeout)} "
                     f"({missing}).\nCommand: {self.shown_command()}\n{self._tail_text()}"
                 )
-            time.sleep(POLL)
+            time.sleep(READY_POLL if self.uses_ready_file else HEALTH_POLL)
 
     def _ready(self) -> str:
         """What is still missing before the hub can be used ('' when nothing)."""
@@ -417,6 +435,10 @@ class HubLauncher:
 
 def _health_status(url: str) -> int | str:
     """The HTTP status of ``GET url``, or why there was none."""
+    import http.client  # here: the library's import begins the embedded hub before these
+    import urllib.error
+    import urllib.request
+
     request = urllib.request.Request(url)
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never a proxy
     try:
@@ -424,6 +446,8 @@ def _health_status(url: str) -> int | str:
             return int(answer.status)
     except urllib.error.HTTPError as error:
         return int(error.code)
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, http.client.HTTPException) as error:
+        # HTTPException: e.g. a port of the ephemeral range that nothing listens on yet can
+        # connect to itself (TCP self-connect) and read back its own request
         reason = getattr(error, "reason", error)
-        return f"no answer ({reason})"
+        return f"no answer ({type(error).__name__}: {reason})"

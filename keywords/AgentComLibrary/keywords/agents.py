@@ -7,7 +7,7 @@ from datetime import timedelta
 from robotlibcore import keyword
 
 from ..agents.simulated import AgentError, SimulatedAgent
-from ..agents.tokens import REALISTIC, TokenSetting
+from ..agents.tokens import REALISTIC, TOP, TokenSetting, TokensIn
 from ..hubapi.client import HubError
 from ..pool.remote_agent import RemoteAgent
 from ..util.choices import Behaviour
@@ -27,6 +27,7 @@ class AgentKeywords(LibraryComponent):
         tokens_used: TokenSetting = REALISTIC,
         pool: str = "",
         ping_interval: timedelta | None = None,
+        tokens_in: TokensIn = TOP,
     ) -> str:
         """Starts a simulated agent and waits until the hub has identified it.
 
@@ -42,6 +43,9 @@ class AgentKeywords(LibraryComponent):
             tokens_used: the ``tokens_used`` it reports with each completion: a number;
                 ``realistic`` (the default): 100 to 449 per task, as an LLM agent spends,
                 the same for the same task id; ``omit``: it leaves the field out.
+            tokens_in: where its completions carry that count: ``top`` (the frame's
+                ``tokens_used``) or ``result`` (inside ``result``, as the contract allows);
+                an agent in a pool only ``top``.
             pool: run it in this agent pool (see `Connect Agent Pool`); ``local``: in the
                 robot process; empty: the next pool in turn when `Connect Agent Pools`
                 spreads agents, else the robot process.
@@ -55,6 +59,7 @@ class AgentKeywords(LibraryComponent):
         Example:
         | `Start Agent` | victim | behaviour=hold |
         | `Start Agent` | spender | tokens_used=800 |
+        | `Start Agent` | nested | tokens_used=120 | tokens_in=result |
         | `Start Agent` | far-worker | pool=far |
         | `Start Agent` | chatty | ping_interval=250ms |
         """
@@ -67,6 +72,8 @@ class AgentKeywords(LibraryComponent):
         token = session.create_token(agent_id)
         where = self.ctx.pools.choose(pool)
         agent: SimulatedAgent | RemoteAgent
+        if where is not None and tokens_in != TOP:
+            raise ValueError(f"An agent in a pool reports tokens_in={TOP} only, not {tokens_in}.")
         if where is not None:
             agent = RemoteAgent.start(
                 where.client,
@@ -96,6 +103,7 @@ class AgentKeywords(LibraryComponent):
                 behaviour=behaviour,
                 delay=delay.total_seconds(),
                 tokens_used=tokens_used,
+                tokens_in=tokens_in,
                 history=self.ctx.test.history,
                 **(
                     {}
@@ -405,7 +413,12 @@ class AgentKeywords(LibraryComponent):
 
     @keyword(tags=["Agent", "Task"])
     def report_task_complete(
-        self, name: str, task_id: str, generation: int | None = None, tokens_used: int | None = None
+        self,
+        name: str,
+        task_id: str,
+        generation: int | None = None,
+        tokens_used: int | None = None,
+        tokens_in: TokensIn | None = None,
     ) -> dict:
         """Sends ``task_complete`` for the task now and returns the hub's answer.
 
@@ -415,6 +428,8 @@ class AgentKeywords(LibraryComponent):
             generation: the generation to send; default: the one of the agent's latest
                 assignment of this task.
             tokens_used: ``tokens_used`` to report; default: the agent's setting.
+            tokens_in: where the count goes: ``top`` (the frame's ``tokens_used``) or
+                ``result`` (inside ``result``); default: the agent's setting.
 
         Returns:
             The hub's answer as a dict: ``{"type": "task_ack", "status": "complete", ...}``
@@ -422,11 +437,18 @@ class AgentKeywords(LibraryComponent):
 
         Example:
         | ${answer} = | `Report Task Complete` | victim | ${task} | generation=1 |
+        | ${answer} = | `Report Task Complete` | victim | ${task} | tokens_in=result |
         """
         agent = self.simulated(name)
+        if isinstance(agent, RemoteAgent) and tokens_in not in (None, TOP):
+            raise ValueError(f"Agent '{name}' runs in a pool: it reports tokens_in={TOP} only.")
         generation = self._generation(agent, task_id, generation)
         answer = agent.complete(
-            task_id, generation, tokens_used=tokens_used, wait=self.ctx.config.reply_timeout
+            task_id,
+            generation,
+            tokens_used=tokens_used,
+            wait=self.ctx.config.reply_timeout,
+            tokens_in=tokens_in,
         )
         self.info(f"Agent '{name}' reported {task_id} complete (generation {generation}): {answer}")
         return answer or {}
@@ -459,6 +481,34 @@ class AgentKeywords(LibraryComponent):
         generation = self._generation(agent, task_id, generation)
         answer = agent.fail(task_id, generation, error, wait=self.ctx.config.reply_timeout)
         self.info(f"Agent '{name}' reported {task_id} failed (generation {generation}): {answer}")
+        return answer or {}
+
+    @keyword(tags=["Agent", "Task"])
+    def report_task_recovering(self, name: str, task_id: str) -> dict:
+        """Sends ``task_recovering`` for the task now (as an agent that restarted in the
+        middle of it does) and returns the hub's answer.
+
+        The contract's answer: ``task_continue`` with the task's generation while the task
+        is still assigned, else ``task_reassign``; the contract checker's rule
+        ``recovering-answer`` judges it.
+
+        Args:
+            name: short name of the agent.
+            task_id: the task (its own, or any other).
+
+        Returns:
+            The hub's answer as a dict: ``{"type": "task_continue", "task_id": ...,
+            "generation": 1}`` or ``{"type": "task_reassign", "task_id": ...}``.
+
+        Example:
+        | ${answer} = | `Report Task Recovering` | victim | ${task} |
+        | `Should Be Equal` | ${answer}[type] | task_reassign |
+        """
+        agent = self.simulated(name)
+        if isinstance(agent, RemoteAgent):
+            raise TypeError(f"Agent '{name}' runs in a pool; this keyword needs a local one.")
+        answer = agent.recovering(task_id, wait=self.ctx.config.reply_timeout)
+        self.info(f"Agent '{name}' reported {task_id} as recovering: {answer}")
         return answer or {}
 
     def _generation(self, agent: SimulatedAgent, task_id: str, generation: int | None) -> int:

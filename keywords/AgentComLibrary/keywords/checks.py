@@ -246,18 +246,26 @@ class CheckKeywords(LibraryComponent):
         self.info(f"Completed per agent: {_count_text(counts)}")
 
     @keyword(tags=["Check", "Task"])
-    def tasks_should_be_evenly_distributed(self, task_ids: list[str], tolerance: int = 2) -> None:
+    def tasks_should_be_evenly_distributed(
+        self, task_ids: list[str], tolerance: int = 2, agents: list[str] | str | None = None
+    ) -> None:
         """Fails unless every agent of this test completed within ``tolerance`` of an equal
         share of the completed tasks (e.g. 20 tasks over 4 agents: 3 to 7 each).
 
         Args:
             task_ids: the tasks.
             tolerance: how far from the equal share an agent may be.
+            agents: only these agents (a list or comma separated), those that could take
+                the tasks; default: every agent of this test.
 
         Example:
         | `Tasks Should Be Evenly Distributed` | ${tasks} | tolerance=2 |
+        | `Tasks Should Be Evenly Distributed` | ${tasks} | agents=spread-1, spread-2 |
         """
         counts = self._completion_counts(task_ids)
+        if agents:
+            names = agents.split(",") if isinstance(agents, str) else agents
+            counts = {n.strip(): counts.get(n.strip(), []) for n in names if n.strip()}
         if not counts:
             raise AgentComAssertion("Tasks should be evenly distributed, but no agent is running.")
         total = sum(len(ids) for ids in counts.values())

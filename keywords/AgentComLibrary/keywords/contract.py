@@ -44,6 +44,8 @@ class ContractKeywords(LibraryComponent):
         | ``agent-states-agree`` | the hub's agent states match what agents know |
         | ``continue-honoured`` | a task an agent was told to continue is not handed out meanwhile |
         | ``priority-order`` | no lower priority in a pass begun after a higher one was queued |
+        | ``recovering-answer`` | task_recovering: task_continue only while the task is assigned |
+        | ``tokens-recorded`` | acked completions' tokens_used recorded (top level, else result) |
         | ``accepted-task-kept`` | an accepted task is kept while its agent refreshes it |
         | ``stuck-sweep-acts`` | a task not refreshed for the stuck threshold is taken back |
         | ``overdue-sweep-acts`` | a task past its complete_by is taken back |

@@ -13,6 +13,7 @@ from robot.libraries.BuiltIn import BuiltIn
 from robotlibcore import keyword
 
 from ..context import HubSession, new_run_id
+from ..hubapi import early_start
 from ..hubapi.client import TOKEN_SOURCES, HubClient, HubError, HubRequestError, HubUnavailable
 from ..hubapi.embedded import EmbeddedHub
 from ..hubapi.launcher import HubLauncher, TokenSource, parse_ports
@@ -213,7 +214,11 @@ class SessionKeywords(LibraryComponent):
             raise
         hub = session.managed
         if session.embedded:
-            where = f"embedded hub at {session.url} (pid {hub.pid}, faults: {id_list(faults)})"
+            begun = session.embedded.begun_early
+            early = ", started while the library was imported" if begun else ""
+            where = (
+                f"embedded hub at {session.url} (pid {hub.pid}, faults: {id_list(faults)}{early})"
+            )
         elif hub is not None:
             where = (
                 f"hub started by HUB_COMMAND at {session.url} (pid {hub.pid}, state "
@@ -243,6 +248,7 @@ class SessionKeywords(LibraryComponent):
         config = self.ctx.config
         hub: HubLauncher
         if config.hub_command.strip():
+            early_start.discard()
             hub = HubLauncher(
                 config.hub_command,
                 token=self._token_source(token),
@@ -251,12 +257,14 @@ class SessionKeywords(LibraryComponent):
                 start_timeout=config.connect_timeout,
                 timers=HubTimers().overridden(config.hub_timers),
                 ports=parse_ports(config.hub_ports),
-            )
+            ).start()
+        elif (early := early_start.claim(faults, options, host)) is not None:
+            early.start_timeout = config.connect_timeout
+            hub = early.wait_started()  # begun while the library was imported
         else:
             hub = EmbeddedHub(
                 faults=faults, options=options, start_timeout=config.connect_timeout, host=host
-            )
-        hub.start()
+            ).start()
         client = HubClient(hub.url, hub.token, timeout=config.reply_timeout)
         # a hub the library started is near: no proxy applies, and requests would read the
         # environment's proxy settings again on every request (about 0.1 ms each)
@@ -295,6 +303,7 @@ class SessionKeywords(LibraryComponent):
         return TokenSource("given", value)
 
     def _external(self, url: str, token: Secret | str | None) -> HubSession:
+        early_start.discard()
         if token is None:
             token = self.ctx.config.bootstrap_token
         value = token.value if isinstance(token, Secret) else token

@@ -53,6 +53,8 @@ def frame_fields(message: Mapping[str, Any]) -> dict[str, Any]:
     caps = message.get("capabilities")
     if isinstance(caps, list):
         info["capabilities"] = tuple(str(c) for c in caps if isinstance(c, str))
+    if message.get("type") == "task_complete":
+        info.update(tokens_fields(message))
     if message.get("type") == "task_assign":
         caps_needed = message.get("needed_capabilities")
         if isinstance(caps_needed, list):
@@ -63,6 +65,30 @@ def frame_fields(message: Mapping[str, Any]) -> dict[str, Any]:
         "generation": int_or_none(message.get("generation")),
         "info": info,
     }
+
+
+def tokens_fields(message: Mapping[str, Any]) -> dict[str, Any]:
+    """The token counts a completion reports, for the checker: ``tokens_used`` (top level)
+    and ``result_tokens_used`` (inside ``result``), each only when the frame has the key
+    (an int or None as sent, anything else ``"not an int"``), and ``result_shape``
+    (``map``, ``null`` or ``other``)."""
+
+    def count(value: object) -> object:
+        return value if value is None or int_or_none(value) is not None else "not an int"
+
+    result = message.get("result")
+    info: dict[str, Any] = {
+        "result_shape": "map"
+        if isinstance(result, Mapping)
+        else "null"
+        if result is None
+        else "other"
+    }
+    if "tokens_used" in message:
+        info["tokens_used"] = count(message["tokens_used"])
+    if isinstance(result, Mapping) and "tokens_used" in result:
+        info["result_tokens_used"] = count(result["tokens_used"])
+    return info
 
 
 def capped(text: str, limit: int = BODY_CAP) -> str:
