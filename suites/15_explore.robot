@@ -7,8 +7,9 @@ Documentation     EXPLORE, generated scenarios instead of enumerated ones: Hypot
 ...               written out as a plain-language test under results/explore/ (see
 ...               docs/explore.md). Runs only when asked for: `make explore`, `--include
 ...               explore` or `--variable EXPLORE:yes`. The embedded hub gets 1 s acceptance
-...               and ping timeouts, so its timers act within a scenario; another hub keeps its
-...               own (the end phase then releases agents that would hold tasks forever).
+...               and ping timeouts, a 3 s stuck threshold and 250 ms sweeps, so its timers act
+...               within a scenario; another hub keeps its own (the end phase then releases
+...               agents that would hold tasks forever).
 
 Resource          ../resources/agentcom.resource
 
@@ -50,4 +51,6 @@ Start Explore Suite
     Skip If    not ${asked}
     ...    The explorer runs only when asked for: `make explore`, `--include explore` or `--variable EXPLORE:yes`.
     Load Known Defects    ${KNOWN_DEFECTS}    hub_version=${HUB_VERSION}
-    Open Private Hub Session    acceptance_timeout=1s    hub_options=--ping-timeout 1s
+    VAR    ${options}    --ping-timeout 1s --stuck-threshold 3s
+    ...    --stuck-sweep-interval 250ms --overdue-sweep-interval 250ms
+    Open Private Hub Session    acceptance_timeout=1s    hub_options=${options}

@@ -21,7 +21,6 @@ from ..hubapi.task_record import TaskEvent, TaskRecord
 from .events import CONN, IN, OUT, Event
 from .view import RELEASING_ACKS, ObservedConnection, View, assignment, info_int, next_event
 
-STUCK_THRESHOLD_MS = 5 * 60 * 1000  # the contract's stuck sweep: reclaims after 5 min
 QUEUE_ENTRIES = frozenset({"queued", "reclaimed", "retry"})
 KNOWN_EVENTS = frozenset({"queued", "assigned", "completed", "retry", "dead_letter", "reclaimed"})
 # task state machine of the contract: (state, event) -> new state
@@ -531,7 +530,7 @@ def no_assign_after_disconnect(view: View) -> list[Violation]:
                 or reclaim.details == "overdue"
                 or reclaim.timestamp is None
                 or task.events[index].timestamp is None
-                or reclaim.timestamp - task.events[index].timestamp >= STUCK_THRESHOLD_MS
+                or reclaim.timestamp - task.events[index].timestamp >= view.stuck_threshold_ms
                 or not view.clock.maybe_before(conn.end.wall_ms, reclaim.timestamp)
             ):
                 continue
@@ -1043,7 +1042,7 @@ def continue_honoured(view: View) -> list[Violation]:
                     or assign.generation is None
                     or assign.generation <= cont.generation
                     or assign.seq >= min(reported, ended)
-                    or assign.wall_ms - cont.wall_ms >= STUCK_THRESHOLD_MS
+                    or assign.wall_ms - cont.wall_ms >= view.stuck_threshold_ms
                 ):
                     continue
                 out.append(
@@ -1223,3 +1222,41 @@ RULES: tuple[Rule, ...] = (
     ),
     *REPORT_RULES,
 )
+
+
+def _timer_rules() -> tuple[Rule, ...]:
+    from . import timer_rules as timers  # it reads this module's helpers
+
+    return (
+        Rule(
+            "accepted-task-kept",
+            "an accepted task is kept while its agent refreshes it",
+            timers.accepted_task_kept,
+            forbids=(
+                "take back an accepted task (reclaim it, or hand it out again) while its "
+                "agent's connection is provably open, within the stuck threshold of its last "
+                "`task_accepted`/`task_progress` and before its `complete_by`"
+            ),
+        ),
+        Rule(
+            "stuck-sweep-acts",
+            "a task not refreshed for the stuck threshold is taken back",
+            timers.stuck_sweep_acts,
+            forbids=(
+                "keep a task assigned longer than the stuck threshold, two stuck sweeps and a "
+                "margin after its last possible refresh"
+            ),
+        ),
+        Rule(
+            "overdue-sweep-acts",
+            "a task past its complete_by is taken back",
+            timers.overdue_sweep_acts,
+            forbids=(
+                "keep a task assigned longer than two overdue sweeps and a margin past its "
+                "`complete_by`, or assign a completed task again"
+            ),
+        ),
+    )
+
+
+RULES = RULES + _timer_rules()

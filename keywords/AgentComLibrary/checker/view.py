@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from ..hubapi.task_record import TaskEvent, TaskRecord
+from ..hubapi.timers import HubTimers
 from .events import CONN, CONN_ENDS, HTTP, HUB, IN, MARK, OUT, Event
 
 REPLY_TYPES = frozenset(
@@ -139,6 +140,12 @@ class View:
     snapshot_seq: int | None  # the collector's marker; agent events after it are late
     clock: Clock
     names: dict[str, str]  # agent id -> short name
+    timers: HubTimers = field(default_factory=HubTimers)  # the hub's (default: the contract's)
+
+    @property
+    def stuck_threshold_ms(self) -> float:
+        """The hub's stuck threshold in ms (5 minutes by the contract)."""
+        return self.timers.stuck_threshold * 1000
 
     # -- agents ----------------------------------------------------------------------------
 
@@ -177,9 +184,14 @@ class View:
 
 
 def build(
-    history: Recorded | Iterable[Event], name: str = "", *, names: Mapping[str, str] | None = None
+    history: Recorded | Iterable[Event],
+    name: str = "",
+    *,
+    names: Mapping[str, str] | None = None,
+    timers: HubTimers | None = None,
 ) -> View:
-    """The view of a history (or of a plain list of events, for tests)."""
+    """The view of a history (or of a plain list of events, for tests), judged with the
+    hub's ``timers`` (default: the contract's)."""
     if isinstance(history, Recorded):
         events = history.events()
         started_mono, started_wall, name = (
@@ -233,6 +245,7 @@ def build(
         snapshot_seq=snapshot_seq,
         clock=clock,
         names={**known, **dict(names or {})},
+        timers=timers or HubTimers(),
     )
 
 

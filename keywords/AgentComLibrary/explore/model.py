@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from . import ops
 
 # Operations that change nothing the model tracks.
-PASSIVE = (ops.Pause, ops.NoToken, ops.ReadAgents, ops.SubmitUnknownPriority)
+PASSIVE = (ops.Pause, ops.NoToken, ops.ReadAgents, ops.SubmitUnknownPriority, ops.ProgressWorker)
 
 
 def agent_name(slot: int) -> str:
@@ -54,6 +54,8 @@ class Model:
             self.agents[op.slot] = AgentModel(op.behaviour, op.gpu, op.silent)
         elif isinstance(op, ops.Submit):
             self.tasks += op.count
+        elif isinstance(op, (ops.SubmitDue, ops.ProgressWorker)):
+            self.tasks += 1
         elif isinstance(op, (ops.Kill, ops.Close)):
             if agent is None or not agent.connected:
                 return False

@@ -16,8 +16,12 @@ from hypothesis import strategies as st
 
 SLOTS = 4
 BEHAVIOURS = ("complete", "slow", "fail", "hold", "ignore", "omit generation")
+# a slow agent that works longer than the hub's acceptance timeout after accepting
+LONG_WORK = "slow long"
 # behaviours that never finish a task by themselves: the end phase releases such agents
 STUCK = frozenset({"hold", "ignore", "omit generation"})
+# those of them that accept their task: the hub's stuck sweep takes it back
+HOLDERS = frozenset({"hold", "omit generation"})
 PRIORITIES = ("normal", "urgent", "high", "low")
 RISING = ("low", "normal", "high", "urgent")  # a rising batch's priorities, in order
 # protected routes a submitter may call; without a token each must be refused (401)
@@ -189,9 +193,27 @@ class Batch:
         return self.agents * BATCH_PER_AGENT
 
 
+@dataclass(frozen=True)
+class SubmitDue:
+    """Submit one task due ``ms`` milliseconds after its submission (``complete_by``)."""
+
+    ms: int = 500
+
+
+@dataclass(frozen=True)
+class ProgressWorker:
+    """A probe identified as an agent (``p1``, taking tasks) and a task submitted for it;
+    it takes the next task, accepts it and reports ``task_progress`` (and pings) every
+    250 ms, ``reports`` times, then closes: an agent that keeps reporting progress, past
+    the hub's stuck threshold."""
+
+    reports: int = 16
+
+
 Op = Union[  # noqa: UP007  (a runtime alias; X | Y of classes works only from 3.10 as well)
     StartAgent, Submit, SubmitUnknownPriority, Kill, Close, Reconnect, SetBehaviour, Report,
     Pause, NoToken, ReadAgents, RevokeTokens, RestartHub, Partition, Heal, Recovering, Batch,
+    SubmitDue, ProgressWorker,
 ]  # fmt: skip
 
 
@@ -208,6 +230,9 @@ class Abilities:
 # agent silent or talkative by a coin flip
 SILENCE = ("always", "either")
 PAUSES = (250, 1000, 2500)  # milliseconds: a quarter of the hub's short timers, one, beyond
+# milliseconds: past the short stuck threshold, two sweeps and the checker's margin
+LONG_PAUSE = 6000
+DUE = (500, 1500)  # milliseconds: a task's complete_by, after its submission
 
 
 def _kinds(
@@ -230,16 +255,20 @@ def _kinds(
     )
     if abilities.restart:  # a task never taken: only where each scenario has a fresh hub
         submit = st.one_of(submit, st.just(SubmitUnknownPriority()))
-    kinds: list[st.SearchStrategy] = [
-        submit,
-        st.builds(
+
+    def start(behaviour: st.SearchStrategy[str]) -> st.SearchStrategy[StartAgent]:
+        return st.builds(
             StartAgent,
             slot=slots,
-            behaviour=behaviours,
+            behaviour=behaviour,
             gpu=st.booleans(),
             silent=silent,
             watched=st.booleans(),
-        ),
+        )
+
+    kinds: list[st.SearchStrategy] = [
+        submit,
+        start(behaviours),
         st.builds(Kill, slot=slots),
         st.builds(Close, slot=slots),
         st.builds(Reconnect, slot=slots),
@@ -251,6 +280,14 @@ def _kinds(
         st.one_of(st.builds(Pause, ms=st.sampled_from(PAUSES)), st.just(ReadAgents())),
         # tokens: a call without one, or an agent's tokens revoked
         st.one_of(st.builds(NoToken, route=st.sampled_from(ROUTES)), st.just(RevokeTokens())),
+        # the hub's own timers: a task due soon, an agent working past the acceptance
+        # timeout, one reporting progress past the stuck threshold, a pause for the sweeps
+        st.one_of(
+            st.builds(SubmitDue, ms=st.sampled_from(DUE)),
+            start(st.just(LONG_WORK)),
+            st.just(ProgressWorker()),
+            st.just(Pause(LONG_PAUSE)),
+        ),
     ]
     if abilities.restart:
         kinds.append(st.builds(RestartHub, mode=st.sampled_from(["kill", "terminate"])))

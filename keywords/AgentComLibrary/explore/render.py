@@ -121,6 +121,51 @@ def submit_unknown_priority() -> list[str]:
     ]
 
 
+def submit_due(variable: str, ms: int) -> list[str]:
+    """One task due ``ms`` milliseconds after its submission."""
+    number = variable.strip("${}").lstrip("t")
+    return [
+        line(
+            variable, "Submit Task", f"Explore task {number}", f"complete_by={duration(ms / 1000)}"
+        )
+    ]
+
+
+WORKER = "p1"  # the probe that works on a task and reports progress
+
+
+def task_frame(kind: str, task: str) -> str:
+    return json.dumps({"type": kind, "task_id": task})
+
+
+def progress_worker_start(variable: str) -> list[str]:
+    """The progress worker's probe identifies; its task is submitted."""
+    number = variable.strip("${}").lstrip("t")
+    return [
+        line("Open Probe Connection", WORKER),
+        line("Send Identify", WORKER, f"agent={WORKER}", "takes_tasks=True"),
+        line("Next Reply Should Be", WORKER, "identified"),
+        line(variable, "Submit Task", f"Explore task {number}"),
+    ]
+
+
+def progress_worker(reports: int, wait: float, pace: float) -> list[str]:
+    """The probe takes the next task, accepts it, reports progress and pings ``reports``
+    times every ``pace`` seconds and closes (the hub takes the task back)."""
+    task = "${assign}[task_id]"
+    return [
+        line("${assign}", "Wait Until Probe Receives Task", WORKER, f"timeout={duration(wait)}"),
+        line("Send Frame", WORKER, task_frame("task_accepted", task)),
+        line("Next Reply Should Be", WORKER, "task_ack"),
+        line("FOR", "${_}", "IN RANGE", reports),
+        "    " + line("Send Frame", WORKER, task_frame("task_progress", task)),
+        "    " + line("Probe Should Still Answer Ping", WORKER),
+        "    " + line("Sleep", duration(pace), "The pace of an agent's progress reports"),
+        line("END"),
+        line("Close Probe Connection", WORKER),
+    ]
+
+
 def kill(name: str) -> list[str]:
     return [line("Kill Agent Connection", name)]
 
@@ -278,15 +323,25 @@ class HubSetup:
 
     acceptance_timeout: float | None = None
     ping_timeout: float | None = None
+    stuck_threshold: float | None = None
+    stuck_sweep_interval: float | None = None
+    overdue_sweep_interval: float | None = None
 
     def suite_setup(self) -> str:
+        flags = {
+            "--ping-timeout": self.ping_timeout,
+            "--stuck-threshold": self.stuck_threshold,
+            "--stuck-sweep-interval": self.stuck_sweep_interval,
+            "--overdue-sweep-interval": self.overdue_sweep_interval,
+        }
+        hub_options = " ".join(
+            f"{flag} {duration(value)}" for flag, value in flags.items() if value is not None
+        )
         options = [
             f"acceptance_timeout={duration(self.acceptance_timeout)}"
             if self.acceptance_timeout is not None
             else "",
-            f"hub_options=--ping-timeout {duration(self.ping_timeout)}"
-            if self.ping_timeout is not None
-            else "",
+            f"hub_options={hub_options}" if hub_options else "",
         ]
         return line("Open Private Hub Session", *options)
 

@@ -23,6 +23,9 @@ from .findings import Finding, classify
 from .model import Model, agent_name
 
 SLOW_DELAY = 0.2  # seconds a slow agent works on a task
+LONG_DELAY = 1.5  # seconds a "slow long" agent works: past the short acceptance timeout (1 s)
+WORKER_WAIT = 1.0  # seconds a progress worker waits for a task (none: left out)
+PROGRESS_PACE = 0.25  # seconds between a progress worker's reports (and pings)
 # Operations that are one keyword on one agent, or on the far pool's host: the lines of the
 # reproduction (render) and the keyword method that does the same live.
 AGENT_ACTIONS: dict[type, tuple[Callable[[str], list[str]], str]] = {
@@ -44,6 +47,12 @@ FAR_POOL = "far"  # the network lab's far host
 JUDGE_PAUSE = 0.25  # seconds before the contract is judged while agents hold tasks
 PRIORITY_NORMAL = 2  # the contract's integer of ``normal``
 BATCH_TIMEOUT = 10.0  # seconds a batch spread over agents of its own has to complete
+
+
+def work(behaviour: str) -> tuple[str, float]:
+    """The library's behaviour and delay of an explorer behaviour (``slow long``: ``slow``,
+    working past the acceptance timeout)."""
+    return ("slow", LONG_DELAY) if behaviour == ops.LONG_WORK else (behaviour, SLOW_DELAY)
 
 
 @dataclass
@@ -104,28 +113,37 @@ class ExampleRunner:
         timers = self.timers
         return timers.ping_timeout + timers.liveness_sweep <= SHORT_TIMER
 
-    def longest_timer(self) -> float:
+    def stuck_is_short(self) -> bool:
+        timers = self.timers
+        return timers.stuck_threshold + 2 * timers.stuck_sweep_interval <= SHORT_TIMER
+
+    def longest_timer(self, holding: bool = False) -> float:
         """The longest hub timer that can still move a task in the end phase: a task handed
         to an agent that never received it waits for the acceptance timeout; a silent
-        agent's task for the ping timeout and the sweep that evicts it (when that is
-        short: a long one is worked around by releasing the agent)."""
+        agent's task for the ping timeout and the sweep that evicts it; a task an agent
+        accepted and holds (``holding``: an agent that holds one stays) for the stuck
+        threshold and two stuck sweeps (each when short: a long one is worked around by
+        releasing the agent)."""
         timers = self.timers
         longest = timers.acceptance_timeout
         if self.liveness_is_short():
             longest = max(longest, timers.ping_timeout + timers.liveness_sweep)
+        if holding and self.stuck_is_short():
+            longest = max(longest, timers.stuck_threshold + 2 * timers.stuck_sweep_interval)
         return longest
 
-    def settle_stall(self) -> float:
+    def settle_stall(self, holding: bool = False) -> float:
         """How long the end phase waits with no task changing before it decides that the
         unfinished tasks are stranded: the longest timer and a margin for a busy machine."""
-        longest = self.longest_timer()
+        longest = self.longest_timer(holding)
         return round(longest + STALL_MARGIN + STALL_SHARE * longest, 2)
 
-    def settle_deadline(self, tasks: int) -> float:
+    def settle_deadline(self, tasks: int, holding: bool = False) -> float:
         """The end phase's deadline, from the hub's timers and the number of tasks (each
         may have to go round once more); the stall (see :meth:`settle_stall`) usually
         decides a failing example much sooner."""
-        return round(SETTLE_BASE + 2 * self.longest_timer() + SETTLE_PER_TASK * tasks, 2)
+        longest = self.longest_timer(holding)
+        return round(SETTLE_BASE + 2 * longest + SETTLE_PER_TASK * tasks, 2)
 
     # -- one example -------------------------------------------------------------------
 
@@ -181,7 +199,8 @@ class ExampleRunner:
         name = agent_name(getattr(op, "slot", 0))
         if isinstance(op, ops.StartAgent):
             ping = None if op.silent else self.ping_interval()
-            self.pending = render.start_agent(name, op.behaviour, op.gpu, ping, SLOW_DELAY)
+            behaviour, delay = work(op.behaviour)
+            self.pending = render.start_agent(name, behaviour, op.gpu, ping, delay)
             if op.watched:
                 self.pending = render.watch(self.pending)
                 kw.probes.open_probe_connection(render.WATCHER)
@@ -189,9 +208,9 @@ class ExampleRunner:
                 kw.probes.next_reply_should_be(render.WATCHER, "identified")
             kw.agents.start_agent(
                 name,
-                Behaviour(op.behaviour),
+                Behaviour(behaviour),
                 capabilities="gpu" if op.gpu else None,
-                delay=timedelta(seconds=SLOW_DELAY),
+                delay=timedelta(seconds=delay),
                 ping_interval=None if ping is None else timedelta(seconds=ping),
             )
             if op.watched:  # presence: the probe hears of the agent that joined
@@ -210,10 +229,9 @@ class ExampleRunner:
             getattr(kw.agents, keyword)(name)
             return self.pending
         if isinstance(op, ops.SetBehaviour):
-            self.pending = render.set_behaviour(name, op.behaviour, SLOW_DELAY)
-            kw.agents.set_agent_behaviour(
-                name, Behaviour(op.behaviour), timedelta(seconds=SLOW_DELAY)
-            )
+            behaviour, delay = work(op.behaviour)
+            self.pending = render.set_behaviour(name, behaviour, delay)
+            kw.agents.set_agent_behaviour(name, Behaviour(behaviour), timedelta(seconds=delay))
             return self.pending
         if isinstance(op, ops.Report):
             return self._report(op, name)
@@ -241,6 +259,15 @@ class ExampleRunner:
             return self._recovering(op, name)
         if isinstance(op, ops.Batch):
             return self._batch(op, model.batches)
+        if isinstance(op, ops.SubmitDue):
+            number = model.tasks
+            self.pending = render.submit_due(f"${{t{number}}}", op.ms)
+            kw.tasks.submit_task(
+                f"Explore task {number}", complete_by=timedelta(milliseconds=op.ms)
+            )
+            return self.pending
+        if isinstance(op, ops.ProgressWorker):
+            return self._progress_worker(op, model)
         if type(op) in NETWORK_ACTIONS:  # Partition, Heal: the far pool's host
             lines, keyword = NETWORK_ACTIONS[type(op)]
             self.pending = lines(FAR_POOL)
@@ -270,6 +297,35 @@ class ExampleRunner:
                 max_retries=op.max_retries,
                 capabilities=capabilities,
             )
+        return self.pending
+
+    def _progress_worker(self, op: ops.ProgressWorker, model: Model) -> list[str]:
+        """A probe identifies, a task is submitted, and the probe takes the next task,
+        accepts it, reports progress with a ping every ``PROGRESS_PACE`` and closes (the
+        hub takes the task back; the end phase's healer completes it: the hub may have
+        taken it back already, e.g. past its complete_by, so no completion is reported);
+        when no task comes within ``WORKER_WAIT`` (another agent took it), it just closes."""
+        probes, name, number = self.kw.probes, render.WORKER, model.tasks
+        self.pending = render.progress_worker_start(f"${{t{number}}}")
+        probes.open_probe_connection(name)
+        try:
+            probes.send_identify(name, agent=name, takes_tasks=True)
+            probes.next_reply_should_be(name, "identified")
+            self.kw.tasks.submit_task(f"Explore task {number}")
+            try:
+                assign = probes.wait_until_probe_receives_task(name, timedelta(seconds=WORKER_WAIT))
+            except AssertionError:
+                return [*self.pending, render.line("Close Probe Connection", name)]
+            self.pending += render.progress_worker(op.reports, WORKER_WAIT, PROGRESS_PACE)
+            task = assign["task_id"]
+            probes.send_frame(name, render.task_frame("task_accepted", task))
+            probes.next_reply_should_be(name, "task_ack")
+            for _ in range(op.reports):
+                probes.send_frame(name, render.task_frame("task_progress", task))
+                probes.probe_should_still_answer_ping(name)
+                time.sleep(PROGRESS_PACE)
+        finally:
+            probes.close_probe_connection(name)
         return self.pending
 
     def _received(self, name: str, which: int) -> tuple[Any, str] | None:
@@ -388,21 +444,29 @@ class ExampleRunner:
 
     def _end_phase(self, model: Model) -> list[str]:
         """Release agents that would hold their tasks forever (the silent ones stay when the
-        hub's liveness timers are short: evicting them is the hub's job), heal, start a
+        hub's liveness timers are short: evicting them is the hub's job; those that accept
+        and hold stay when its stuck threshold is short: the stuck sweep is its job), heal, start a
         healthy agent that can take every task, wait for every task to finish, and check
         the ledger."""
         kw = self.kw
-        short = self.liveness_is_short()
+        short, stuck = self.liveness_is_short(), self.stuck_is_short()
+        kept = [  # holders left to the stuck sweep (talkative: not evicted)
+            slot
+            for slot, agent in model.agents.items()
+            if stuck and agent.ever_stuck and agent.behaviour in ops.HOLDERS
+        ]
         released = [
             agent_name(slot)
             for slot, agent in sorted(model.agents.items())
-            if agent.ever_stuck and not (agent.silent and short)
+            if agent.ever_stuck and not (agent.silent and short) and slot not in kept
         ]
+        holding = any(not model.agents[slot].silent or not short for slot in kept)
         # agents that may hold a task now: the contract is judged before any is released
         judged = any(a.ever_stuck and a.connected for a in model.agents.values())
         heal_pool = FAR_POOL if model.partitioned else ""
         ping = self.ping_interval()
-        deadline, stall = self.settle_deadline(model.tasks), self.settle_stall()
+        deadline = self.settle_deadline(model.tasks, holding)
+        stall = self.settle_stall(holding)
         # the listings must agree with each other once nothing moves: only on a hub of this
         # scenario alone (fresh), as they count the whole hub's tasks
         listed = (

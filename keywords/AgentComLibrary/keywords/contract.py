@@ -46,6 +46,9 @@ class ContractKeywords(LibraryComponent):
         | ``priority-order`` | no lower priority in a pass begun after a higher one was queued |
         | ``recovering-answer`` | task_recovering: task_continue only while the task is assigned |
         | ``tokens-recorded`` | acked completions' tokens_used recorded (top level, else result) |
+        | ``accepted-task-kept`` | an accepted task is kept while its agent refreshes it |
+        | ``stuck-sweep-acts`` | a task not refreshed for the stuck threshold is taken back |
+        | ``overdue-sweep-acts`` | a task past its complete_by is taken back |
 
         A "Contract checks" panel with the rules, the events read and any violations is
         logged (shown at the top of the test). The failure message starts with
@@ -74,12 +77,13 @@ class ContractKeywords(LibraryComponent):
             notes.append(collect(history, session.client, ids, read=self.ctx.tasks))
         note = "; ".join(n for n in notes if n)
         names = self.ctx.agent_names()
-        view = build(history, names=names)
+        timers = session.timers if session is not None else None
+        view = build(history, names=names, timers=timers)
         # assignments the hub recorded that may still be on their way: wait a moment for
         # them, and judge a view with them if any event came meanwhile
         owed = owed_assignments(view) if session is not None else set()
         if wait_for_arrivals(history, owed, refresh=self._flush_agent_histories):
-            view = build(history, names=names)
+            view = build(history, names=names, timers=timers)
         verdict = check(view)
         log_path = hub_log_path(session) if session is not None else None
         if log_path is not None and verdict.violations:

@@ -186,9 +186,16 @@ class ExploreKeywords(LibraryComponent):
 
         timers = self.session.timers
         embedded = self.session.embedded is not None
-        hub = render.HubSetup(
-            acceptance_timeout=timers.acceptance_timeout if embedded else None,
-            ping_timeout=timers.ping_timeout if embedded else None,
+        hub = (
+            render.HubSetup(
+                acceptance_timeout=timers.acceptance_timeout,
+                ping_timeout=timers.ping_timeout,
+                stuck_threshold=timers.stuck_threshold,
+                stuck_sweep_interval=timers.stuck_sweep_interval,
+                overdue_sweep_interval=timers.overdue_sweep_interval,
+            )
+            if embedded
+            else render.HubSetup()
         )
         finding = result.finding
         doc = (
