@@ -415,14 +415,37 @@ def test_timer_operations_render_as_ordinary_keywords() -> None:
     from AgentComLibrary.explore import model, ops
     from AgentComLibrary.explore.runner import work
 
-    assert render.submit_due("${t2}", 500) == [
-        "${t2}    Submit Task    Explore task 2    complete_by=500ms"
+    assert render.held_task("h1", "${t2}", 500, 0.25, 5.0, 3.02) == [
+        "Start Agent    h1    behaviour=hold    capabilities=held    ping_interval=250ms",
+        "${t2}    Submit Task    Explore task 2    capabilities=held    complete_by=500ms",
+        "Wait Until Task Is Assigned    ${t2}    agent=h1    timeout=5s",
+        "Sleep    3.02s    Past the hub's overdue sweep: it must act",
+        "Stop Agent    h1",
     ]
+    assert "complete_by" not in render.held_task("h2", "${t4}", 0, None, 5.0, 6.0)[1]
     lines = render.progress_worker(16, 1.0, 0.25)
     assert lines[3] == "FOR    ${_}    IN RANGE    16" and lines[7] == "END"
     assert lines[4].startswith("    Send Frame    p1    ") and "${assign}[task_id]" in lines[4]
-    assert render.progress_worker_start("${t3}")[-1] == "${t3}    Submit Task    Explore task 3"
+    assert render.progress_worker_start("${t3}")[-1] == (
+        "${t3}    Submit Task    Explore task 3    capabilities=held"
+    )
+    assert "capabilities=held" in render.progress_worker_start("${t3}")[1]
     assert work(ops.LONG_WORK) == ("slow", 1.5) and work("hold") == ("hold", 0.2)
-    plan = [ops.SubmitDue(500), ops.ProgressWorker(), ops.Submit(2)]
+    plan = [ops.HeldTask(500), ops.ProgressWorker(), ops.Submit(2), ops.HeldTask(0)]
     known = model.Model()
-    assert all(known.apply(op) for op in plan) and known.tasks == 4
+    assert all(known.apply(op) for op in plan) and known.tasks == 5 and known.holders == 2
+
+
+def test_held_tasks_are_drawn_only_where_the_sweeps_are_short() -> None:
+    import pytest
+    from AgentComLibrary.explore.ops import Abilities, HeldTask, operations
+    from hypothesis import find, settings
+    from hypothesis.errors import NoSuchExample
+
+    quick = settings(database=None, max_examples=300)
+    short = Abilities(short_sweeps=True)
+    assert find(operations(short), lambda op: isinstance(op, HeldTask), settings=quick) == HeldTask(
+        500
+    )
+    with pytest.raises(NoSuchExample):
+        find(operations(Abilities()), lambda op: isinstance(op, HeldTask), settings=quick)

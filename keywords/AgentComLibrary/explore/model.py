@@ -44,6 +44,7 @@ class Model:
     restarts: int = 0
     revoked: bool = False  # the keeper's tokens are revoked (its own token is refused since)
     batches: int = 0  # batches spread over agents of their own (their tasks not counted above)
+    holders: int = 0  # agents of held tasks (HeldTask), each started and stopped by its task
 
     def apply(self, op: ops.Op) -> bool:
         """Whether ``op`` applies now; if it does, the model takes it in."""
@@ -54,8 +55,11 @@ class Model:
             self.agents[op.slot] = AgentModel(op.behaviour, op.gpu, op.silent)
         elif isinstance(op, ops.Submit):
             self.tasks += op.count
-        elif isinstance(op, (ops.SubmitDue, ops.ProgressWorker)):
+        elif isinstance(op, ops.ProgressWorker):
             self.tasks += 1
+        elif isinstance(op, ops.HeldTask):
+            self.tasks += 1
+            self.holders += 1
         elif isinstance(op, (ops.Kill, ops.Close)):
             if agent is None or not agent.connected:
                 return False

@@ -193,19 +193,29 @@ class Batch:
         return self.agents * BATCH_PER_AGENT
 
 
-@dataclass(frozen=True)
-class SubmitDue:
-    """Submit one task due ``ms`` milliseconds after its submission (``complete_by``)."""
+HELD = "held"  # the capability of the timer operations' tasks: their own agent and the healer
 
-    ms: int = 500
+
+@dataclass(frozen=True)
+class HeldTask:
+    """A task held past a hub timer, on its own: a fresh agent (``h1`` ...) that accepts
+    and holds every task, talkative, with the capability ``HELD`` (no other agent of the
+    scenario takes the task), a task needing it, due ``due_ms`` after its submission
+    (``complete_by``: the overdue sweep must take it back) or with no deadline
+    (``due_ms`` 0: the stuck sweep must); then a pause past that sweep, two of its
+    intervals and the checker's margin, and the agent stops (the end phase's healer
+    completes the task). Drawn only on a hub whose sweeps are short."""
+
+    due_ms: int = 500
 
 
 @dataclass(frozen=True)
 class ProgressWorker:
-    """A probe identified as an agent (``p1``, taking tasks) and a task submitted for it;
-    it takes the next task, accepts it and reports ``task_progress`` (and pings) every
+    """A probe identified as an agent (``p1``, taking tasks, with the capability ``HELD``)
+    and a task submitted for it, needing ``HELD`` (no other agent of the scenario takes
+    it); it takes the task, accepts it and reports ``task_progress`` (and pings) every
     250 ms, ``reports`` times, then closes: an agent that keeps reporting progress, past
-    the hub's stuck threshold."""
+    the hub's acceptance timeout and stuck threshold."""
 
     reports: int = 16
 
@@ -213,7 +223,7 @@ class ProgressWorker:
 Op = Union[  # noqa: UP007  (a runtime alias; X | Y of classes works only from 3.10 as well)
     StartAgent, Submit, SubmitUnknownPriority, Kill, Close, Reconnect, SetBehaviour, Report,
     Pause, NoToken, ReadAgents, RevokeTokens, RestartHub, Partition, Heal, Recovering, Batch,
-    SubmitDue, ProgressWorker,
+    HeldTask, ProgressWorker,
 ]  # fmt: skip
 
 
@@ -223,6 +233,7 @@ class Abilities:
 
     restart: bool = False  # the library manages the hub (HubSession.managed)
     network_lab: bool = False  # running in the network lab with a far pool
+    short_sweeps: bool = False  # the hub's stuck and overdue sweeps act within seconds
 
 
 # How a scenario draws its agents' liveness: every agent silent (first: Hypothesis starts
@@ -255,6 +266,9 @@ def _kinds(
     )
     if abilities.restart:  # a task never taken: only where each scenario has a fresh hub
         submit = st.one_of(submit, st.just(SubmitUnknownPriority()))
+    held = (
+        [st.builds(HeldTask, due_ms=st.sampled_from((*DUE, 0)))] if abilities.short_sweeps else []
+    )
 
     def start(behaviour: st.SearchStrategy[str]) -> st.SearchStrategy[StartAgent]:
         return st.builds(
@@ -280,13 +294,11 @@ def _kinds(
         st.one_of(st.builds(Pause, ms=st.sampled_from(PAUSES)), st.just(ReadAgents())),
         # tokens: a call without one, or an agent's tokens revoked
         st.one_of(st.builds(NoToken, route=st.sampled_from(ROUTES)), st.just(RevokeTokens())),
-        # the hub's own timers: a task due soon, an agent working past the acceptance
-        # timeout, one reporting progress past the stuck threshold, a pause for the sweeps
+        # the hub's own timers: an agent reporting progress past the acceptance timeout and
+        # the stuck threshold, an agent working past the acceptance timeout, a pause for the
+        # sweeps; where they are short, a task held past its deadline or without progress
         st.one_of(
-            st.builds(SubmitDue, ms=st.sampled_from(DUE)),
-            start(st.just(LONG_WORK)),
-            st.just(ProgressWorker()),
-            st.just(Pause(LONG_PAUSE)),
+            *held, st.just(ProgressWorker()), start(st.just(LONG_WORK)), st.just(Pause(LONG_PAUSE))
         ),
     ]
     if abilities.restart:

@@ -11,9 +11,10 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .ops import BATCH_TOLERANCE, Batch, Submit
+from .ops import BATCH_TOLERANCE, HELD, Batch, Submit
 
 SEP = "    "
+HEALER_CAPABILITIES = f"gpu,{HELD}"  # the healer can take every task of a scenario
 GPU_VARIABLE = "${GPU}"  # the list variable @{GPU} of the reproduction: ['gpu']
 
 
@@ -30,14 +31,20 @@ def duration(seconds: float) -> str:
 
 
 def start_agent(
-    name: str, behaviour: str, gpu: bool, ping_interval: float | None, delay: float | None
+    name: str,
+    behaviour: str,
+    gpu: bool,
+    ping_interval: float | None,
+    delay: float | None,
+    capabilities: str = "",
 ) -> list[str]:
+    capabilities = capabilities or ("gpu" if gpu else "")
     return [
         line(
             "Start Agent",
             name,
             f"behaviour={behaviour}" if behaviour != "complete" else "",
-            "capabilities=gpu" if gpu else "",
+            f"capabilities={capabilities}" if capabilities else "",
             f"delay={duration(delay)}" if delay is not None and behaviour == "slow" else "",
             f"ping_interval={duration(ping_interval)}" if ping_interval is not None else "",
         )
@@ -121,13 +128,32 @@ def submit_unknown_priority() -> list[str]:
     ]
 
 
-def submit_due(variable: str, ms: int) -> list[str]:
-    """One task due ``ms`` milliseconds after its submission."""
+def holder(number: int) -> str:
+    """The agent of the ``number``-th held task: ``h1`` ..."""
+    return f"h{number}"
+
+
+def held_task(
+    name: str, variable: str, due_ms: int, ping_interval: float | None, wait: float, pause: float
+) -> list[str]:
+    """A task held past a hub timer by an agent of its own (see ``ops.HeldTask``)."""
     number = variable.strip("${}").lstrip("t")
     return [
+        *start_agent(name, "hold", False, ping_interval, None, capabilities=HELD),
         line(
-            variable, "Submit Task", f"Explore task {number}", f"complete_by={duration(ms / 1000)}"
-        )
+            variable,
+            "Submit Task",
+            f"Explore task {number}",
+            f"capabilities={HELD}",
+            f"complete_by={duration(due_ms / 1000)}" if due_ms else "",
+        ),
+        line("Wait Until Task Is Assigned", variable, f"agent={name}", f"timeout={duration(wait)}"),
+        line(
+            "Sleep",
+            duration(pause),
+            "Past the hub's " + ("overdue" if due_ms else "stuck") + " sweep: it must act",
+        ),
+        line("Stop Agent", name),
     ]
 
 
@@ -143,9 +169,11 @@ def progress_worker_start(variable: str) -> list[str]:
     number = variable.strip("${}").lstrip("t")
     return [
         line("Open Probe Connection", WORKER),
-        line("Send Identify", WORKER, f"agent={WORKER}", "takes_tasks=True"),
+        line(
+            "Send Identify", WORKER, f"agent={WORKER}", "takes_tasks=True", f"capabilities={HELD}"
+        ),
         line("Next Reply Should Be", WORKER, "identified"),
-        line(variable, "Submit Task", f"Explore task {number}"),
+        line(variable, "Submit Task", f"Explore task {number}", f"capabilities={HELD}"),
     ]
 
 
@@ -300,7 +328,7 @@ def end_phase(
         lines += read_agents()
     if heal_pool:
         lines += heal(heal_pool)
-    lines += start_agent("healer", "complete", True, ping_interval, None)
+    lines += start_agent("healer", "complete", True, ping_interval, None, HEALER_CAPABILITIES)
     lines.append(
         line(
             "Wait Until Tasks Are Finished",

@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from ..agents.simulated import AgentError, SimulatedAgent
+from ..checker.timer_rules import sweep_margin_ms
 from ..context import LibraryContext
 from ..util.choices import Behaviour, RestartMode, TokenChoice
 from . import ops, render
@@ -26,6 +27,8 @@ SLOW_DELAY = 0.2  # seconds a slow agent works on a task
 LONG_DELAY = 1.5  # seconds a "slow long" agent works: past the short acceptance timeout (1 s)
 WORKER_WAIT = 1.0  # seconds a progress worker waits for a task (none: left out)
 PROGRESS_PACE = 0.25  # seconds between a progress worker's reports (and pings)
+HELD_WAIT = 5.0  # seconds a held task's own agent has to be assigned it
+HELD_SLACK = 1.0  # seconds a held task waits beyond what the sweep rules need
 # Operations that are one keyword on one agent, or on the far pool's host: the lines of the
 # reproduction (render) and the keyword method that does the same live.
 AGENT_ACTIONS: dict[type, tuple[Callable[[str], list[str]], str]] = {
@@ -259,13 +262,8 @@ class ExampleRunner:
             return self._recovering(op, name)
         if isinstance(op, ops.Batch):
             return self._batch(op, model.batches)
-        if isinstance(op, ops.SubmitDue):
-            number = model.tasks
-            self.pending = render.submit_due(f"${{t{number}}}", op.ms)
-            kw.tasks.submit_task(
-                f"Explore task {number}", complete_by=timedelta(milliseconds=op.ms)
-            )
-            return self.pending
+        if isinstance(op, ops.HeldTask):
+            return self._held_task(op, model)
         if isinstance(op, ops.ProgressWorker):
             return self._progress_worker(op, model)
         if type(op) in NETWORK_ACTIONS:  # Partition, Heal: the far pool's host
@@ -309,9 +307,9 @@ class ExampleRunner:
         self.pending = render.progress_worker_start(f"${{t{number}}}")
         probes.open_probe_connection(name)
         try:
-            probes.send_identify(name, agent=name, takes_tasks=True)
+            probes.send_identify(name, agent=name, takes_tasks=True, capabilities=[ops.HELD])
             probes.next_reply_should_be(name, "identified")
-            self.kw.tasks.submit_task(f"Explore task {number}")
+            self.kw.tasks.submit_task(f"Explore task {number}", capabilities=[ops.HELD])
             try:
                 assign = probes.wait_until_probe_receives_task(name, timedelta(seconds=WORKER_WAIT))
             except AssertionError:
@@ -326,6 +324,45 @@ class ExampleRunner:
                 time.sleep(PROGRESS_PACE)
         finally:
             probes.close_probe_connection(name)
+        return self.pending
+
+    def held_pause(self, due_ms: int) -> float:
+        """Seconds a held task waits after its assignment: past its deadline (``due_ms``) or
+        the stuck threshold, two intervals of that sweep and the checker's margin
+        (``timer_rules.sweep_margin_ms``), and a second for a busy machine."""
+        timers = self.timers
+        if due_ms:
+            start, sweep = due_ms / 1000, timers.overdue_sweep_interval
+        else:
+            start, sweep = timers.stuck_threshold, timers.stuck_sweep_interval
+        return round(start + 2 * sweep + sweep_margin_ms(sweep) / 1000 + HELD_SLACK, 2)
+
+    def sweeps_are_short(self) -> bool:
+        """Whether held tasks (``ops.HeldTask``) fit in a scenario: the stuck threshold and
+        the overdue sweep act within ``SHORT_TIMER``."""
+        timers = self.timers
+        return self.stuck_is_short() and 2 * timers.overdue_sweep_interval <= SHORT_TIMER
+
+    def _held_task(self, op: ops.HeldTask, model: Model) -> list[str]:
+        """An agent of its own holds a task past a hub timer, then stops (see HeldTask)."""
+        kw, number, ping = self.kw, model.tasks, self.ping_interval()
+        name, pause = render.holder(model.holders), self.held_pause(op.due_ms)
+        variable = f"${{t{number}}}"
+        self.pending = render.held_task(name, variable, op.due_ms, ping, HELD_WAIT, pause)
+        kw.agents.start_agent(
+            name,
+            Behaviour.HOLD,
+            capabilities=ops.HELD,
+            ping_interval=None if ping is None else timedelta(seconds=ping),
+        )
+        task = kw.tasks.submit_task(
+            f"Explore task {number}",
+            capabilities=[ops.HELD],
+            complete_by=timedelta(milliseconds=op.due_ms) if op.due_ms else None,
+        )
+        kw.tasks.wait_until_task_is_assigned(task, agent=name, timeout=timedelta(seconds=HELD_WAIT))
+        time.sleep(pause)
+        kw.agents.stop_agent(name)
         return self.pending
 
     def _received(self, name: str, which: int) -> tuple[Any, str] | None:
@@ -499,7 +536,7 @@ class ExampleRunner:
             kw.network.heal_partition(FAR_POOL)
         kw.agents.start_agent(
             "healer",
-            capabilities="gpu",
+            capabilities=render.HEALER_CAPABILITIES,
             ping_interval=None if ping is None else timedelta(seconds=ping),
         )
         kw.tasks.wait_until_tasks_are_finished(

@@ -109,10 +109,14 @@ class ExploreKeywords(LibraryComponent):
             shrink_time=(shrink_time or duration).total_seconds(),
         )
         lab = self.components["network"].lab is not None and FAR_POOL in self.ctx.pools.pools
-        abilities = Abilities(restart=session.managed is not None, network_lab=lab)
         test_name = self.ctx.test.name or "Explore Scenarios"
         kw = Keywords(ctx=self.ctx, **self.components)
         runner = ExampleRunner(kw, test_name, fresh_hub=session.managed is not None)
+        abilities = Abilities(
+            restart=session.managed is not None,
+            network_lab=lab,
+            short_sweeps=runner.sweeps_are_short(),
+        )
         self.info(
             f"Exploring with seed {seed}. Hub restarts: "
             f"{'generated' if abilities.restart else 'not generated (the hub is not managed)'}"

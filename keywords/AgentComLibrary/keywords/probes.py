@@ -99,12 +99,14 @@ class ProbeKeywords(LibraryComponent):
         token: TokenChoice = TokenChoice.OWN,
         takes_tasks: bool = False,
         extra: dict[str, Any] | None = None,
+        capabilities: list[str] | None = None,
     ) -> None:
         """Sends an ``identify`` frame from the probe as agent ``smoke-<run>-<agent>``.
 
-        With ``takes_tasks`` the probe declares the run's capability, so once identified
-        it is offered the run's tasks like any agent (see `Wait Until Probe Receives Task`);
-        otherwise it declares none and is never handed the run's tasks.
+        With ``takes_tasks`` the probe declares the run's capability (and ``capabilities``),
+        so once identified it is offered the run's tasks like any agent (see `Wait Until
+        Probe Receives Task`); otherwise it declares none and is never handed the run's
+        tasks.
 
         Args:
             name: the probe.
@@ -113,6 +115,8 @@ class ProbeKeywords(LibraryComponent):
             takes_tasks: declare the run's capability.
             extra: more fields for the frame, e.g. ``{"client_type": "sidecar"}`` (the
                 contract says the hub ignores them).
+            capabilities: with ``takes_tasks``, more capabilities besides the run's (e.g.
+                those of `Submit Task`'s ``capabilities``).
 
         Example:
         | `Send Identify` | probe | agent=intruder | token=unknown |
@@ -135,7 +139,9 @@ class ProbeKeywords(LibraryComponent):
                 "token": value,
                 "name": agent,
                 "status": "idle",
-                "capabilities": [self.session.capability] if takes_tasks else [],
+                "capabilities": (
+                    [self.session.capability, *(capabilities or [])] if takes_tasks else []
+                ),
                 **(extra or {}),
             }
         )
