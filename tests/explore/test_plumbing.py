@@ -449,3 +449,17 @@ def test_held_tasks_are_drawn_only_where_the_sweeps_are_short() -> None:
     )
     with pytest.raises(NoSuchExample):
         find(operations(Abilities()), lambda op: isinstance(op, HeldTask), settings=quick)
+
+
+def test_a_stale_failure_renders_as_ordinary_keywords() -> None:
+    from AgentComLibrary.explore import model, ops
+
+    assert render.stale_failure("s1", "${t3}", 0, 5.0) == [
+        "Start Agent    s1    behaviour=hold    capabilities=held",
+        "${t3}    Submit Task    Explore task 3    capabilities=held",
+        "Wait Until Task Is Assigned    ${t3}    agent=s1    timeout=5s",
+        "Report Task Failed    s1    ${t3}    generation=0",
+        "Stop Agent    s1",
+    ]
+    known = model.Model()
+    assert known.apply(ops.StaleFailure()) and known.tasks == 1 and known.failers == 1

@@ -45,6 +45,7 @@ class Model:
     revoked: bool = False  # the keeper's tokens are revoked (its own token is refused since)
     batches: int = 0  # batches spread over agents of their own (their tasks not counted above)
     holders: int = 0  # agents of held tasks (HeldTask), each started and stopped by its task
+    failers: int = 0  # agents of stale failure reports (StaleFailure), each on its own
 
     def apply(self, op: ops.Op) -> bool:
         """Whether ``op`` applies now; if it does, the model takes it in."""
@@ -60,6 +61,9 @@ class Model:
         elif isinstance(op, ops.HeldTask):
             self.tasks += 1
             self.holders += 1
+        elif isinstance(op, ops.StaleFailure):
+            self.tasks += 1
+            self.failers += 1
         elif isinstance(op, (ops.Kill, ops.Close)):
             if agent is None or not agent.connected:
                 return False

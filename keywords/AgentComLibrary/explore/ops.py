@@ -171,6 +171,14 @@ class Recovering:
     which: int = 0
 
 
+@dataclass(frozen=True)
+class StaleFailure:
+    """A failure report with a stale generation, on its own: a fresh agent (``s1`` ...)
+    that holds every task, with the capability ``HELD``, is handed a task needing it and
+    reports it failed with the generation before the one it was given; then it stops (the
+    end phase's healer completes the task). The contract refuses the report."""
+
+
 BATCH_PER_AGENT = 5  # TEST-03's ratio: 20 tasks over 4 agents
 BATCH_TOLERANCE = 2  # TEST-03's bar: each agent within 2 of an equal share
 
@@ -223,7 +231,7 @@ class ProgressWorker:
 Op = Union[  # noqa: UP007  (a runtime alias; X | Y of classes works only from 3.10 as well)
     StartAgent, Submit, SubmitUnknownPriority, Kill, Close, Reconnect, SetBehaviour, Report,
     Pause, NoToken, ReadAgents, RevokeTokens, RestartHub, Partition, Heal, Recovering, Batch,
-    HeldTask, ProgressWorker,
+    HeldTask, ProgressWorker, StaleFailure,
 ]  # fmt: skip
 
 
@@ -243,7 +251,7 @@ SILENCE = ("always", "either")
 PAUSES = (250, 1000, 2500)  # milliseconds: a quarter of the hub's short timers, one, beyond
 # milliseconds: past the short stuck threshold, two sweeps and the checker's margin
 LONG_PAUSE = 6000
-DUE = (500, 1500)  # milliseconds: a task's complete_by, after its submission
+DUE = 500  # milliseconds: a held task's complete_by, after its submission
 
 
 def _kinds(
@@ -266,9 +274,7 @@ def _kinds(
     )
     if abilities.restart:  # a task never taken: only where each scenario has a fresh hub
         submit = st.one_of(submit, st.just(SubmitUnknownPriority()))
-    held = (
-        [st.builds(HeldTask, due_ms=st.sampled_from((*DUE, 0)))] if abilities.short_sweeps else []
-    )
+    held = [st.just(HeldTask(DUE)), st.just(HeldTask(0))] if abilities.short_sweeps else []
 
     def start(behaviour: st.SearchStrategy[str]) -> st.SearchStrategy[StartAgent]:
         return st.builds(
@@ -287,8 +293,15 @@ def _kinds(
         st.builds(Close, slot=slots),
         st.builds(Reconnect, slot=slots),
         st.builds(SetBehaviour, slot=slots, behaviour=behaviours),
-        st.builds(
-            Report, slot=slots, which=st.integers(0, 2), stale=st.booleans(), failed=st.booleans()
+        st.one_of(
+            st.builds(
+                Report,
+                slot=slots,
+                which=st.integers(0, 2),
+                stale=st.booleans(),
+                failed=st.booleans(),
+            ),
+            st.just(StaleFailure()),
         ),
         # looking on: let the hub's timers run, or read the agent listings meanwhile
         st.one_of(st.builds(Pause, ms=st.sampled_from(PAUSES)), st.just(ReadAgents())),
@@ -298,7 +311,7 @@ def _kinds(
         # the stuck threshold, an agent working past the acceptance timeout, a pause for the
         # sweeps; where they are short, a task held past its deadline or without progress
         st.one_of(
-            *held, st.just(ProgressWorker()), start(st.just(LONG_WORK)), st.just(Pause(LONG_PAUSE))
+            st.just(ProgressWorker()), *held, start(st.just(LONG_WORK)), st.just(Pause(LONG_PAUSE))
         ),
     ]
     if abilities.restart:

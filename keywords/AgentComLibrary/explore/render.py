@@ -157,6 +157,18 @@ def held_task(
     ]
 
 
+def stale_failure(name: str, variable: str, generation: int, wait: float) -> list[str]:
+    """A fresh agent reports its task failed with a stale generation (see StaleFailure)."""
+    number = variable.strip("${}").lstrip("t")
+    return [
+        *start_agent(name, "hold", False, None, None, capabilities=HELD),
+        line(variable, "Submit Task", f"Explore task {number}", f"capabilities={HELD}"),
+        line("Wait Until Task Is Assigned", variable, f"agent={name}", f"timeout={duration(wait)}"),
+        *report(name, variable, generation, failed=True),
+        line("Stop Agent", name),
+    ]
+
+
 WORKER = "p1"  # the probe that works on a task and reports progress
 
 

@@ -264,6 +264,8 @@ class ExampleRunner:
             return self._batch(op, model.batches)
         if isinstance(op, ops.HeldTask):
             return self._held_task(op, model)
+        if isinstance(op, ops.StaleFailure):
+            return self._stale_failure(model)
         if isinstance(op, ops.ProgressWorker):
             return self._progress_worker(op, model)
         if type(op) in NETWORK_ACTIONS:  # Partition, Heal: the far pool's host
@@ -362,6 +364,22 @@ class ExampleRunner:
         )
         kw.tasks.wait_until_task_is_assigned(task, agent=name, timeout=timedelta(seconds=HELD_WAIT))
         time.sleep(pause)
+        kw.agents.stop_agent(name)
+        return self.pending
+
+    def _stale_failure(self, model: Model) -> list[str]:
+        """An agent of its own reports its task failed with a stale generation, then stops
+        (see StaleFailure)."""
+        kw, number = self.kw, model.tasks
+        name, variable = f"s{model.failers}", f"${{t{number}}}"
+        self.pending = render.stale_failure(name, variable, 0, HELD_WAIT)  # a fresh task: 1
+        kw.agents.start_agent(name, Behaviour.HOLD, capabilities=ops.HELD)
+        task = kw.tasks.submit_task(f"Explore task {number}", capabilities=[ops.HELD])
+        kw.tasks.wait_until_task_is_assigned(task, agent=name, timeout=timedelta(seconds=HELD_WAIT))
+        got = kw.ctx.agents.active[name].received_tasks(kw.ctx.test.mark)[-1]
+        stale = (got.generation or 1) - 1
+        self.pending = render.stale_failure(name, variable, stale, HELD_WAIT)
+        kw.agents.report_task_failed(name, task, generation=stale)
         kw.agents.stop_agent(name)
         return self.pending
 

@@ -99,7 +99,7 @@ class ProbeKeywords(LibraryComponent):
         token: TokenChoice = TokenChoice.OWN,
         takes_tasks: bool = False,
         extra: dict[str, Any] | None = None,
-        capabilities: list[str] | None = None,
+        capabilities: list[str] | str | None = None,
     ) -> None:
         """Sends an ``identify`` frame from the probe as agent ``smoke-<run>-<agent>``.
 
@@ -115,8 +115,8 @@ class ProbeKeywords(LibraryComponent):
             takes_tasks: declare the run's capability.
             extra: more fields for the frame, e.g. ``{"client_type": "sidecar"}`` (the
                 contract says the hub ignores them).
-            capabilities: with ``takes_tasks``, more capabilities besides the run's (e.g.
-                those of `Submit Task`'s ``capabilities``).
+            capabilities: with ``takes_tasks``, more capabilities besides the run's, a list
+                or comma separated (e.g. those of `Submit Task`'s ``capabilities``).
 
         Example:
         | `Send Identify` | probe | agent=intruder | token=unknown |
@@ -139,9 +139,9 @@ class ProbeKeywords(LibraryComponent):
                 "token": value,
                 "name": agent,
                 "status": "idle",
-                "capabilities": (
-                    [self.session.capability, *(capabilities or [])] if takes_tasks else []
-                ),
+                "capabilities": [self.session.capability, *_names(capabilities)]
+                if takes_tasks
+                else [],
                 **(extra or {}),
             }
         )
@@ -382,3 +382,9 @@ class ProbeKeywords(LibraryComponent):
             )
         self.info(f"{what} -> {seen}")
         return answer
+
+
+def _names(value: list[str] | str | None) -> list[str]:
+    """Capability names from a list or a comma separated string."""
+    items = value.split(",") if isinstance(value, str) else list(value or [])
+    return [item.strip() for item in items if item.strip()]
