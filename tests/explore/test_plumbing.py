@@ -416,8 +416,8 @@ def test_timer_operations_render_as_ordinary_keywords() -> None:
     from AgentComLibrary.explore.runner import work
 
     assert render.held_task("h1", "${t2}", 500, 0.25, 5.0, 3.02) == [
-        "Start Agent    h1    behaviour=hold    capabilities=held    ping_interval=250ms",
-        "${t2}    Submit Task    Explore task 2    capabilities=held    complete_by=500ms",
+        "Start Agent    h1    behaviour=hold    capabilities=h1    ping_interval=250ms",
+        "${t2}    Submit Task    Explore task 2    capabilities=['h1']    complete_by=500ms",
         "Wait Until Task Is Assigned    ${t2}    agent=h1    timeout=5s",
         "Sleep    3.02s    Past the hub's overdue sweep: it must act",
         "Stop Agent    h1",
@@ -427,9 +427,9 @@ def test_timer_operations_render_as_ordinary_keywords() -> None:
     assert lines[3] == "FOR    ${_}    IN RANGE    16" and lines[7] == "END"
     assert lines[4].startswith("    Send Frame    p1    ") and "${assign}[task_id]" in lines[4]
     assert render.progress_worker_start("${t3}")[-1] == (
-        "${t3}    Submit Task    Explore task 3    capabilities=held"
+        "${t3}    Submit Task    Explore task 3    capabilities=['p1']"
     )
-    assert "capabilities=held" in render.progress_worker_start("${t3}")[1]
+    assert "capabilities=p1" in render.progress_worker_start("${t3}")[1]
     assert work(ops.LONG_WORK) == ("slow", 1.5) and work("hold") == ("hold", 0.2)
     plan = [ops.HeldTask(500), ops.ProgressWorker(), ops.Submit(2), ops.HeldTask(0)]
     known = model.Model()
@@ -455,11 +455,14 @@ def test_a_stale_failure_renders_as_ordinary_keywords() -> None:
     from AgentComLibrary.explore import model, ops
 
     assert render.stale_failure("s1", "${t3}", 0, 5.0) == [
-        "Start Agent    s1    behaviour=hold    capabilities=held",
-        "${t3}    Submit Task    Explore task 3    capabilities=held",
+        "Start Agent    s1    behaviour=hold    capabilities=s1",
+        "${t3}    Submit Task    Explore task 3    capabilities=['s1']",
         "Wait Until Task Is Assigned    ${t3}    agent=s1    timeout=5s",
         "Report Task Failed    s1    ${t3}    generation=0",
         "Stop Agent    s1",
     ]
     known = model.Model()
     assert known.apply(ops.StaleFailure()) and known.tasks == 1 and known.failers == 1
+    assert known.apply(ops.HeldTask(0)) and known.apply(ops.ProgressWorker())
+    assert known.own_agents() == ["p1", "h1", "s1"]
+    assert render.healer_capabilities(known.own_agents()) == "gpu,p1,h1,s1"

@@ -46,6 +46,16 @@ class Model:
     batches: int = 0  # batches spread over agents of their own (their tasks not counted above)
     holders: int = 0  # agents of held tasks (HeldTask), each started and stopped by its task
     failers: int = 0  # agents of stale failure reports (StaleFailure), each on its own
+    workers: int = 0  # progress workers (ProgressWorker), all the probe p1
+
+    def own_agents(self) -> list[str]:
+        """The agents of operations that bring their own (a capability of their name): the
+        end phase's healer takes their tasks too."""
+        return (
+            ["p1"] * bool(self.workers)
+            + [f"h{n}" for n in range(1, self.holders + 1)]
+            + [f"s{n}" for n in range(1, self.failers + 1)]
+        )
 
     def apply(self, op: ops.Op) -> bool:
         """Whether ``op`` applies now; if it does, the model takes it in."""
@@ -58,6 +68,7 @@ class Model:
             self.tasks += op.count
         elif isinstance(op, ops.ProgressWorker):
             self.tasks += 1
+            self.workers += 1
         elif isinstance(op, ops.HeldTask):
             self.tasks += 1
             self.holders += 1

@@ -174,7 +174,7 @@ class Recovering:
 @dataclass(frozen=True)
 class StaleFailure:
     """A failure report with a stale generation, on its own: a fresh agent (``s1`` ...)
-    that holds every task, with the capability ``HELD``, is handed a task needing it and
+    that holds every task, with a capability of its own (its name), is handed a task needing it and
     reports it failed with the generation before the one it was given; then it stops (the
     end phase's healer completes the task). The contract refuses the report."""
 
@@ -201,13 +201,10 @@ class Batch:
         return self.agents * BATCH_PER_AGENT
 
 
-HELD = "held"  # the capability of the timer operations' tasks: their own agent and the healer
-
-
 @dataclass(frozen=True)
 class HeldTask:
     """A task held past a hub timer, on its own: a fresh agent (``h1`` ...) that accepts
-    and holds every task, talkative, with the capability ``HELD`` (no other agent of the
+    and holds every task, talkative, with a capability of its own (its name: no other agent of the
     scenario takes the task), a task needing it, due ``due_ms`` after its submission
     (``complete_by``: the overdue sweep must take it back) or with no deadline
     (``due_ms`` 0: the stuck sweep must); then a pause past that sweep, two of its
@@ -219,8 +216,8 @@ class HeldTask:
 
 @dataclass(frozen=True)
 class ProgressWorker:
-    """A probe identified as an agent (``p1``, taking tasks, with the capability ``HELD``)
-    and a task submitted for it, needing ``HELD`` (no other agent of the scenario takes
+    """A probe identified as an agent (``p1``, taking tasks, with the capability ``p1``)
+    and a task submitted for it, needing ``p1`` (no other agent of the scenario takes
     it); it takes the task, accepts it and reports ``task_progress`` (and pings) every
     250 ms, ``reports`` times, then closes: an agent that keeps reporting progress, past
     the hub's acceptance timeout and stuck threshold."""

@@ -11,10 +11,9 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .ops import BATCH_TOLERANCE, HELD, Batch, Submit
+from .ops import BATCH_TOLERANCE, Batch, Submit
 
 SEP = "    "
-HEALER_CAPABILITIES = f"gpu,{HELD}"  # the healer can take every task of a scenario
 GPU_VARIABLE = "${GPU}"  # the list variable @{GPU} of the reproduction: ['gpu']
 
 
@@ -139,12 +138,12 @@ def held_task(
     """A task held past a hub timer by an agent of its own (see ``ops.HeldTask``)."""
     number = variable.strip("${}").lstrip("t")
     return [
-        *start_agent(name, "hold", False, ping_interval, None, capabilities=HELD),
+        *start_agent(name, "hold", False, ping_interval, None, capabilities=name),
         line(
             variable,
             "Submit Task",
             f"Explore task {number}",
-            f"capabilities={HELD}",
+            f"capabilities=['{name}']",
             f"complete_by={duration(due_ms / 1000)}" if due_ms else "",
         ),
         line("Wait Until Task Is Assigned", variable, f"agent={name}", f"timeout={duration(wait)}"),
@@ -161,8 +160,8 @@ def stale_failure(name: str, variable: str, generation: int, wait: float) -> lis
     """A fresh agent reports its task failed with a stale generation (see StaleFailure)."""
     number = variable.strip("${}").lstrip("t")
     return [
-        *start_agent(name, "hold", False, None, None, capabilities=HELD),
-        line(variable, "Submit Task", f"Explore task {number}", f"capabilities={HELD}"),
+        *start_agent(name, "hold", False, None, None, capabilities=name),
+        line(variable, "Submit Task", f"Explore task {number}", f"capabilities=['{name}']"),
         line("Wait Until Task Is Assigned", variable, f"agent={name}", f"timeout={duration(wait)}"),
         *report(name, variable, generation, failed=True),
         line("Stop Agent", name),
@@ -182,10 +181,10 @@ def progress_worker_start(variable: str) -> list[str]:
     return [
         line("Open Probe Connection", WORKER),
         line(
-            "Send Identify", WORKER, f"agent={WORKER}", "takes_tasks=True", f"capabilities={HELD}"
+            "Send Identify", WORKER, f"agent={WORKER}", "takes_tasks=True", f"capabilities={WORKER}"
         ),
         line("Next Reply Should Be", WORKER, "identified"),
-        line(variable, "Submit Task", f"Explore task {number}", f"capabilities={HELD}"),
+        line(variable, "Submit Task", f"Explore task {number}", f"capabilities=['{WORKER}']"),
     ]
 
 
@@ -313,6 +312,12 @@ def heal(pool: str) -> list[str]:
     return [line("Heal Partition", pool)]
 
 
+def healer_capabilities(own: Sequence[str]) -> str:
+    """The end phase's healer takes every task: gpu, and the capability of each agent of
+    an operation that brings its own (``own``, see ``Model.own_agents``)."""
+    return ",".join(["gpu", *own])
+
+
 def end_phase(
     released: Sequence[str],
     heal_pool: str,
@@ -323,6 +328,7 @@ def end_phase(
     read: bool = False,
     judged: float = 0,
     recovered: str = "",
+    own: Sequence[str] = (),
 ) -> list[str]:
     """Judge the contract while agents that never finish a task still hold theirs (``judged``:
     after that many seconds), release them (``read``: then read the agent listings, as
@@ -340,7 +346,7 @@ def end_phase(
         lines += read_agents()
     if heal_pool:
         lines += heal(heal_pool)
-    lines += start_agent("healer", "complete", True, ping_interval, None, HEALER_CAPABILITIES)
+    lines += start_agent("healer", "complete", True, ping_interval, None, healer_capabilities(own))
     lines.append(
         line(
             "Wait Until Tasks Are Finished",

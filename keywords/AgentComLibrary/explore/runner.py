@@ -309,9 +309,9 @@ class ExampleRunner:
         self.pending = render.progress_worker_start(f"${{t{number}}}")
         probes.open_probe_connection(name)
         try:
-            probes.send_identify(name, agent=name, takes_tasks=True, capabilities=[ops.HELD])
+            probes.send_identify(name, agent=name, takes_tasks=True, capabilities=[name])
             probes.next_reply_should_be(name, "identified")
-            self.kw.tasks.submit_task(f"Explore task {number}", capabilities=[ops.HELD])
+            self.kw.tasks.submit_task(f"Explore task {number}", capabilities=[name])
             try:
                 assign = probes.wait_until_probe_receives_task(name, timedelta(seconds=WORKER_WAIT))
             except AssertionError:
@@ -354,12 +354,12 @@ class ExampleRunner:
         kw.agents.start_agent(
             name,
             Behaviour.HOLD,
-            capabilities=ops.HELD,
+            capabilities=name,
             ping_interval=None if ping is None else timedelta(seconds=ping),
         )
         task = kw.tasks.submit_task(
             f"Explore task {number}",
-            capabilities=[ops.HELD],
+            capabilities=[name],
             complete_by=timedelta(milliseconds=op.due_ms) if op.due_ms else None,
         )
         kw.tasks.wait_until_task_is_assigned(task, agent=name, timeout=timedelta(seconds=HELD_WAIT))
@@ -373,8 +373,8 @@ class ExampleRunner:
         kw, number = self.kw, model.tasks
         name, variable = f"s{model.failers}", f"${{t{number}}}"
         self.pending = render.stale_failure(name, variable, 0, HELD_WAIT)  # a fresh task: 1
-        kw.agents.start_agent(name, Behaviour.HOLD, capabilities=ops.HELD)
-        task = kw.tasks.submit_task(f"Explore task {number}", capabilities=[ops.HELD])
+        kw.agents.start_agent(name, Behaviour.HOLD, capabilities=name)
+        task = kw.tasks.submit_task(f"Explore task {number}", capabilities=[name])
         kw.tasks.wait_until_task_is_assigned(task, agent=name, timeout=timedelta(seconds=HELD_WAIT))
         got = kw.ctx.agents.active[name].received_tasks(kw.ctx.test.mark)[-1]
         stale = (got.generation or 1) - 1
@@ -542,6 +542,7 @@ class ExampleRunner:
             read,
             JUDGE_PAUSE if judged else 0,
             recovered,
+            model.own_agents(),
         )
         if judged:  # while they hold their tasks: agent states (working) among the rules
             time.sleep(JUDGE_PAUSE)  # their last assignments and accepts arrive meanwhile
@@ -554,7 +555,7 @@ class ExampleRunner:
             kw.network.heal_partition(FAR_POOL)
         kw.agents.start_agent(
             "healer",
-            capabilities=render.HEALER_CAPABILITIES,
+            capabilities=render.healer_capabilities(model.own_agents()),
             ping_interval=None if ping is None else timedelta(seconds=ping),
         )
         kw.tasks.wait_until_tasks_are_finished(
