@@ -376,8 +376,9 @@ class ExampleRunner:
         kw.agents.start_agent(name, Behaviour.HOLD, capabilities=name)
         task = kw.tasks.submit_task(f"Explore task {number}", capabilities=[name])
         kw.tasks.wait_until_task_is_assigned(task, agent=name, timeout=timedelta(seconds=HELD_WAIT))
-        got = kw.ctx.agents.active[name].received_tasks(kw.ctx.test.mark)[-1]
-        stale = (got.generation or 1) - 1
+        # the hub's record: the agent may not have read its task_assign yet
+        generation = kw.ctx.require_session().client.get_task(task).generation
+        stale = (generation or 1) - 1
         self.pending = render.stale_failure(name, variable, stale, HELD_WAIT)
         kw.agents.report_task_failed(name, task, generation=stale)
         kw.agents.stop_agent(name)
