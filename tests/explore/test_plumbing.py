@@ -418,7 +418,7 @@ def test_timer_operations_render_as_ordinary_keywords() -> None:
     assert render.held_task("h1", "${t2}", 500, 0.25, 5.0, 3.02) == [
         "Start Agent    h1    behaviour=hold    capabilities=h1    ping_interval=250ms",
         "${t2}    Submit Task    Explore task 2    capabilities=['h1']    complete_by=500ms",
-        "Wait Until Task Is Assigned    ${t2}    agent=h1    timeout=5s",
+        "Wait Until Agent Receives Task    h1    timeout=5s",
         "Sleep    3.02s    Past the hub's overdue sweep: it must act",
         "Stop Agent    h1",
     ]
@@ -454,11 +454,11 @@ def test_held_tasks_are_drawn_only_where_the_sweeps_are_short() -> None:
 def test_a_stale_failure_renders_as_ordinary_keywords() -> None:
     from AgentComLibrary.explore import model, ops
 
-    assert render.stale_failure("s1", "${t3}", 0, 5.0) == [
+    assert render.stale_failure("s1", "${t3}", 5.0) == [
         "Start Agent    s1    behaviour=hold    capabilities=s1",
         "${t3}    Submit Task    Explore task 3    capabilities=['s1']",
-        "Wait Until Task Is Assigned    ${t3}    agent=s1    timeout=5s",
-        "Report Task Failed    s1    ${t3}    generation=0",
+        "${s1_task}    Wait Until Agent Receives Task    s1    timeout=5s",
+        "Report Task Failed    s1    ${s1_task}    generation=0",
         "Stop Agent    s1",
     ]
     known = model.Model()

@@ -174,9 +174,10 @@ class Recovering:
 @dataclass(frozen=True)
 class StaleFailure:
     """A failure report with a stale generation, on its own: a fresh agent (``s1`` ...)
-    that holds every task, with a capability of its own (its name), is handed a task needing it and
-    reports it failed with the generation before the one it was given; then it stops (the
-    end phase's healer completes the task). The contract refuses the report."""
+    that holds every task, with a capability of its own (its name), a task submitted that
+    only it (and the healer) may take; it reports the first task it is handed (that one,
+    or an older one queued) failed with generation 0, which no assignment has, and stops
+    (the end phase's healer completes the task). The contract refuses the report."""
 
 
 BATCH_PER_AGENT = 5  # TEST-03's ratio: 20 tasks over 4 agents
@@ -203,13 +204,14 @@ class Batch:
 
 @dataclass(frozen=True)
 class HeldTask:
-    """A task held past a hub timer, on its own: a fresh agent (``h1`` ...) that accepts
-    and holds every task, talkative, with a capability of its own (its name: no other agent of the
-    scenario takes the task), a task needing it, due ``due_ms`` after its submission
-    (``complete_by``: the overdue sweep must take it back) or with no deadline
-    (``due_ms`` 0: the stuck sweep must); then a pause past that sweep, two of its
-    intervals and the checker's margin, and the agent stops (the end phase's healer
-    completes the task). Drawn only on a hub whose sweeps are short."""
+    """A task held past a hub timer: a fresh agent (``h1`` ...) that accepts and holds
+    every task, talkative, with a capability of its own (its name), and a task that only it
+    (and the end phase's healer) may take, due ``due_ms`` after its submission
+    (``complete_by``: the overdue sweep must take it back) or with no deadline (``due_ms``
+    0); the agent holds the first task it gets (that one, or an older one queued: any task
+    it holds without progress is the stuck sweep's), then a pause past that sweep, two of
+    its intervals and the checker's margin, and the agent stops (the healer completes the
+    task). Drawn only on a hub whose sweeps are short."""
 
     due_ms: int = 500
 

@@ -146,7 +146,7 @@ def held_task(
             f"capabilities=['{name}']",
             f"complete_by={duration(due_ms / 1000)}" if due_ms else "",
         ),
-        line("Wait Until Task Is Assigned", variable, f"agent={name}", f"timeout={duration(wait)}"),
+        line("Wait Until Agent Receives Task", name, f"timeout={duration(wait)}"),
         line(
             "Sleep",
             duration(pause),
@@ -156,14 +156,16 @@ def held_task(
     ]
 
 
-def stale_failure(name: str, variable: str, generation: int, wait: float) -> list[str]:
-    """A fresh agent reports its task failed with a stale generation (see StaleFailure)."""
+def stale_failure(name: str, variable: str, wait: float) -> list[str]:
+    """A fresh agent reports the task it was handed failed with generation 0, which no
+    assignment has (see StaleFailure)."""
     number = variable.strip("${}").lstrip("t")
+    held = f"${{{name}_task}}"
     return [
         *start_agent(name, "hold", False, None, None, capabilities=name),
         line(variable, "Submit Task", f"Explore task {number}", f"capabilities=['{name}']"),
-        line("Wait Until Task Is Assigned", variable, f"agent={name}", f"timeout={duration(wait)}"),
-        *report(name, variable, generation, failed=True),
+        line(held, "Wait Until Agent Receives Task", name, f"timeout={duration(wait)}"),
+        *report(name, held, 0, failed=True),
         line("Stop Agent", name),
     ]
 

@@ -357,30 +357,27 @@ class ExampleRunner:
             capabilities=name,
             ping_interval=None if ping is None else timedelta(seconds=ping),
         )
-        task = kw.tasks.submit_task(
+        kw.tasks.submit_task(
             f"Explore task {number}",
             capabilities=[name],
             complete_by=timedelta(milliseconds=op.due_ms) if op.due_ms else None,
         )
-        kw.tasks.wait_until_task_is_assigned(task, agent=name, timeout=timedelta(seconds=HELD_WAIT))
+        # the first task it gets: its own, or an older one queued (it may take any run task)
+        kw.agents.wait_until_agent_receives_task(name, timedelta(seconds=HELD_WAIT))
         time.sleep(pause)
         kw.agents.stop_agent(name)
         return self.pending
 
     def _stale_failure(self, model: Model) -> list[str]:
-        """An agent of its own reports its task failed with a stale generation, then stops
-        (see StaleFailure)."""
+        """An agent of its own reports the first task it gets failed with generation 0,
+        then stops (see StaleFailure)."""
         kw, number = self.kw, model.tasks
         name, variable = f"s{model.failers}", f"${{t{number}}}"
-        self.pending = render.stale_failure(name, variable, 0, HELD_WAIT)  # a fresh task: 1
+        self.pending = render.stale_failure(name, variable, HELD_WAIT)
         kw.agents.start_agent(name, Behaviour.HOLD, capabilities=name)
-        task = kw.tasks.submit_task(f"Explore task {number}", capabilities=[name])
-        kw.tasks.wait_until_task_is_assigned(task, agent=name, timeout=timedelta(seconds=HELD_WAIT))
-        # the hub's record: the agent may not have read its task_assign yet
-        generation = kw.ctx.require_session().client.get_task(task).generation
-        stale = (generation or 1) - 1
-        self.pending = render.stale_failure(name, variable, stale, HELD_WAIT)
-        kw.agents.report_task_failed(name, task, generation=stale)
+        kw.tasks.submit_task(f"Explore task {number}", capabilities=[name])
+        held = kw.agents.wait_until_agent_receives_task(name, timedelta(seconds=HELD_WAIT))
+        kw.agents.report_task_failed(name, held, generation=0)
         kw.agents.stop_agent(name)
         return self.pending
 
