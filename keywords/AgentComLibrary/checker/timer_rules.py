@@ -80,7 +80,31 @@ def accepted_assignments(view: View) -> Iterator[Accepted]:
                 yield Accepted(conn, task, given[-1].generation or 0, frame, answer)
 
 
-def taken_back(view: View, held: Accepted) -> tuple[int, str] | None:
+Frames = dict[str, list[tuple[ObservedConnection, Event]]]
+
+
+def assigns_by_task(view: View) -> Frames:
+    """Every ``task_assign`` any agent received, by task id (built once per judgement: the
+    rules look them up per assignment, which over 10,000 tasks must not scan them all)."""
+    found: Frames = {}
+    for conn in view.connections.values():
+        for e in conn.received("task_assign"):
+            if e.task_id:
+                found.setdefault(e.task_id, []).append((conn, e))
+    return found
+
+
+def reports_by_task(view: View) -> Frames:
+    """Every frame an agent sent naming a task, by task id (built once per judgement)."""
+    found: Frames = {}
+    for conn in view.connections.values():
+        for e in conn.events:
+            if e.direction == OUT and e.task_id:
+                found.setdefault(e.task_id, []).append((conn, e))
+    return found
+
+
+def taken_back(view: View, held: Accepted, assigns: Frames | None = None) -> tuple[int, str] | None:
     """When (hub ms) and how the hub took ``held`` back: the reclaim that ended it in the
     record, or the ``assigned_at`` of a later generation of the task anyone received."""
     index = assignment(held.task, held.conn.agent_id, held.generation)
@@ -92,11 +116,11 @@ def taken_back(view: View, held: Accepted) -> tuple[int, str] | None:
     moments = []
     if end is not None and end.event == "reclaimed" and end.timestamp is not None:
         moments.append((end.timestamp, f"reclaimed ({end.details})"))
-    for conn in view.connections.values():
-        for e in conn.received("task_assign"):
-            stamp = info_int(e, "assigned_at")
-            if e.task_id == held.task.id and (e.generation or 0) > held.generation and stamp:
-                moments.append((stamp, f"handed to {view.name(conn.agent_id)} gen {e.generation}"))
+    assigns = assigns_by_task(view) if assigns is None else assigns
+    for conn, e in assigns.get(held.task.id, ()):
+        stamp = info_int(e, "assigned_at")
+        if (e.generation or 0) > held.generation and stamp:
+            moments.append((stamp, f"handed to {view.name(conn.agent_id)} gen {e.generation}"))
     return min(moments, default=None)
 
 
@@ -144,8 +168,9 @@ def accepted_task_kept(view: View) -> list[Violation]:
     the moment; counted from the refresh's sending on the hub clock's lower bound).
     """
     out = []
+    assigns = assigns_by_task(view)
     for held in accepted_assignments(view):
-        back = taken_back(view, held)
+        back = taken_back(view, held, assigns)
         if back is None or view.clock.lo == -math.inf:
             continue
         stamp, how = back
@@ -190,23 +215,23 @@ def _record_lines(view: View, task: TaskRecord) -> tuple[str, ...]:
 # -- stuck-sweep-acts ----------------------------------------------------------------------------
 
 
-def refreshed_until(view: View, task: TaskRecord, start: int, end: int | None) -> float:
+def refreshed_until(
+    view: View, task: TaskRecord, start: int, end: int | None, reports: Frames | None = None
+) -> float:
     """An upper bound (hub ms) of the task's ``updated_at`` during its assignment stamped
     ``start`` and ended at ``end`` (None: still assigned): the assignment's stamp or the
     latest processing of any frame naming the task (inf when one that may fall in it was
     never proven processed)."""
     latest = float(start)
-    for conn in view.connections.values():
-        for e in conn.events:
-            if e.direction != OUT or e.task_id != task.id:
-                continue
-            if end is not None and e.wall_ms + view.clock.lo > end:
-                continue  # processed after the assignment ended
-            answer = processed_by(conn, e)
-            if answer is None and conn.end is None:
-                return math.inf
-            last = answer if answer is not None else conn.end
-            latest = max(latest, last.wall_ms + view.clock.hi)  # type: ignore[union-attr]
+    reports = reports_by_task(view) if reports is None else reports
+    for conn, e in reports.get(task.id, ()):
+        if end is not None and e.wall_ms + view.clock.lo > end:
+            continue  # processed after the assignment ended
+        answer = processed_by(conn, e)
+        if answer is None and conn.end is None:
+            return math.inf
+        last = answer if answer is not None else conn.end
+        latest = max(latest, last.wall_ms + view.clock.hi)  # type: ignore[union-attr]
     return latest
 
 
@@ -232,11 +257,14 @@ def stuck_deadlines(view: View) -> Iterator[Judged]:
     )
     if math.isinf(view.clock.lo) or math.isinf(view.clock.hi):
         return
+    reports = reports_by_task(view)
     for task in view.tasks.values():
         if task.history_truncated:
             continue
         for start, end in assignments_with_ends(task):
-            until = refreshed_until(view, task, start.timestamp or 0, end and end.timestamp)
+            until = refreshed_until(
+                view, task, start.timestamp or 0, end and end.timestamp, reports
+            )
             deadline = until + wait
             if not math.isinf(until) and sweep_judged(view, task, deadline):
                 yield task, start, end, deadline
@@ -347,8 +375,9 @@ def overdue_sweep_acts(view: View) -> list[Violation]:
 def applicable(view: View) -> dict[str, int]:
     """How many cases each timer rule judged in this view (for measuring, not for verdicts)."""
     kept = 0
+    assigns = assigns_by_task(view)
     for held in accepted_assignments(view):
-        back = taken_back(view, held)
+        back = taken_back(view, held, assigns)
         if back is not None and view.clock.surely_before(held.ack.wall_ms, back[0]):
             kept += 1
     return {
