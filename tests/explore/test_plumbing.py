@@ -274,8 +274,9 @@ def test_search_finds_and_shrinks_to_the_minimal_scenario() -> None:
 
 def test_after_hypothesis_each_operation_is_left_out_in_turn() -> None:
     calls: list = []
-    for seed in (1, 3, 5):
+    for seed in (3, 4, 5):  # seeds whose first 300 scenarios have a hold agent killed
         result = search(fake_hub(calls), scenarios(12), seed, Budget(duration=30, max_examples=300))
+        assert result.finding is not None, f"seed {seed}: no failure among 300 scenarios"
         assert len(result.best_plan) == 3, result.best_plan
 
 
@@ -415,14 +416,25 @@ def test_timer_operations_render_as_ordinary_keywords() -> None:
     from AgentComLibrary.explore import model, ops
     from AgentComLibrary.explore.runner import work
 
-    assert render.held_task("h1", "${t2}", 500, 0.25, 5.0, 3.02) == [
+    assert render.held_task("h1", "${t2}", 500, 0.25, 5.0, 0.25, 2.77) == [
         "Start Agent    h1    behaviour=hold    capabilities=h1    ping_interval=250ms",
         "${t2}    Submit Task    Explore task 2    capabilities=['h1']    complete_by=500ms",
         "Wait Until Agent Receives Task    h1    timeout=5s",
-        "Sleep    3.02s    Past the hub's overdue sweep: it must act",
+        "Sleep    250ms    Its accept is answered",
+        "Contract Should Hold",
+        "Sleep    2.77s    Past the hub's overdue sweep: it must act",
         "Stop Agent    h1",
     ]
-    assert "complete_by" not in render.held_task("h2", "${t4}", 0, None, 5.0, 6.0)[1]
+    assert "complete_by" not in render.held_task("h2", "${t4}", 0, None, 5.0, 0.25, 6.0)[1]
+    assert render.silent_held_task("h3", "${t5}", 5.0, 2.0) == [
+        "Start Agent    h3    behaviour=hold    capabilities=h3",
+        "${t5}    Submit Task    Explore task 5    capabilities=['h3']",
+        "${h3_task}    Wait Until Agent Receives Task    h3    timeout=5s",
+        "${h3_record}    Wait Until Task Is Assigned    ${h3_task}    agent=h3",
+        "# h3 never pings: the hub evicts it at its ping timeout and takes the task back",
+        "Wait Until Task Is Reclaimed    ${h3_task}    ${h3_record}[assigned_at]    2s",
+        "Stop Agent    h3",
+    ]
     lines = render.progress_worker(16, 1.0, 0.25)
     assert lines[3] == "FOR    ${_}    IN RANGE    16" and lines[7] == "END"
     assert lines[4].startswith("    Send Frame    p1    ") and "${assign}[task_id]" in lines[4]
@@ -449,12 +461,21 @@ def test_held_tasks_are_drawn_only_where_the_sweeps_are_short() -> None:
     )
     with pytest.raises(NoSuchExample):
         find(operations(Abilities()), lambda op: isinstance(op, HeldTask), settings=quick)
+    silent = Abilities(short_sweeps=True, short_liveness=True)
+    assert find(
+        operations(silent), lambda op: isinstance(op, HeldTask) and op.silent, settings=quick
+    ) == HeldTask(0, silent=True)
+    with pytest.raises(NoSuchExample):
+        find(operations(short), lambda op: isinstance(op, HeldTask) and op.silent, settings=quick)
 
 
-def test_a_stale_failure_renders_as_ordinary_keywords() -> None:
+def test_a_stale_report_renders_as_ordinary_keywords() -> None:
     from AgentComLibrary.explore import model, ops
 
-    assert render.stale_failure("s1", "${t3}", 5.0) == [
+    assert render.stale_report("s1", "${t3}", 5.0)[3] == (
+        "Report Task Complete    s1    ${s1_task}    generation=0"
+    )
+    assert render.stale_report("s1", "${t3}", 5.0, failed=True) == [
         "Start Agent    s1    behaviour=hold    capabilities=s1",
         "${t3}    Submit Task    Explore task 3    capabilities=['s1']",
         "${s1_task}    Wait Until Agent Receives Task    s1    timeout=5s",
@@ -462,7 +483,7 @@ def test_a_stale_failure_renders_as_ordinary_keywords() -> None:
         "Stop Agent    s1",
     ]
     known = model.Model()
-    assert known.apply(ops.StaleFailure()) and known.tasks == 1 and known.failers == 1
+    assert known.apply(ops.StaleReport(failed=True)) and known.tasks == 1 and known.failers == 1
     assert known.apply(ops.HeldTask(0)) and known.apply(ops.ProgressWorker())
     assert known.own_agents() == ["p1", "h1", "s1"]
     assert render.healer_capabilities(known.own_agents()) == "gpu,p1,h1,s1"

@@ -45,7 +45,7 @@ class Model:
     revoked: bool = False  # the keeper's tokens are revoked (its own token is refused since)
     batches: int = 0  # batches spread over agents of their own (their tasks not counted above)
     holders: int = 0  # agents of held tasks (HeldTask), each started and stopped by its task
-    failers: int = 0  # agents of stale failure reports (StaleFailure), each on its own
+    failers: int = 0  # agents of stale reports (StaleReport), each on its own
     workers: int = 0  # progress workers (ProgressWorker), all the probe p1
 
     def own_agents(self) -> list[str]:
@@ -72,7 +72,7 @@ class Model:
         elif isinstance(op, ops.HeldTask):
             self.tasks += 1
             self.holders += 1
-        elif isinstance(op, ops.StaleFailure):
+        elif isinstance(op, ops.StaleReport):
             self.tasks += 1
             self.failers += 1
         elif isinstance(op, (ops.Kill, ops.Close)):

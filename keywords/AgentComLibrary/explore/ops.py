@@ -172,12 +172,15 @@ class Recovering:
 
 
 @dataclass(frozen=True)
-class StaleFailure:
-    """A failure report with a stale generation, on its own: a fresh agent (``s1`` ...)
-    that holds every task, with a capability of its own (its name), a task submitted that
-    only it (and the healer) may take; it reports the first task it is handed (that one,
-    or an older one queued) failed with generation 0, which no assignment has, and stops
-    (the end phase's healer completes the task). The contract refuses the report."""
+class StaleReport:
+    """A report with a stale generation, on its own: a fresh agent (``s1`` ...) that holds
+    every task, with a capability of its own (its name), a task submitted that only it
+    (and the healer) may take; it reports the first task it is handed (that one, or an
+    older one queued) complete (``failed``: failed) with generation 0, which no assignment
+    has, and stops (the end phase's healer completes the task). The contract refuses the
+    report."""
+
+    failed: bool = False
 
 
 BATCH_PER_AGENT = 5  # TEST-03's ratio: 20 tasks over 4 agents
@@ -205,15 +208,20 @@ class Batch:
 @dataclass(frozen=True)
 class HeldTask:
     """A task held past a hub timer: a fresh agent (``h1`` ...) that accepts and holds
-    every task, talkative, with a capability of its own (its name), and a task that only it
-    (and the end phase's healer) may take, due ``due_ms`` after its submission
-    (``complete_by``: the overdue sweep must take it back) or with no deadline (``due_ms``
-    0); the agent holds the first task it gets (that one, or an older one queued: any task
-    it holds without progress is the stuck sweep's), then a pause past that sweep, two of
-    its intervals and the checker's margin, and the agent stops (the healer completes the
-    task). Drawn only on a hub whose sweeps are short."""
+    every task, with a capability of its own (its name), and a task that only it (and the
+    end phase's healer) may take, due ``due_ms`` after its submission (``complete_by``:
+    the overdue sweep must take it back) or with no deadline (``due_ms`` 0); the agent
+    holds the first task it gets (that one, or an older one queued: any task it holds
+    without progress is the stuck sweep's), and the agent stops once the hub had to act.
+
+    Talkative (it pings): the contract is judged while it holds its accepted task (it must
+    be listed ``working``), then a pause past the sweep, two of its intervals and the
+    checker's margin. ``silent`` (it never pings, no deadline): the hub's ping timeout must
+    evict it and take the task back, well before the stuck threshold could. Drawn only on
+    a hub whose sweeps (and, for a silent one, ping timeout) are short."""
 
     due_ms: int = 500
+    silent: bool = False
 
 
 @dataclass(frozen=True)
@@ -230,7 +238,7 @@ class ProgressWorker:
 Op = Union[  # noqa: UP007  (a runtime alias; X | Y of classes works only from 3.10 as well)
     StartAgent, Submit, SubmitUnknownPriority, Kill, Close, Reconnect, SetBehaviour, Report,
     Pause, NoToken, ReadAgents, RevokeTokens, RestartHub, Partition, Heal, Recovering, Batch,
-    HeldTask, ProgressWorker, StaleFailure,
+    HeldTask, ProgressWorker, StaleReport,
 ]  # fmt: skip
 
 
@@ -241,6 +249,8 @@ class Abilities:
     restart: bool = False  # the library manages the hub (HubSession.managed)
     network_lab: bool = False  # running in the network lab with a far pool
     short_sweeps: bool = False  # the hub's stuck and overdue sweeps act within seconds
+    # the hub evicts a silent agent well before its stuck sweep could take the task back
+    short_liveness: bool = False
 
 
 # How a scenario draws its agents' liveness: every agent silent (first: Hypothesis starts
@@ -274,6 +284,8 @@ def _kinds(
     if abilities.restart:  # a task never taken: only where each scenario has a fresh hub
         submit = st.one_of(submit, st.just(SubmitUnknownPriority()))
     held = [st.just(HeldTask(DUE)), st.just(HeldTask(0))] if abilities.short_sweeps else []
+    if abilities.short_sweeps and abilities.short_liveness:
+        held.append(st.just(HeldTask(0, silent=True)))
 
     def start(behaviour: st.SearchStrategy[str]) -> st.SearchStrategy[StartAgent]:
         return st.builds(
@@ -300,7 +312,7 @@ def _kinds(
                 stale=st.booleans(),
                 failed=st.booleans(),
             ),
-            st.just(StaleFailure()),
+            st.builds(StaleReport, failed=st.booleans()),
         ),
         # looking on: let the hub's timers run, or read the agent listings meanwhile
         st.one_of(st.builds(Pause, ms=st.sampled_from(PAUSES)), st.just(ReadAgents())),

@@ -132,10 +132,8 @@ def holder(number: int) -> str:
     return f"h{number}"
 
 
-def held_task(
-    name: str, variable: str, due_ms: int, ping_interval: float | None, wait: float, pause: float
-) -> list[str]:
-    """A task held past a hub timer by an agent of its own (see ``ops.HeldTask``)."""
+def _held_start(name: str, variable: str, due_ms: int, ping_interval: float | None) -> list[str]:
+    """A held task's agent starts and its task is submitted (see ``ops.HeldTask``)."""
     number = variable.strip("${}").lstrip("t")
     return [
         *start_agent(name, "hold", False, ping_interval, None, capabilities=name),
@@ -146,7 +144,25 @@ def held_task(
             f"capabilities=['{name}']",
             f"complete_by={duration(due_ms / 1000)}" if due_ms else "",
         ),
+    ]
+
+
+def held_task(
+    name: str,
+    variable: str,
+    due_ms: int,
+    ping_interval: float | None,
+    wait: float,
+    judge_pause: float,
+    pause: float,
+) -> list[str]:
+    """A task held past a hub timer by a talkative agent of its own, the contract judged
+    while it holds the task (see ``ops.HeldTask``)."""
+    return [
+        *_held_start(name, variable, due_ms, ping_interval),
         line("Wait Until Agent Receives Task", name, f"timeout={duration(wait)}"),
+        line("Sleep", duration(judge_pause), "Its accept is answered"),
+        line("Contract Should Hold"),
         line(
             "Sleep",
             duration(pause),
@@ -156,16 +172,30 @@ def held_task(
     ]
 
 
-def stale_failure(name: str, variable: str, wait: float) -> list[str]:
-    """A fresh agent reports the task it was handed failed with generation 0, which no
-    assignment has (see StaleFailure)."""
+def silent_held_task(name: str, variable: str, wait: float, window: float) -> list[str]:
+    """A silent agent of its own holds a task: the hub must evict it and take the task
+    back within ``window`` seconds of the assignment (see ``ops.HeldTask``)."""
+    held, record = f"${{{name}_task}}", f"${{{name}_record}}"
+    return [
+        *_held_start(name, variable, 0, None),
+        line(held, "Wait Until Agent Receives Task", name, f"timeout={duration(wait)}"),
+        line(record, "Wait Until Task Is Assigned", held, f"agent={name}"),
+        f"# {name} never pings: the hub evicts it at its ping timeout and takes the task back",
+        line("Wait Until Task Is Reclaimed", held, f"{record}[assigned_at]", duration(window)),
+        line("Stop Agent", name),
+    ]
+
+
+def stale_report(name: str, variable: str, wait: float, failed: bool = False) -> list[str]:
+    """A fresh agent reports the task it was handed complete (or failed) with generation 0,
+    which no assignment has (see ``ops.StaleReport``)."""
     number = variable.strip("${}").lstrip("t")
     held = f"${{{name}_task}}"
     return [
         *start_agent(name, "hold", False, None, None, capabilities=name),
         line(variable, "Submit Task", f"Explore task {number}", f"capabilities=['{name}']"),
         line(held, "Wait Until Agent Receives Task", name, f"timeout={duration(wait)}"),
-        *report(name, held, 0, failed=True),
+        *report(name, held, 0, failed=failed),
         line("Stop Agent", name),
     ]
 

@@ -29,6 +29,10 @@ WORKER_WAIT = 1.0  # seconds a progress worker waits for a task (none: left out)
 PROGRESS_PACE = 0.25  # seconds between a progress worker's reports (and pings)
 HELD_WAIT = 5.0  # seconds a held task's own agent has to be assigned it
 HELD_SLACK = 1.0  # seconds a held task waits beyond what the sweep rules need
+EVICT_SLACK = 0.75  # seconds a silent held task's eviction may be late (a busy machine)
+# seconds between the end of that window and the stuck threshold, the earliest the stuck
+# sweep could take the task back instead (it counts from the accept, after the assignment)
+EVICT_MARGIN = 0.5
 # Operations that are one keyword on one agent, or on the far pool's host: the lines of the
 # reproduction (render) and the keyword method that does the same live.
 AGENT_ACTIONS: dict[type, tuple[Callable[[str], list[str]], str]] = {
@@ -119,6 +123,21 @@ class ExampleRunner:
     def stuck_is_short(self) -> bool:
         timers = self.timers
         return timers.stuck_threshold + 2 * timers.stuck_sweep_interval <= SHORT_TIMER
+
+    def eviction_window(self) -> float:
+        """Seconds from a silent agent's assignment to the hub taking its task back by
+        eviction: the ping timeout, two liveness sweeps and ``EVICT_SLACK``."""
+        timers = self.timers
+        return round(timers.ping_timeout + 2 * timers.liveness_sweep + EVICT_SLACK, 2)
+
+    def eviction_beats_stuck_sweep(self) -> bool:
+        """Whether a silent held task (``ops.HeldTask``, ``silent``) tells an evicting hub
+        from one that never evicts: the eviction window ends ``EVICT_MARGIN`` before the
+        stuck threshold, the earliest the stuck sweep could take the task back instead."""
+        return (
+            self.liveness_is_short()
+            and self.eviction_window() + EVICT_MARGIN <= self.timers.stuck_threshold
+        )
 
     def longest_timer(self, holding: bool = False) -> float:
         """The longest hub timer that can still move a task in the end phase: a task handed
@@ -264,8 +283,8 @@ class ExampleRunner:
             return self._batch(op, model.batches)
         if isinstance(op, ops.HeldTask):
             return self._held_task(op, model)
-        if isinstance(op, ops.StaleFailure):
-            return self._stale_failure(model)
+        if isinstance(op, ops.StaleReport):
+            return self._stale_report(op, model)
         if isinstance(op, ops.ProgressWorker):
             return self._progress_worker(op, model)
         if type(op) in NETWORK_ACTIONS:  # Partition, Heal: the far pool's host
@@ -346,11 +365,11 @@ class ExampleRunner:
         return self.stuck_is_short() and 2 * timers.overdue_sweep_interval <= SHORT_TIMER
 
     def _held_task(self, op: ops.HeldTask, model: Model) -> list[str]:
-        """An agent of its own holds a task past a hub timer, then stops (see HeldTask)."""
-        kw, number, ping = self.kw, model.tasks, self.ping_interval()
-        name, pause = render.holder(model.holders), self.held_pause(op.due_ms)
-        variable = f"${{t{number}}}"
-        self.pending = render.held_task(name, variable, op.due_ms, ping, HELD_WAIT, pause)
+        """An agent of its own holds a task until the hub had to act, then stops (see
+        HeldTask)."""
+        kw, number = self.kw, model.tasks
+        name, variable = render.holder(model.holders), f"${{t{number}}}"
+        ping = None if op.silent else self.ping_interval()
         kw.agents.start_agent(
             name,
             Behaviour.HOLD,
@@ -362,22 +381,38 @@ class ExampleRunner:
             capabilities=[name],
             complete_by=timedelta(milliseconds=op.due_ms) if op.due_ms else None,
         )
-        # the first task it gets: its own, or an older one queued (it may take any run task)
-        kw.agents.wait_until_agent_receives_task(name, timedelta(seconds=HELD_WAIT))
-        time.sleep(pause)
+        if op.silent:
+            window = self.eviction_window()
+            self.pending = render.silent_held_task(name, variable, HELD_WAIT, window)
+            # the first task it gets: its own, or an older one queued (it may take any)
+            held = kw.agents.wait_until_agent_receives_task(name, timedelta(seconds=HELD_WAIT))
+            record = kw.tasks.wait_until_task_is_assigned(held, agent=name)
+            kw.tasks.wait_until_task_is_reclaimed(
+                held, int(record["assigned_at"]), timedelta(seconds=window)
+            )
+        else:
+            pause = self.held_pause(op.due_ms)
+            self.pending = render.held_task(
+                name, variable, op.due_ms, ping, HELD_WAIT, JUDGE_PAUSE, pause - JUDGE_PAUSE
+            )
+            kw.agents.wait_until_agent_receives_task(name, timedelta(seconds=HELD_WAIT))
+            time.sleep(JUDGE_PAUSE)  # its accept is answered: judged while it holds the task
+            kw.contract.contract_should_hold()
+            time.sleep(pause - JUDGE_PAUSE)
         kw.agents.stop_agent(name)
         return self.pending
 
-    def _stale_failure(self, model: Model) -> list[str]:
-        """An agent of its own reports the first task it gets failed with generation 0,
-        then stops (see StaleFailure)."""
+    def _stale_report(self, op: ops.StaleReport, model: Model) -> list[str]:
+        """An agent of its own reports the first task it gets complete (or failed) with
+        generation 0, then stops (see StaleReport)."""
         kw, number = self.kw, model.tasks
         name, variable = f"s{model.failers}", f"${{t{number}}}"
-        self.pending = render.stale_failure(name, variable, HELD_WAIT)
+        self.pending = render.stale_report(name, variable, HELD_WAIT, op.failed)
         kw.agents.start_agent(name, Behaviour.HOLD, capabilities=name)
         kw.tasks.submit_task(f"Explore task {number}", capabilities=[name])
         held = kw.agents.wait_until_agent_receives_task(name, timedelta(seconds=HELD_WAIT))
-        kw.agents.report_task_failed(name, held, generation=0)
+        report = kw.agents.report_task_failed if op.failed else kw.agents.report_task_complete
+        report(name, held, generation=0)
         kw.agents.stop_agent(name)
         return self.pending
 

@@ -116,6 +116,7 @@ class ExploreKeywords(LibraryComponent):
             restart=session.managed is not None,
             network_lab=lab,
             short_sweeps=runner.sweeps_are_short(),
+            short_liveness=runner.eviction_beats_stuck_sweep(),
         )
         self.info(
             f"Exploring with seed {seed}. Hub restarts: "
