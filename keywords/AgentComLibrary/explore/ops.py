@@ -281,8 +281,12 @@ def _kinds(
         concurrency=st.integers(1, 3),
         rising=st.booleans(),
     )
-    if abilities.restart:  # a task never taken: only where each scenario has a fresh hub
-        submit = st.one_of(submit, st.just(SubmitUnknownPriority()))
+    # the hub's answers to odd requests: a call without a token, an agent's tokens revoked
+    # and (a task never taken: only where each scenario has a fresh hub) a priority word the
+    # hub does not know; not among the submissions, where it took half of the draws
+    answers = [st.builds(NoToken, route=st.sampled_from(ROUTES)), st.just(RevokeTokens())]
+    if abilities.restart:
+        answers.append(st.just(SubmitUnknownPriority()))
     held = [st.just(HeldTask(DUE)), st.just(HeldTask(0))] if abilities.short_sweeps else []
     if abilities.short_sweeps and abilities.short_liveness:
         held.append(st.just(HeldTask(0, silent=True)))
@@ -316,8 +320,7 @@ def _kinds(
         ),
         # looking on: let the hub's timers run, or read the agent listings meanwhile
         st.one_of(st.builds(Pause, ms=st.sampled_from(PAUSES)), st.just(ReadAgents())),
-        # tokens: a call without one, or an agent's tokens revoked
-        st.one_of(st.builds(NoToken, route=st.sampled_from(ROUTES)), st.just(RevokeTokens())),
+        st.one_of(answers),
         # the hub's own timers: an agent reporting progress past the acceptance timeout and
         # the stuck threshold, an agent working past the acceptance timeout, a pause for the
         # sweeps; where they are short, a task held past its deadline or without progress
