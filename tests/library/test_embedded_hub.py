@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -148,3 +149,43 @@ def test_command_line_has_faults_options_and_parent(tmp_path: Path) -> None:
     assert cmd[-2:] == ["--stuck-threshold", "2s"]
     assert cmd[cmd.index("--parent-pid") + 1] == str(os.getpid())
     assert cmd[cmd.index("--ready-file") + 1] == str(tmp_path / "ready.json")
+
+
+def test_a_hub_that_lost_its_port_to_another_process_starts_on_another(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    lost = taken.getsockname()[1]
+    picks = iter([lost])
+    real_pick = hub_launcher.free_port
+    monkeypatch.setattr(
+        hub_launcher, "free_port", lambda host, ports=None: next(picks, None) or real_pick(host)
+    )
+    hub = EmbeddedHub()
+    try:
+        hub.start()
+        assert hub.lost_ports == [lost] and hub.port != lost
+        assert HubClient(hub.url, hub.token).health()["status"] == "ok"
+    finally:
+        hub.stop()
+        taken.close()
+
+
+def test_a_hub_whose_ports_are_all_taken_fails_with_its_log(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    monkeypatch.setattr(hub_launcher, "free_port", lambda host, ports=None: taken.getsockname()[1])
+    hub = EmbeddedHub()
+    try:
+        with pytest.raises(EmbeddedHubError, match="address already in use"):
+            hub.start()
+        assert len(hub.lost_ports) == hub_launcher.PORT_ATTEMPTS - 1
+        assert hub.tmp_dir is None and hub not in hub_launcher._LIVE
+    finally:
+        hub.stop()
+        taken.close()

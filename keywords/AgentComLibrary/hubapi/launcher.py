@@ -91,6 +91,18 @@ def parse_ports(text: str) -> range | None:
     return range(first, last + 1)
 
 
+PORT_ATTEMPTS = 3  # a hub start that lost its port to another process, tried on another
+# what a hub's log says when its port is taken: Python's errno text, Erlang's reason
+_PORT_TAKEN = ("address already in use", "eaddrinuse")
+
+
+def port_was_taken(error: str) -> bool:
+    """Whether a failed start's error (with the hub's last log lines) says that the hub
+    could not bind its port because another process had it."""
+    text = error.lower()
+    return any(sign in text for sign in _PORT_TAKEN)
+
+
 def free_port(host: str, ports: range | None = None) -> int:
     """A port that is free on ``host`` now (the hub binds it a moment later): any, or one
     of ``ports`` tried in random order."""
@@ -152,6 +164,7 @@ class HubLauncher:
         self.process: ManagedProcess | None = None
         self.tmp_dir: Path | None = None
         self.port = 0
+        self.lost_ports: list[int] = []  # ports a start lost to another process (wait_started)
         self.url = self.ws_url = self.token = ""
         self.pid = 0
         self.final_log = ""  # the log's last lines, kept when stop() removes the run dir
@@ -248,13 +261,26 @@ class HubLauncher:
 
     def wait_started(self) -> HubLauncher:
         """Wait until the hub `begin` started answers; on failure (it exited, or did not
-        answer within ``start_timeout``) it is stopped and the error says why."""
-        try:
-            self._wait_ready()
-        except BaseException:
-            self.stop()
-            raise
-        return self
+        answer within ``start_timeout``) it is stopped and the error says why.
+
+        A hub that exited because its port was taken (another process bound the port
+        between `free_port` and the hub's own bind) is begun again on another port, up
+        to ``PORT_ATTEMPTS`` times in all; ``lost_ports`` lists the ports it lost."""
+        for attempt in range(1, PORT_ATTEMPTS + 1):
+            try:
+                self._wait_ready()
+                return self
+            except HubLaunchError as error:
+                self.stop()
+                if attempt == PORT_ATTEMPTS or not port_was_taken(str(error)):
+                    raise
+            except BaseException:
+                self.stop()
+                raise
+            self.lost_ports.append(self.port)
+            self.port = 0
+            self.begin()
+        return self  # not reached: the last attempt returned or raised
 
     def _first_token(self) -> str:
         source = self.token_source

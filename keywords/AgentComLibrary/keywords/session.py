@@ -226,6 +226,11 @@ class SessionKeywords(LibraryComponent):
             )
         else:
             where = f"hub at {session.url}"
+        if hub is not None and hub.lost_ports:
+            where += (
+                f"; another process took port(s) {id_list(map(str, hub.lost_ports))} before "
+                "the hub could bind it, so it was started again on another"
+            )
         self.info(
             f"Hub session open: {where}; run id {session.run_id}; "
             f"bootstrap token {mask(session.client.token)}"
