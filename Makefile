@@ -7,7 +7,7 @@ ROBOT_ARGS ?=
 
 STANDIN := tests/sidecar_standin
 
-.PHONY: pytest pytest-fast test-fast suite sidecar standin smoke smoke-parallel screenshots load atest test lint format docs docs-check fault-matrix bench clean help network network-deps
+.PHONY: pytest pytest-fast test-fast suite sidecar standin smoke smoke-parallel screenshots load atest test lint format docs docs-check fault-matrix bench clean help network network-deps explore-network
 
 help:
 	@echo "make smoke         run all suites against the embedded hub (results/log.html)"
@@ -21,6 +21,7 @@ help:
 	@echo "make fault-matrix  run the suites once per hub fault and print what caught each"
 	@echo "make explore       generated scenarios against a hub, a failure shrunk to a .robot file (results/explore)"
 	@echo "make network       run the network fault suite in a two-namespace lab (root)"
+	@echo "make explore-network  the explorer in that lab: partitions and heals drawn too (root)"
 	@echo "make sidecar       run the real-sidecar suite with the stand-in sidecar (needs node)"
 	@echo "make docs          write docs/AgentComLibrary.html and regenerate its libspec (libdoc)"
 	@echo "make format        format Python (ruff) and Robot files (robocop)"
@@ -136,6 +137,13 @@ network-deps:
 network: $(STAMP) network-deps
 	$(BIN)/python -m AgentComLibrary.network.lab --workdir results/network-lab -- \
 	  --argumentfile robot.args --outputdir results/network $(ROBOT_ARGS) suites/12_network_faults.robot
+
+# The explorer inside the network lab (root): half of its talkative agents run on the far
+# host, and partitions and heals of that host are drawn too (docs/explore.md).
+explore-network: $(STAMP) network-deps
+	$(BIN)/python -m AgentComLibrary.network.lab --workdir results/explore-network-lab -- \
+	  --argumentfile robot.args --outputdir results/explore-network --include explore $(ROBOT_ARGS) \
+	  --parse-include suites/15_explore.robot suites
 
 # pytest runs the test files on PYTEST_JOBS workers (pytest-xdist): most tests wait on hub
 # timers, so 4 workers suit 2 cores; each file stays on one worker (its fixtures run once). Tests

@@ -28,6 +28,10 @@ ${EXPLORE_SEED}          1
 ${EXPLORE_DURATION}      60s
 # The most operations in one generated scenario.
 ${EXPLORE_OPERATIONS}    12
+# The lab file and agent pools the network lab runner sets (`make explore-network`); empty:
+# not inside the lab (no partitions are drawn).
+${NETWORK_LAB}           ${EMPTY}
+${AGENT_POOLS}           ${EMPTY}
 
 
 *** Test Cases ***
@@ -44,7 +48,8 @@ EXP-01 Generated Scenarios Hold The Contract
 *** Keywords ***
 Start Explore Suite
     [Documentation]    Skips the suite unless it was asked for; then opens a hub of its own
-    ...    with short timers (the embedded hub; another hub keeps its own).
+    ...    with short timers (the embedded hub; another hub keeps its own), inside the
+    ...    network lab bound to its hub side address, with the lab's agent pools connected.
     ${asked}    Evaluate
     ...    $EXPLORE.lower() in ('yes', 'true', 'on') or robot.model.TagPatterns($OPTIONS.include).match(['explore'])
     ...    modules=robot.model
@@ -53,4 +58,8 @@ Start Explore Suite
     Load Known Defects    ${KNOWN_DEFECTS}    hub_version=${HUB_VERSION}
     VAR    ${options}    --ping-timeout 1s --stuck-threshold 3s
     ...    --stuck-sweep-interval 250ms --overdue-sweep-interval 250ms
-    Open Private Hub Session    acceptance_timeout=1s    hub_options=${options}
+    ${hub_host}    Open Network Lab    ${NETWORK_LAB}
+    Open Private Hub Session    acceptance_timeout=1s    hub_options=${options}    host=${hub_host}
+    IF    $NETWORK_LAB
+        Connect Agent Pools    ${AGENT_POOLS}    ping_interval=250ms
+    END

@@ -487,3 +487,24 @@ def test_a_stale_report_renders_as_ordinary_keywords() -> None:
     assert known.apply(ops.HeldTask(0)) and known.apply(ops.ProgressWorker())
     assert known.own_agents() == ["p1", "h1", "s1"]
     assert render.healer_capabilities(known.own_agents()) == "gpu,p1,h1,s1"
+
+
+def test_a_reproduction_found_in_the_network_lab_opens_the_lab_and_its_pools() -> None:
+    hub = render.HubSetup(1.0, 1.0, pool_ping=0.25)
+    text = render.robot_file(
+        "Explored Scenario 1 Fails", "doc", ["Partition Agent Host    far"], hub
+    )
+    assert "Suite Setup       Open Hub In The Network Lab" in text
+    assert "${NETWORK_LAB}    ${EMPTY}" in text and "${AGENT_POOLS}    ${EMPTY}" in text
+    keywords = text.split("*** Keywords ***\n", 1)[1].splitlines()
+    assert keywords[0] == "Open Hub In The Network Lab"
+    assert keywords[2] == "    ${hub_host}    Open Network Lab    ${NETWORK_LAB}"
+    assert keywords[3] == (
+        "    Open Private Hub Session    acceptance_timeout=1s    hub_options=--ping-timeout 1s"
+        "    host=${hub_host}"
+    )
+    assert keywords[5] == "        Connect Agent Pools    ${AGENT_POOLS}    ping_interval=250ms"
+    assert "*** Keywords ***" not in render.robot_file("T", "doc", [], render.HubSetup())
+    assert render.start_agent("a1", "hold", False, None, None, pool="local") == [
+        "Start Agent    a1    behaviour=hold    pool=local"
+    ]

@@ -36,6 +36,7 @@ def start_agent(
     ping_interval: float | None,
     delay: float | None,
     capabilities: str = "",
+    pool: str = "",
 ) -> list[str]:
     capabilities = capabilities or ("gpu" if gpu else "")
     return [
@@ -46,6 +47,7 @@ def start_agent(
             f"capabilities={capabilities}" if capabilities else "",
             f"delay={duration(delay)}" if delay is not None and behaviour == "slow" else "",
             f"ping_interval={duration(ping_interval)}" if ping_interval is not None else "",
+            f"pool={pool}" if pool else "",
         )
     ]
 
@@ -132,11 +134,13 @@ def holder(number: int) -> str:
     return f"h{number}"
 
 
-def _held_start(name: str, variable: str, due_ms: int, ping_interval: float | None) -> list[str]:
+def _held_start(
+    name: str, variable: str, due_ms: int, ping_interval: float | None, pool: str
+) -> list[str]:
     """A held task's agent starts and its task is submitted (see ``ops.HeldTask``)."""
     number = variable.strip("${}").lstrip("t")
     return [
-        *start_agent(name, "hold", False, ping_interval, None, capabilities=name),
+        *start_agent(name, "hold", False, ping_interval, None, capabilities=name, pool=pool),
         line(
             variable,
             "Submit Task",
@@ -155,11 +159,12 @@ def held_task(
     wait: float,
     judge_pause: float,
     pause: float,
+    pool: str = "",
 ) -> list[str]:
     """A task held past a hub timer by a talkative agent of its own, the contract judged
     while it holds the task (see ``ops.HeldTask``)."""
     return [
-        *_held_start(name, variable, due_ms, ping_interval),
+        *_held_start(name, variable, due_ms, ping_interval, pool),
         line("Wait Until Agent Receives Task", name, f"timeout={duration(wait)}"),
         line("Sleep", duration(judge_pause), "Its accept is answered"),
         line("Contract Should Hold"),
@@ -172,12 +177,14 @@ def held_task(
     ]
 
 
-def silent_held_task(name: str, variable: str, wait: float, window: float) -> list[str]:
+def silent_held_task(
+    name: str, variable: str, wait: float, window: float, pool: str = ""
+) -> list[str]:
     """A silent agent of its own holds a task: the hub must evict it and take the task
     back within ``window`` seconds of the assignment (see ``ops.HeldTask``)."""
     held, record = f"${{{name}_task}}", f"${{{name}_record}}"
     return [
-        *_held_start(name, variable, 0, None),
+        *_held_start(name, variable, 0, None, pool),
         line(held, "Wait Until Agent Receives Task", name, f"timeout={duration(wait)}"),
         line(record, "Wait Until Task Is Assigned", held, f"agent={name}"),
         f"# {name} never pings: the hub evicts it at its ping timeout and takes the task back",
@@ -186,13 +193,15 @@ def silent_held_task(name: str, variable: str, wait: float, window: float) -> li
     ]
 
 
-def stale_report(name: str, variable: str, wait: float, failed: bool = False) -> list[str]:
+def stale_report(
+    name: str, variable: str, wait: float, failed: bool = False, pool: str = ""
+) -> list[str]:
     """A fresh agent reports the task it was handed complete (or failed) with generation 0,
     which no assignment has (see ``ops.StaleReport``)."""
     number = variable.strip("${}").lstrip("t")
     held = f"${{{name}_task}}"
     return [
-        *start_agent(name, "hold", False, None, None, capabilities=name),
+        *start_agent(name, "hold", False, None, None, capabilities=name, pool=pool),
         line(variable, "Submit Task", f"Explore task {number}", f"capabilities=['{name}']"),
         line(held, "Wait Until Agent Receives Task", name, f"timeout={duration(wait)}"),
         *report(name, held, 0, failed=failed),
@@ -361,6 +370,7 @@ def end_phase(
     judged: float = 0,
     recovered: str = "",
     own: Sequence[str] = (),
+    healer_pool: str = "",
 ) -> list[str]:
     """Judge the contract while agents that never finish a task still hold theirs (``judged``:
     after that many seconds), release them (``read``: then read the agent listings, as
@@ -378,7 +388,9 @@ def end_phase(
         lines += read_agents()
     if heal_pool:
         lines += heal(heal_pool)
-    lines += start_agent("healer", "complete", True, ping_interval, None, healer_capabilities(own))
+    lines += start_agent(
+        "healer", "complete", True, ping_interval, None, healer_capabilities(own), healer_pool
+    )
     lines.append(
         line(
             "Wait Until Tasks Are Finished",
@@ -397,15 +409,18 @@ def end_phase(
 
 @dataclass(frozen=True)
 class HubSetup:
-    """How the reproduction opens its hub: the explorer's session's timers."""
+    """How the reproduction opens its hub: the explorer's session's timers, and, when it
+    ran in the network lab, the lab and its agent pools (``pool_ping``: their agents'
+    ping interval)."""
 
     acceptance_timeout: float | None = None
     ping_timeout: float | None = None
     stuck_threshold: float | None = None
     stuck_sweep_interval: float | None = None
     overdue_sweep_interval: float | None = None
+    pool_ping: float | None = None
 
-    def suite_setup(self) -> str:
+    def open_session(self, host: str = "") -> str:
         flags = {
             "--ping-timeout": self.ping_timeout,
             "--stuck-threshold": self.stuck_threshold,
@@ -420,8 +435,34 @@ class HubSetup:
             if self.acceptance_timeout is not None
             else "",
             f"hub_options={hub_options}" if hub_options else "",
+            f"host={host}" if host else "",
         ]
         return line("Open Private Hub Session", *options)
+
+    def suite_setup(self) -> str:
+        return LAB_SETUP if self.pool_ping is not None else self.open_session()
+
+    def keywords(self) -> list[str]:
+        """The reproduction's own keyword that opens the lab, the hub and the pools (none
+        outside the lab)."""
+        if self.pool_ping is None:
+            return []
+        ping = duration(self.pool_ping)
+        return [
+            "*** Keywords ***",
+            LAB_SETUP,
+            "    [Documentation]    Opens the network lab, a hub bound to its hub side address"
+            " and the lab's agent pools.",
+            "    ${hub_host}    Open Network Lab    ${NETWORK_LAB}",
+            f"    {self.open_session('${hub_host}')}",
+            "    IF    $NETWORK_LAB",
+            "        " + line("Connect Agent Pools", "${AGENT_POOLS}", f"ping_interval={ping}"),
+            "    END",
+        ]
+
+
+LAB_SETUP = "Open Hub In The Network Lab"
+POOL_PING = 0.25  # seconds: the lab's pool agents ping as often (suites/15_explore.robot)
 
 
 def robot_file(
@@ -445,6 +486,11 @@ def robot_file(
         "",
         "*** Variables ***",
         "@{GPU}            gpu",
+        *(
+            ["${NETWORK_LAB}    ${EMPTY}", "${AGENT_POOLS}    ${EMPTY}"]
+            if hub.pool_ping is not None
+            else []
+        ),
         "",
         "",
         "*** Test Cases ***",
@@ -452,7 +498,8 @@ def robot_file(
         f"    [Tags]    {SEP.join(['explore-repro', *tags])}",
         *[f"    {text}" for text in body],
     ]
-    return "\n".join(settings) + "\n"
+    keywords = hub.keywords()
+    return "\n".join(settings + (["", "", *keywords] if keywords else [])) + "\n"
 
 
 def _wrap(text: str, width: int) -> list[str]:

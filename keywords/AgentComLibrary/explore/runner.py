@@ -116,6 +116,12 @@ class ExampleRunner:
         quarter = self.timers.ping_timeout / 4
         return quarter if quarter < SILENT_PING else None
 
+    def local_pool(self) -> str:
+        """``local`` when agent pools are connected (the network lab), else empty: for an
+        agent that must stay in the robot process. A pool's agents ping at the pool's
+        pace, so only a local agent can be silent."""
+        return "local" if self.kw.ctx.pools.pools else ""
+
     def liveness_is_short(self) -> bool:
         timers = self.timers
         return timers.ping_timeout + timers.liveness_sweep <= SHORT_TIMER
@@ -221,8 +227,9 @@ class ExampleRunner:
         name = agent_name(getattr(op, "slot", 0))
         if isinstance(op, ops.StartAgent):
             ping = None if op.silent else self.ping_interval()
+            pool = self.local_pool() if op.silent else ""
             behaviour, delay = work(op.behaviour)
-            self.pending = render.start_agent(name, behaviour, op.gpu, ping, delay)
+            self.pending = render.start_agent(name, behaviour, op.gpu, ping, delay, pool=pool)
             if op.watched:
                 self.pending = render.watch(self.pending)
                 kw.probes.open_probe_connection(render.WATCHER)
@@ -234,6 +241,7 @@ class ExampleRunner:
                 capabilities="gpu" if op.gpu else None,
                 delay=timedelta(seconds=delay),
                 ping_interval=None if ping is None else timedelta(seconds=ping),
+                pool=pool,
             )
             if op.watched:  # presence: the probe hears of the agent that joined
                 kw.probes.wait_until_probe_receives_message(
@@ -370,11 +378,13 @@ class ExampleRunner:
         kw, number = self.kw, model.tasks
         name, variable = render.holder(model.holders), f"${{t{number}}}"
         ping = None if op.silent else self.ping_interval()
+        pool = self.local_pool()  # timed against the hub's timers: no far path's latency
         kw.agents.start_agent(
             name,
             Behaviour.HOLD,
             capabilities=name,
             ping_interval=None if ping is None else timedelta(seconds=ping),
+            pool=pool,
         )
         kw.tasks.submit_task(
             f"Explore task {number}",
@@ -383,7 +393,7 @@ class ExampleRunner:
         )
         if op.silent:
             window = self.eviction_window()
-            self.pending = render.silent_held_task(name, variable, HELD_WAIT, window)
+            self.pending = render.silent_held_task(name, variable, HELD_WAIT, window, pool)
             # the first task it gets: its own, or an older one queued (it may take any)
             held = kw.agents.wait_until_agent_receives_task(name, timedelta(seconds=HELD_WAIT))
             record = kw.tasks.wait_until_task_is_assigned(held, agent=name)
@@ -393,7 +403,7 @@ class ExampleRunner:
         else:
             pause = self.held_pause(op.due_ms)
             self.pending = render.held_task(
-                name, variable, op.due_ms, ping, HELD_WAIT, JUDGE_PAUSE, pause - JUDGE_PAUSE
+                name, variable, op.due_ms, ping, HELD_WAIT, JUDGE_PAUSE, pause - JUDGE_PAUSE, pool
             )
             kw.agents.wait_until_agent_receives_task(name, timedelta(seconds=HELD_WAIT))
             time.sleep(JUDGE_PAUSE)  # its accept is answered: judged while it holds the task
@@ -407,8 +417,9 @@ class ExampleRunner:
         generation 0, then stops (see StaleReport)."""
         kw, number = self.kw, model.tasks
         name, variable = f"s{model.failers}", f"${{t{number}}}"
-        self.pending = render.stale_report(name, variable, HELD_WAIT, op.failed)
-        kw.agents.start_agent(name, Behaviour.HOLD, capabilities=name)
+        pool = self.local_pool()
+        self.pending = render.stale_report(name, variable, HELD_WAIT, op.failed, pool)
+        kw.agents.start_agent(name, Behaviour.HOLD, capabilities=name, pool=pool)
         kw.tasks.submit_task(f"Explore task {number}", capabilities=[name])
         held = kw.agents.wait_until_agent_receives_task(name, timedelta(seconds=HELD_WAIT))
         report = kw.agents.report_task_failed if op.failed else kw.agents.report_task_complete
@@ -576,6 +587,7 @@ class ExampleRunner:
             JUDGE_PAUSE if judged else 0,
             recovered,
             model.own_agents(),
+            self.local_pool(),  # the healer reports a recovering task, as only a local agent can
         )
         if judged:  # while they hold their tasks: agent states (working) among the rules
             time.sleep(JUDGE_PAUSE)  # their last assignments and accepts arrive meanwhile
@@ -590,14 +602,12 @@ class ExampleRunner:
             "healer",
             capabilities=render.healer_capabilities(model.own_agents()),
             ping_interval=None if ping is None else timedelta(seconds=ping),
+            pool=self.local_pool(),
         )
         kw.tasks.wait_until_tasks_are_finished(
             timeout=timedelta(seconds=deadline), stall=timedelta(seconds=stall)
         )
         kw.checks.no_task_should_be_lost()
-        if recovered and not isinstance(kw.ctx.agents.active.get("healer"), SimulatedAgent):
-            self.pending.remove(render.recovering("healer", recovered)[0])  # in a pool
-            recovered = ""
         if recovered:
             first = next(t for t in kw.ctx.test.submitted if t not in self.batch_tasks)
             kw.agents.report_task_recovering("healer", first)

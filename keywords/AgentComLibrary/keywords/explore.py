@@ -191,6 +191,8 @@ class ExploreKeywords(LibraryComponent):
 
         timers = self.session.timers
         embedded = self.session.embedded is not None
+        # in the network lab: the reproduction opens the lab and connects its pools too
+        pool_ping = render.POOL_PING if self.ctx.pools.pools else None
         hub = (
             render.HubSetup(
                 acceptance_timeout=timers.acceptance_timeout,
@@ -198,9 +200,10 @@ class ExploreKeywords(LibraryComponent):
                 stuck_threshold=timers.stuck_threshold,
                 stuck_sweep_interval=timers.stuck_sweep_interval,
                 overdue_sweep_interval=timers.overdue_sweep_interval,
+                pool_ping=pool_ping,
             )
             if embedded
-            else render.HubSetup()
+            else render.HubSetup(pool_ping=pool_ping)
         )
         finding = result.finding
         doc = (
@@ -217,6 +220,16 @@ class ExploreKeywords(LibraryComponent):
     def _where_found(self) -> str:
         """The reproduction's documentation: which hub it failed on, how to run it alone."""
         session = self.session
+        if self.ctx.pools.pools:  # the network lab
+            faults = ",".join(session.embedded.faults) if session.embedded else ""
+            args = f" --variable HUB_FAULTS:{faults}" if faults else ""
+            hub = f"the embedded hub with faults {faults}" if faults else "the run's hub"
+            return (
+                f"It failed in the network lab on {hub}. Run it alone in the lab (root): "
+                "python -m AgentComLibrary.network.lab -- --argumentfile robot.args "
+                f"--pythonpath .{args} <this file>: its suite setup opens the lab, a hub of "
+                "its own and the lab's agent pools, and it should fail the same way."
+            )
         if session.embedded is not None:
             faults = ",".join(session.embedded.faults)
             hub = f"the embedded hub with faults {faults}" if faults else "the embedded hub"
