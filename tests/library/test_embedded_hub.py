@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -151,14 +152,19 @@ def test_command_line_has_faults_options_and_parent(tmp_path: Path) -> None:
     assert cmd[cmd.index("--ready-file") + 1] == str(tmp_path / "ready.json")
 
 
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    """A port another process listens on while the test runs."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        yield taken.getsockname()[1]
+
+
 def test_a_hub_that_lost_its_port_to_another_process_starts_on_another(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, taken_port: int
 ) -> None:
-    taken = socket.socket()
-    taken.bind(("127.0.0.1", 0))
-    taken.listen()
-    lost = taken.getsockname()[1]
-    picks = iter([lost])
+    picks = iter([taken_port])
     real_pick = hub_launcher.free_port
     monkeypatch.setattr(
         hub_launcher, "free_port", lambda host, ports=None: next(picks, None) or real_pick(host)
@@ -166,20 +172,16 @@ def test_a_hub_that_lost_its_port_to_another_process_starts_on_another(
     hub = EmbeddedHub()
     try:
         hub.start()
-        assert hub.lost_ports == [lost] and hub.port != lost
+        assert hub.lost_ports == [taken_port] and hub.port != taken_port
         assert HubClient(hub.url, hub.token).health()["status"] == "ok"
     finally:
         hub.stop()
-        taken.close()
 
 
 def test_a_hub_whose_ports_are_all_taken_fails_with_its_log(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, taken_port: int
 ) -> None:
-    taken = socket.socket()
-    taken.bind(("127.0.0.1", 0))
-    taken.listen()
-    monkeypatch.setattr(hub_launcher, "free_port", lambda host, ports=None: taken.getsockname()[1])
+    monkeypatch.setattr(hub_launcher, "free_port", lambda host, ports=None: taken_port)
     hub = EmbeddedHub()
     try:
         with pytest.raises(EmbeddedHubError, match="address already in use"):
@@ -188,4 +190,3 @@ def test_a_hub_whose_ports_are_all_taken_fails_with_its_log(
         assert hub.tmp_dir is None and hub not in hub_launcher._LIVE
     finally:
         hub.stop()
-        taken.close()
