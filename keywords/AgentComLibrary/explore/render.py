@@ -462,7 +462,6 @@ class HubSetup:
 
 
 LAB_SETUP = "Open Hub In The Network Lab"
-POOL_PING = 0.25  # seconds: the lab's pool agents ping as often (suites/15_explore.robot)
 
 
 def robot_file(

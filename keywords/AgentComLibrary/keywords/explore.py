@@ -192,7 +192,8 @@ class ExploreKeywords(LibraryComponent):
         timers = self.session.timers
         embedded = self.session.embedded is not None
         # in the network lab: the reproduction opens the lab and connects its pools too
-        pool_ping = render.POOL_PING if self.ctx.pools.pools else None
+        pings = [entry.ping_interval for entry in self.ctx.pools.pools.values()]
+        pool_ping = min(pings) if pings else None
         hub = (
             render.HubSetup(
                 acceptance_timeout=timers.acceptance_timeout,
